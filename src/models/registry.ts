@@ -1,0 +1,115 @@
+/**
+ * Model registry: every family file registers its builder, options and published variants here,
+ * so that the CLI, the ImageNet table, notebooks and tests enumerate one list.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+/** Which data set a configuration targets; it sets the default input size, classes and stem. */
+export type DatasetProfile = 'imagenet' | 'cifar10' | 'tiny-imagenet';
+
+/** Options common to every builder; a family documents which of them it accepts. */
+export interface ModelConfig {
+  /** Width multiplier: MobileNet's α, ShuffleNet's scale, FE-Net's multiplier. */
+  width?: number;
+  /** ShuffleNet V1's number of groups g. */
+  groups?: number;
+  /** AS-ResNet's base width w. */
+  baseWidth?: number;
+  /** Input height = width in pixels. */
+  resolution?: number;
+  /** Number of classes of the classifier. */
+  classes?: number;
+  /** Data-set profile: 'imagenet' (default), 'cifar10' (32×32, 10 classes) or 'tiny-imagenet' (64×64, 200 classes). */
+  dataset?: DatasetProfile;
+  /** Family-specific options (documented by the family's `options`). */
+  [option: string]: unknown;
+}
+
+/** Figures published for one variant, quoted from `shared/reference/survey-facts.md`. */
+export interface PublishedFigures {
+  top1?: number;
+  top5?: number;
+  /** Parameter count as published (absolute number, e.g. 4.2e6). */
+  params?: number;
+  /** Which parameter convention the published count follows (survey-facts §0.2). */
+  paramsConvention?: 'W' | 'W+BN2' | 'W+BN3' | 'W+BN4';
+  /** Multiply-accumulates as published (absolute number, e.g. 569e6). */
+  macs?: number;
+  /** Relative rounding of the published figures (e.g. 0.05 for "4.2 M" quoted to 2 digits). */
+  rounding?: { params?: number; macs?: number };
+  inputSize: number;
+  /** Where the figures come from (paper table, repository, torchvision metadata). */
+  source: string;
+  /** Why our count may differ (counting convention, typo in a paper, reconstruction). */
+  footnote?: string;
+}
+
+/** One published (or otherwise named) configuration of a model. */
+export interface VariantEntry {
+  /** e.g. "1.0-224", "g3-1.0x", "w68". */
+  name: string;
+  config: ModelConfig;
+  published?: PublishedFigures;
+}
+
+/** Documentation of one builder option. */
+export interface OptionDoc {
+  name: keyof ModelConfig & string;
+  description: string;
+  /** Accepted values when the option takes a fixed set. */
+  accepted?: Array<number | string>;
+}
+
+export interface ModelEntry {
+  /** Registry name, e.g. "mobilenet_v2". */
+  name: string;
+  /** Survey family, e.g. "MobileNet", "baseline". */
+  family: string;
+  description: string;
+  options: OptionDoc[];
+  /** Defaults applied before `build` (the ImageNet configuration). */
+  defaults: ModelConfig;
+  variants: VariantEntry[];
+  /** Set when the architecture is a reconstruction rather than a published definition. */
+  reconstruction?: string;
+  /** Builds a fresh model; validates the config and throws a clear error on bad input. */
+  build(config: ModelConfig): tf.LayersModel;
+}
+
+const REGISTRY = new Map<string, ModelEntry>();
+
+/** Adds a model to the registry; a duplicate name is an error. */
+export function registerModel(entry: ModelEntry): void {
+  if (REGISTRY.has(entry.name)) throw new Error(`model "${entry.name}" is registered twice`);
+  REGISTRY.set(entry.name, entry);
+}
+
+/** All registered models, in registration order. */
+export function listModels(): ModelEntry[] {
+  return [...REGISTRY.values()];
+}
+
+/** The entry for `name`; throws an error that lists the registered names when unknown. */
+export function getModelEntry(name: string): ModelEntry {
+  const entry = REGISTRY.get(name);
+  if (!entry) {
+    throw new Error(`unknown model "${name}"; registered models: ${[...REGISTRY.keys()].join(', ')}`);
+  }
+  return entry;
+}
+
+/** Builds model `name` with `config` merged over its defaults. */
+export function buildModel(name: string, config: ModelConfig = {}): tf.LayersModel {
+  const entry = getModelEntry(name);
+  return entry.build({ ...entry.defaults, ...config });
+}
+
+/** Finds a variant by name; the error lists the model's variants. */
+export function getVariant(modelName: string, variantName: string): VariantEntry {
+  const entry = getModelEntry(modelName);
+  const variant = entry.variants.find((v) => v.name === variantName);
+  if (!variant) {
+    throw new Error(`model "${modelName}" has no variant "${variantName}"; variants: ${entry.variants.map((v) => v.name).join(', ')}`);
+  }
+  return variant;
+}
