@@ -11,6 +11,11 @@ export interface Command {
 // Lazy so that `compact-nets models` does not pay for loading the training stack.
 const COMMANDS: Record<string, () => Command> = {
   env: () => require('./commands/env').command,
+  train: () => require('./commands/train').command,
+  models: () => require('./commands/models').command,
+  cost: () => require('./commands/cost').command,
+  table: () => require('./commands/table').command,
+  eval: () => require('./commands/eval').command,
 };
 
 function help(): string {

@@ -1,0 +1,157 @@
+/** Chooses and starts the tfjs backend: tfjs-node when installed, else wasm with our training kernels. */
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from './wasm-kernels';
+
+/** Environment variable that picks the backend when `initBackend` gets no name. */
+export const BACKEND_ENV_VAR = 'COMPACT_NETS_BACKEND';
+
+/** Names `initBackend` accepts; `node` is an alias of `tensorflow`. */
+export const BACKEND_CHOICES = ['tensorflow', 'node', 'wasm', 'cpu'] as const;
+
+export interface BackendInfo {
+  /** tfjs backend name now active: 'tensorflow', 'wasm' or 'cpu'. */
+  backend: string;
+  /** Version of @tensorflow/tfjs. */
+  tfjs: string;
+  /** Whether `require('@tensorflow/tfjs-node')` succeeds. */
+  tfjsNodeFound: boolean;
+  /** wasm only: whether the SIMD build runs. */
+  wasmSimd?: boolean;
+  /** wasm only: XNNPACK threads. */
+  threads?: number;
+}
+
+export interface EnvironmentInfo extends BackendInfo {
+  tfjsCore: string;
+  tfjsBackendWasm: string | null;
+  tslab: string | null;
+  typescript: string | null;
+  node: string;
+  platform: string;
+  arch: string;
+  cpuModel: string;
+  cpuCores: number;
+}
+
+let current: BackendInfo | null = null;
+let tfjsNodeLoad: { found: boolean; error?: string } | null = null;
+
+/** Loads tfjs-node once (it registers the 'tensorflow' backend on import) and remembers whether that worked. */
+function loadTfjsNode(): { found: boolean; error?: string } {
+  if (tfjsNodeLoad === null) {
+    try {
+      require('@tensorflow/tfjs-node');
+      tfjsNodeLoad = { found: true };
+    } catch (err) {
+      tfjsNodeLoad = { found: false, error: err instanceof Error ? err.message.split('\n')[0] : String(err) };
+    }
+  }
+  return tfjsNodeLoad;
+}
+
+/** Maps a user-given name (any case, `node` alias) to a tfjs backend name, or throws listing the choices. */
+export function resolveBackendName(name: string, source: string): 'tensorflow' | 'wasm' | 'cpu' {
+  const lower = name.trim().toLowerCase();
+  if (lower === 'tensorflow' || lower === 'node') return 'tensorflow';
+  if (lower === 'wasm' || lower === 'cpu') return lower;
+  throw new Error(
+    `unknown backend "${name}" (from ${source}); choose one of ${BACKEND_CHOICES.join(', ')}, ` +
+      `given as an argument or via the environment variable ${BACKEND_ENV_VAR}`,
+  );
+}
+
+/**
+ * Starts a backend and returns what runs. Without `name`: $COMPACT_NETS_BACKEND if set, else `tensorflow` when
+ * tfjs-node loads, else `wasm`. `cpu` is used only when asked for explicitly. Cheap when called again with the same choice.
+ */
+export async function initBackend(name?: string): Promise<BackendInfo> {
+  const fromEnv = process.env[BACKEND_ENV_VAR];
+  let wanted: 'tensorflow' | 'wasm' | 'cpu';
+  if (name !== undefined) wanted = resolveBackendName(name, 'the backend argument');
+  else if (fromEnv !== undefined && fromEnv !== '') wanted = resolveBackendName(fromEnv, `$${BACKEND_ENV_VAR}`);
+  else wanted = loadTfjsNode().found ? 'tensorflow' : 'wasm';
+
+  if (current !== null && current.backend === wanted && tf.getBackend() === wanted) return { ...current };
+  if (wanted === 'tensorflow') await startTensorflow();
+  else if (wanted === 'wasm') await startWasm();
+  else await setBackendOrThrow('cpu');
+  current = await describe(wanted);
+  return { ...current };
+}
+
+async function startTensorflow(): Promise<void> {
+  const load = loadTfjsNode();
+  if (!load.found) {
+    throw new Error(
+      `backend "tensorflow" needs @tensorflow/tfjs-node, which does not load here (${load.error}). ` +
+        'Install it with `npm install @tensorflow/tfjs-node` (it downloads libtensorflow, so it needs internet access), ' +
+        `or choose another backend: wasm (set ${BACKEND_ENV_VAR}=wasm).`,
+    );
+  }
+  await setBackendOrThrow('tensorflow');
+}
+
+async function startWasm(): Promise<void> {
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  // The threaded build spawns workers from blob URLs, which Node cannot run: force the single-threaded (SIMD) build.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (!wasmPathsSet) {
+    // In Node the .wasm files sit next to the package's bundle; say so explicitly rather than rely on script-relative lookup.
+    const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+    wasm.setWasmPaths(dist + path.sep);
+    wasmPathsSet = true;
+  }
+  registerWasmTrainingKernels();
+  await setBackendOrThrow('wasm');
+}
+let wasmPathsSet = false;
+
+/** tf.setBackend returns false (and only warns) when a backend fails to start; we refuse to continue on another one. */
+async function setBackendOrThrow(name: string): Promise<void> {
+  if (tf.getBackend() === name) return;
+  const ok = await tf.setBackend(name);
+  if (!ok || tf.getBackend() !== name) {
+    throw new Error(`tfjs backend "${name}" failed to start (tf.setBackend returned ${ok}); see the warning above`);
+  }
+}
+
+async function describe(backend: string): Promise<BackendInfo> {
+  const info: BackendInfo = { backend, tfjs: tf.version.tfjs, tfjsNodeFound: loadTfjsNode().found };
+  if (backend === 'wasm') {
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+    info.wasmSimd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    info.threads = wasm.getThreadsCount();
+  }
+  return info;
+}
+
+/** Version field of an installed package's package.json, or null when the package is absent. */
+function packageVersion(pkg: string): string | null {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return null;
+  }
+}
+
+/** Info on the active backend (starting the default one when none runs yet) plus library, Node and machine versions. */
+export async function environmentInfo(): Promise<EnvironmentInfo> {
+  // Describe whatever runs now, even if set by tf.setBackend directly: asking for info must not switch backends.
+  const active = tf.engine().backendName;
+  const backend = active === null ? await initBackend() : current !== null && current.backend === active ? { ...current } : await describe(active);
+  const cpus = os.cpus();
+  return {
+    ...backend,
+    tfjsCore: tf.version_core,
+    tfjsBackendWasm: packageVersion('@tensorflow/tfjs-backend-wasm'),
+    tslab: packageVersion('tslab'),
+    typescript: packageVersion('typescript'),
+    node: process.versions.node,
+    platform: os.platform(),
+    arch: os.arch(),
+    cpuModel: cpus.length > 0 ? cpus[0].model.trim() : 'unknown',
+    cpuCores: cpus.length,
+  };
+}

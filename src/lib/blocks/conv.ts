@@ -1,0 +1,86 @@
+/**
+ * Convolution + batch norm + activation: the unit every family is assembled from.
+ * Layer names are deterministic (`<name>.conv`, `<name>.bn`, `<name>.act`) so that weight files map by name.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Activations used by the survey's networks; 'linear' means none (MobileNetV2's projection, ShuffleNet's dw). */
+export type Activation = 'relu' | 'relu6' | 'linear';
+
+/** Batch-norm settings; families differ (TF-slim ε = 1e-3, PyTorch ε = 1e-5). */
+export interface BatchNormConfig {
+  /** Added to the variance; default 1e-5 (PyTorch). */
+  epsilon?: number;
+  /** Moving-average momentum in Keras' sense (PyTorch's 0.1 = 0.9 here); default 0.9. */
+  momentum?: number;
+}
+
+export interface ConvBnActOptions {
+  filters: number;
+  kernelSize: number;
+  /** Default 1. */
+  strides?: number;
+  /**
+   * 'same' pads like TensorFlow (asymmetric at stride 2); a number pads symmetrically like PyTorch
+   * (explicit zero padding, then a 'valid' conv), which lets torchvision weights load exactly. Default: 'same'.
+   */
+  padding?: 'same' | 'valid' | number;
+  /** Depthwise when true (filters must equal the input channels; channel multiplier 1). */
+  depthwise?: boolean;
+  /** Default false: every survey network puts BN after a bias-free conv. */
+  useBias?: boolean;
+  /** Default true. */
+  batchNorm?: boolean;
+  bn?: BatchNormConfig;
+  /** Default 'relu'. */
+  activation?: Activation;
+  /** Layer-name prefix, required so that names stay deterministic. */
+  name: string;
+}
+
+/** Applies an activation layer named `name` (no layer for 'linear'). Shapes: any → same. */
+export function activation(x: tf.SymbolicTensor, kind: Activation, name: string): tf.SymbolicTensor {
+  if (kind === 'linear') return x;
+  if (kind === 'relu') return tf.layers.reLU({ name }).apply(x) as tf.SymbolicTensor;
+  return tf.layers.reLU({ maxValue: 6, name }).apply(x) as tf.SymbolicTensor;
+}
+
+/** Batch normalisation over the channel axis of NHWC (or the last axis of [N, C]). */
+export function batchNorm(x: tf.SymbolicTensor, name: string, bn: BatchNormConfig = {}): tf.SymbolicTensor {
+  return tf.layers
+    .batchNormalization({ axis: -1, epsilon: bn.epsilon ?? 1e-5, momentum: bn.momentum ?? 0.9, name })
+    .apply(x) as tf.SymbolicTensor;
+}
+
+/** Symmetric zero padding of `pad` pixels on each side (PyTorch's `padding=pad`). [N,H,W,C] → [N,H+2p,W+2p,C]. */
+export function zeroPad(x: tf.SymbolicTensor, pad: number, name: string): tf.SymbolicTensor {
+  if (pad === 0) return x;
+  return tf.layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]], name }).apply(x) as tf.SymbolicTensor;
+}
+
+/** conv (or depthwise conv) → BN → activation. [N,H,W,Cin] → [N,H/s,W/s,filters]. */
+export function convBnAct(x: tf.SymbolicTensor, o: ConvBnActOptions): tf.SymbolicTensor {
+  const inChannels = x.shape[x.shape.length - 1] as number;
+  if (!Number.isInteger(o.filters) || o.filters <= 0) {
+    throw new Error(`${o.name}: filters must be a positive integer, got ${o.filters}`);
+  }
+  if (o.depthwise && o.filters !== inChannels) {
+    throw new Error(`${o.name}: a depthwise conv keeps the channel count (${inChannels}), but filters = ${o.filters}`);
+  }
+  const strides = o.strides ?? 1;
+  let padding: 'same' | 'valid' = 'same';
+  let y = x;
+  if (typeof o.padding === 'number') {
+    y = zeroPad(y, o.padding, `${o.name}.pad`);
+    padding = 'valid';
+  } else if (o.padding !== undefined) {
+    padding = o.padding;
+  }
+  const common = { kernelSize: o.kernelSize, strides, padding, useBias: o.useBias ?? false, name: `${o.name}.conv` };
+  y = (o.depthwise
+    ? tf.layers.depthwiseConv2d({ ...common, depthMultiplier: 1 })
+    : tf.layers.conv2d({ ...common, filters: o.filters })
+  ).apply(y) as tf.SymbolicTensor;
+  if (o.batchNorm ?? true) y = batchNorm(y, `${o.name}.bn`, o.bn);
+  return activation(y, o.activation ?? 'relu', `${o.name}.act`);
+}

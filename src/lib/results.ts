@@ -1,0 +1,115 @@
+/**
+ * Results store: one JSON line per finished training run in `<cache>/results.jsonl`, so that
+ * notebooks and the CLI can reuse a finished run (by configuration hash) instead of retraining.
+ *
+ * Lines are appended with a single `appendFileSync` of the whole line (with O_APPEND one write
+ * lands in one piece); a run killed while writing leaves at most one partial last line, which the
+ * reader reports by line number and skips, keeping every other line.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { cacheRoot } from './data/cache';
+
+/** One finished run. Accuracies are fractions in [0, 1]. */
+export interface ResultRecord {
+  model: string;
+  variant?: string;
+  /** The configuration that was trained (model config + training options), as plain JSON. */
+  config: Record<string, unknown>;
+  /** {@link configHash} of `config`. */
+  configHash: string;
+  dataset: string;
+  /** Subset description, e.g. "200 per class, seed 1" (absent = the full split). */
+  subset?: string;
+  trainImages: number;
+  testImages: number;
+  backend: string;
+  epochs: number;
+  top1: number;
+  top5: number;
+  /** Parameter count (tfjs countParams convention: all weights incl. BN statistics). */
+  params: number;
+  /** Multiply-accumulates per image from costOf(model), when available. */
+  macs?: number;
+  wallSeconds: number;
+  imagesPerSec: number;
+  /** ISO date of the end of the run. */
+  date: string;
+}
+
+/** Default file: `<cache>/results.jsonl`. */
+export function resultsFile(cacheDir = cacheRoot()): string {
+  return path.join(cacheDir, 'results.jsonl');
+}
+
+/** JSON with object keys sorted at every level, so equal configurations hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** 16-hex-digit sha256 prefix of the canonical JSON of `config`. */
+export function configHash(config: unknown): string {
+  return crypto.createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16);
+}
+
+/** Appends `record` as one line to `file` (default {@link resultsFile}). */
+export function appendResult(record: ResultRecord, file = resultsFile()): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  let prefix = '';
+  if (fs.existsSync(file)) {
+    // A previous writer killed mid-line left no newline: start on a fresh line so this record stays intact.
+    const size = fs.statSync(file).size;
+    if (size > 0) {
+      const fd = fs.openSync(file, 'r');
+      const last = Buffer.alloc(1);
+      fs.readSync(fd, last, 0, 1, size - 1);
+      fs.closeSync(fd);
+      if (last[0] !== 0x0a) prefix = '\n';
+    }
+  }
+  fs.appendFileSync(file, `${prefix}${JSON.stringify(record)}\n`);
+}
+
+/** Records of a results file plus warnings for lines that could not be read. */
+export interface ReadResults {
+  records: ResultRecord[];
+  /** e.g. "results.jsonl line 7: Unexpected end of JSON input; line skipped". */
+  warnings: string[];
+}
+
+const REQUIRED: Array<keyof ResultRecord> = ['model', 'configHash', 'dataset', 'top1', 'date'];
+
+/** Reads every record; corrupt or partial lines are skipped with a warning naming the line number. */
+export function readResults(file = resultsFile()): ReadResults {
+  const out: ReadResults = { records: [], warnings: [] };
+  if (!fs.existsSync(file)) return out;
+  fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      const rec = JSON.parse(line) as ResultRecord;
+      const missing = REQUIRED.filter((k) => rec === null || typeof rec !== 'object' || rec[k] === undefined);
+      if (missing.length > 0) throw new Error(`missing field(s) ${missing.join(', ')}`);
+      out.records.push(rec);
+    } catch (err) {
+      out.warnings.push(`${file} line ${i + 1}: ${(err as Error).message}; line skipped`);
+    }
+  });
+  return out;
+}
+
+/**
+ * The latest record with `hash`, or undefined. Warnings about unreadable lines go to `warn`
+ * (default console.warn) so that a damaged store is never silently half-read.
+ */
+export function findResult(hash: string, file = resultsFile(), warn: (message: string) => void = console.warn): ResultRecord | undefined {
+  const { records, warnings } = readResults(file);
+  warnings.forEach((w) => warn(w));
+  for (let i = records.length - 1; i >= 0; i--) if (records[i].configHash === hash) return records[i];
+  return undefined;
+}

@@ -1,0 +1,218 @@
+/**
+ * The survey's ImageNet comparison table, recomputed from our own model definitions:
+ * published figures (registry) beside our parameter and MAC counts, optional measured latency on the
+ * active backend, and optional pretrained accuracy where weights exist.
+ */
+import * as os from 'os';
+import * as tf from '@tensorflow/tfjs';
+import { costOf, CostReport } from './cost';
+import { measureLatency, LatencyResult } from './latency';
+import type { ModelEntry, PublishedFigures, VariantEntry } from '../models/registry';
+
+/** Our counts for one variant, with the comparison against the published figures. */
+export interface OursColumns {
+  /** Our parameter count under the published figure's convention (W, W+BN2, W+BN3 or W+BN4). */
+  params: number;
+  paramsConvention: NonNullable<PublishedFigures['paramsConvention']>;
+  paramsByConvention: { weights: number; trainable: number; all: number };
+  macs: number;
+  /** (ours − published) / published, when a published figure exists. */
+  paramsRelDiff?: number;
+  macsRelDiff?: number;
+  /** True when the relative difference exceeds the published rounding. */
+  paramsOutsideRounding?: boolean;
+  macsOutsideRounding?: boolean;
+}
+
+export interface MeasuredColumns {
+  backend: string;
+  latencyBatch1?: LatencyResult;
+  throughputBatch?: LatencyResult;
+  /** Why a measurement is missing (e.g. out of memory at batch 32). */
+  error?: string;
+}
+
+export interface PretrainedColumns {
+  top1: number;
+  top5: number;
+  n: number;
+  imageSet: string;
+  weights: string;
+}
+
+export interface TableRow {
+  model: string;
+  family: string;
+  variant: string;
+  config: VariantEntry['config'];
+  published: PublishedFigures;
+  ours: OursColumns;
+  measured?: MeasuredColumns;
+  pretrained?: PretrainedColumns;
+  /** Footnote explaining a difference beyond rounding (from the registry). */
+  footnote?: string;
+  reconstruction?: string;
+}
+
+export interface TableOptions {
+  /** Measure latency (batch 1) and throughput (batch `throughputBatch`) of every row. Default false. */
+  latency?: boolean;
+  /** Batch for the throughput column; default 32. */
+  throughputBatch?: number;
+  /** Timed repetitions per measurement (after one warm-up); default 5 at batch 1, 3 at the throughput batch. */
+  repetitions?: number;
+  /** Spend at most about this many milliseconds timing one measurement (≥ 1 run always); default 4000. */
+  budgetMs?: number;
+  /** Scores a variant with pretrained weights when the caller has them; returns null when none exist for it. */
+  pretrained?: (entry: ModelEntry, variant: VariantEntry, model: tf.LayersModel) => Promise<PretrainedColumns | null>;
+  /** Called before each row is computed (progress). */
+  onRow?: (index: number, total: number, label: string) => void;
+  /** Restrict to these model names. */
+  models?: string[];
+}
+
+export interface ImagenetTable {
+  rows: TableRow[];
+  backend: string;
+  machine: { cpuModel: string; cores: number; platform: string; node: string };
+  /** How the latency columns were measured (repetitions, warm-up, statistic). */
+  latencyMethod?: string;
+}
+
+/** Our count under the named convention; W+BN3 (TF-slim V1: no γ) = all − BN channels. */
+export function paramsUnderConvention(report: CostReport, convention: OursColumns['paramsConvention']): number {
+  const { weights, trainable, all } = report.params;
+  switch (convention) {
+    case 'W':
+      return weights;
+    case 'W+BN2':
+      return trainable;
+    case 'W+BN4':
+      return all;
+    case 'W+BN3':
+      return all - (trainable - weights) / 2;
+  }
+}
+
+/** Compares our cost report with a published variant. */
+export function compareWithPublished(report: CostReport, published: PublishedFigures): OursColumns {
+  const convention = published.paramsConvention ?? 'W';
+  const params = paramsUnderConvention(report, convention);
+  const ours: OursColumns = {
+    params,
+    paramsConvention: convention,
+    paramsByConvention: { ...report.params },
+    macs: report.macs,
+  };
+  if (published.params !== undefined) {
+    ours.paramsRelDiff = (params - published.params) / published.params;
+    ours.paramsOutsideRounding = Math.abs(ours.paramsRelDiff) > (published.rounding?.params ?? 0);
+  }
+  if (published.macs !== undefined) {
+    ours.macsRelDiff = (report.macs - published.macs) / published.macs;
+    ours.macsOutsideRounding = Math.abs(ours.macsRelDiff) > (published.rounding?.macs ?? 0);
+  }
+  return ours;
+}
+
+/** Builds the table: one row per published variant of every registered model (all of them by default). */
+export async function imagenetTable(entries: ModelEntry[], options: TableOptions = {}): Promise<ImagenetTable> {
+  const selected = options.models ? entries.filter((e) => options.models!.includes(e.name)) : entries;
+  if (options.models) {
+    const unknown = options.models.filter((m) => !entries.some((e) => e.name === m));
+    if (unknown.length) {
+      throw new Error(`unknown model(s) ${unknown.join(', ')}; registered: ${entries.map((e) => e.name).join(', ')}`);
+    }
+  }
+  const work: Array<[ModelEntry, VariantEntry & { published: PublishedFigures }]> = [];
+  for (const entry of selected) {
+    for (const v of entry.variants) if (v.published) work.push([entry, v as VariantEntry & { published: PublishedFigures }]);
+  }
+  const rows: TableRow[] = [];
+  for (let i = 0; i < work.length; i++) {
+    const [entry, variant] = work[i];
+    options.onRow?.(i, work.length, `${entry.name} ${variant.name}`);
+    const model = entry.build({ ...entry.defaults, ...variant.config });
+    try {
+      const row: TableRow = {
+        model: entry.name,
+        family: entry.family,
+        variant: variant.name,
+        config: variant.config,
+        published: variant.published,
+        ours: compareWithPublished(costOf(model), variant.published),
+        footnote: variant.published.footnote,
+        reconstruction: entry.reconstruction,
+      };
+      if (options.latency) row.measured = await measureRow(model, options);
+      if (options.pretrained) row.pretrained = (await options.pretrained(entry, variant, model)) ?? undefined;
+      rows.push(row);
+    } finally {
+      model.dispose();
+    }
+  }
+  const cpus = os.cpus();
+  return {
+    rows,
+    backend: tf.getBackend(),
+    machine: { cpuModel: cpus[0]?.model ?? 'unknown', cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, node: process.version },
+    latencyMethod: options.latency
+      ? `1 warm-up run, then up to ${options.repetitions ?? 5} timed runs at batch 1 and ${options.repetitions ?? 3} at batch ` +
+        `${options.throughputBatch ?? 32} (each measurement stops early after ~${options.budgetMs ?? 4000} ms); median, min and max reported`
+      : undefined,
+  };
+}
+
+async function measureRow(model: tf.LayersModel, options: TableOptions): Promise<MeasuredColumns> {
+  const measured: MeasuredColumns = { backend: tf.getBackend() };
+  const budgetMs = options.budgetMs ?? 4000;
+  try {
+    measured.latencyBatch1 = await measureLatency(model, { batch: 1, repetitions: options.repetitions ?? 5, budgetMs });
+    measured.throughputBatch = await measureLatency(model, {
+      batch: options.throughputBatch ?? 32,
+      repetitions: options.repetitions ?? 3,
+      budgetMs,
+    });
+  } catch (err) {
+    // A wasm heap exhausted at batch 32 must not lose the whole table: the row says why its column is empty.
+    measured.error = err instanceof Error ? err.message : String(err);
+  }
+  return measured;
+}
+
+/** Flattens the table into display records with unit-labelled keys (for text/HTML tables). */
+export function tableDisplayRows(table: ImagenetTable): Array<Record<string, unknown>> {
+  return table.rows.map((r) => {
+    const mark = (outside?: boolean) => (outside ? ' *' : '');
+    const pct = (x?: number) => (x === undefined ? '' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`);
+    return {
+      model: r.model,
+      variant: r.variant,
+      input: r.published.inputSize,
+      'top-1 (%)': r.published.top1,
+      'top-5 (%)': r.published.top5,
+      'params pub. (M)': r.published.params === undefined ? undefined : r.published.params / 1e6,
+      'params ours (M)': r.ours.params / 1e6,
+      convention: r.ours.paramsConvention,
+      'Δparams': pct(r.ours.paramsRelDiff) + mark(r.ours.paramsOutsideRounding),
+      'MACs pub. (M)': r.published.macs === undefined ? undefined : r.published.macs / 1e6,
+      'MACs ours (M)': r.ours.macs / 1e6,
+      'ΔMACs': pct(r.ours.macsRelDiff) + mark(r.ours.macsOutsideRounding),
+      'latency b1 (ms)': r.measured?.latencyBatch1?.medianMs,
+      'throughput (img/s)': r.measured?.throughputBatch?.imagesPerSec,
+      'pretrained top-1 (%)': r.pretrained?.top1,
+      source: r.published.source,
+    };
+  });
+}
+
+/** Footnotes for rows whose counts differ beyond the published rounding, numbered as they appear. */
+export function tableFootnotes(table: ImagenetTable): string[] {
+  const notes: string[] = ['* = our count differs from the published figure by more than its rounding.'];
+  for (const r of table.rows) {
+    if (r.footnote) notes.push(`${r.model} ${r.variant}: ${r.footnote}`);
+    if (r.reconstruction) notes.push(`${r.model} ${r.variant}: reconstructed architecture: ${r.reconstruction}`);
+    if (r.measured?.error) notes.push(`${r.model} ${r.variant}: measurement failed: ${r.measured.error}`);
+  }
+  return notes;
+}

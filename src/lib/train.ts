@@ -1,0 +1,240 @@
+/**
+ * The training loop: `train(model, data, options)` runs mini-batch training with seeded shuffling
+ * and augmentation, an optimizer (SGD+momentum/Nesterov, Adam, RMSProp), weight decay, a learning-rate
+ * schedule, label smoothing and the model's own regularisation losses; it checkpoints after every
+ * epoch and can resume from the last checkpoint.
+ *
+ * Determinism: shuffling, augmentation and per-class subsets draw from one seeded {@link Rng} whose
+ * state is checkpointed, so an interrupted and resumed run sees the same batches as an uninterrupted
+ * one. Weight initialisation is deterministic only when the model's initialisers are seeded (tfjs
+ * initialisers take `seed`; builders decide). Floating-point results repeat on the same backend and
+ * machine; different backends (wasm vs cpu) or SIMD builds differ in rounding. Dropout layers draw
+ * from tfjs's own unseeded generator and are not reproducible.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Augmentation, batchIndices, Dataset, makeBatch, Normalization } from './data/dataset';
+import { createProgress, ProgressMode, ProgressReporter } from './progress';
+import { configHash } from './results';
+import { Rng } from './seed';
+import { CheckpointState, EpochRecord, readCheckpointState, restoreCheckpoint, writeCheckpoint } from './train/checkpoint';
+import { evaluate, Evaluation } from './train/evaluate';
+import { createOptimizer, OptimizerOptions, setLearningRate } from './train/optimizers';
+import { learningRateAt, Schedule, validateSchedule } from './train/schedules';
+
+export { evaluate, Evaluation } from './train/evaluate';
+export type { EpochRecord } from './train/checkpoint';
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  /** Total number of epochs (a resumed run continues up to this count). */
+  epochs: number;
+  batchSize: number;
+  /** Base learning rate (the schedule scales it). */
+  learningRate: number;
+  /** Default {name: 'sgd', momentum: 0.9}. */
+  optimizer?: OptimizerOptions;
+  /**
+   * Weight decay λ on convolution and dense kernels (weights of rank ≥ 2; biases and BatchNorm
+   * parameters are exempt). 'l2' (default) adds λ/2·Σw² to the loss, the classic SGD form;
+   * 'decoupled' shrinks w ← w − lr·λ·w after each step (AdamW), independent of the gradient scaling.
+   */
+  weightDecay?: number;
+  weightDecayMode?: 'l2' | 'decoupled';
+  /** Default constant. */
+  schedule?: Schedule;
+  /** Label smoothing ε in [0, 1): targets (1−ε)·onehot + ε/K. */
+  labelSmoothing?: number;
+  normalization?: Normalization;
+  augmentation?: Augmentation;
+  /** Seed of shuffling and augmentation (default 0). */
+  seed?: number;
+  /** Evaluated after every epoch (top-1/top-5 go into the history) when given. */
+  validation?: Dataset;
+  /** Folder for per-epoch checkpoints; none are written when absent. */
+  checkpointDir?: string;
+  /** Continue from the checkpoint in `checkpointDir` when there is one. */
+  resume?: boolean;
+  /** Drop the last incomplete batch of an epoch (default true: tiny batches upset BatchNorm). */
+  dropLast?: boolean;
+  /** A reporter, or a mode for one created here (default 'auto'). */
+  progress?: ProgressReporter | ProgressMode;
+  /** Progress title, e.g. "train mobilenet_v2". */
+  title?: string;
+  /** Whether the model emits logits or softmax probabilities; default: detected from its last layer. */
+  outputs?: 'logits' | 'probabilities';
+  /** Called after each epoch (after the checkpoint is written). */
+  onEpochEnd?: (record: EpochRecord) => void;
+}
+
+/** What {@link train} returns. */
+export interface TrainResult {
+  history: EpochRecord[];
+  /** Epochs completed in all (including those before a resume). */
+  epochs: number;
+  steps: number;
+  /** Epoch the run resumed from (0 = fresh start). */
+  resumedFromEpoch: number;
+  /** Seconds and images/s of the training steps run by this call. */
+  wallSeconds: number;
+  imagesPerSec: number;
+  /** Path of the last checkpoint's state file, when checkpoints are on. */
+  checkpoint?: string;
+}
+
+/** 'probabilities' when the model's last layer applies softmax, else 'logits'. */
+export function detectOutputs(model: tf.LayersModel): 'logits' | 'probabilities' {
+  const last = model.layers[model.layers.length - 1];
+  const config = last.getConfig() as { activation?: unknown };
+  return last.getClassName() === 'Softmax' || config.activation === 'softmax' ? 'probabilities' : 'logits';
+}
+
+/** Mean cross-entropy of `out` (logits or probabilities, [N, K]) against integer labels, with label smoothing ε. */
+export function crossEntropy(out: tf.Tensor2D, labels: tf.Tensor1D, outputs: 'logits' | 'probabilities', smoothing: number): tf.Scalar {
+  return tf.tidy(() => {
+    const k = out.shape[1];
+    const onehot = tf.oneHot(labels, k).toFloat();
+    const target = smoothing > 0 ? tf.add(tf.mul(onehot, 1 - smoothing), smoothing / k) : onehot;
+    const logProbs = outputs === 'logits' ? tf.logSoftmax(out) : tf.log(tf.clipByValue(out, 1e-7, 1));
+    return tf.neg(tf.mean(tf.sum(tf.mul(target, logProbs), -1))) as tf.Scalar;
+  });
+}
+
+function validateOptions(o: TrainOptions): void {
+  const positiveInt = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`train: ${name} must be a positive integer, got ${v}`);
+  };
+  positiveInt('epochs', o.epochs);
+  positiveInt('batchSize', o.batchSize);
+  if (!(o.learningRate > 0)) throw new Error(`train: learningRate must be > 0, got ${o.learningRate}`);
+  if (o.weightDecay !== undefined && !(o.weightDecay >= 0)) throw new Error(`train: weightDecay must be ≥ 0, got ${o.weightDecay}`);
+  if (o.weightDecayMode !== undefined && o.weightDecayMode !== 'l2' && o.weightDecayMode !== 'decoupled') {
+    throw new Error(`train: weightDecayMode must be "l2" or "decoupled", got "${o.weightDecayMode}"`);
+  }
+  if (o.labelSmoothing !== undefined && !(o.labelSmoothing >= 0 && o.labelSmoothing < 1)) throw new Error(`train: labelSmoothing must be in [0, 1), got ${o.labelSmoothing}`);
+  if (o.schedule) validateSchedule(o.schedule);
+  if (o.resume && !o.checkpointDir) throw new Error('train: resume needs checkpointDir (where the checkpoints are)');
+}
+
+/** Hash of everything that must match for a checkpoint to be resumable by these options. */
+function trainingSignature(model: tf.LayersModel, data: Dataset, o: TrainOptions): string {
+  return configHash({
+    weights: model.weights.map((w) => w.shape),
+    data: [data.name, data.split, data.count, data.subset ?? null],
+    epochsIgnored: true, // `epochs` may grow on resume: not part of the signature
+    batchSize: o.batchSize, learningRate: o.learningRate, optimizer: o.optimizer ?? null, weightDecay: o.weightDecay ?? 0,
+    weightDecayMode: o.weightDecayMode ?? 'l2', schedule: o.schedule ?? null, labelSmoothing: o.labelSmoothing ?? 0,
+    normalization: o.normalization ?? null, augmentation: o.augmentation ?? null, seed: o.seed ?? 0, dropLast: o.dropLast ?? true,
+  });
+}
+
+/**
+ * Trains `model` on `data` (uint8 images, normalised and augmented per batch) for `options.epochs`.
+ * BatchNorm runs in training mode (`model.apply(x, {training: true})`) so its moving statistics update.
+ * Throws on a non-finite loss, naming the step and the last good checkpoint.
+ */
+export async function train(model: tf.LayersModel, data: Dataset, options: TrainOptions): Promise<TrainResult> {
+  validateOptions(options);
+  const outputs = options.outputs ?? detectOutputs(model);
+  const optimizer = createOptimizer(options.optimizer ?? { name: 'sgd', momentum: 0.9 }, options.learningRate);
+  const schedule = options.schedule ?? { kind: 'constant' };
+  const smoothing = options.labelSmoothing ?? 0;
+  const decay = options.weightDecay ?? 0;
+  const decayMode = options.weightDecayMode ?? 'l2';
+  const signature = trainingSignature(model, data, options);
+  const trainable = model.trainableWeights;
+  const varList = trainable.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const decayed = trainable.filter((w) => w.shape.length >= 2).map((w) => (w as unknown as { val: tf.Variable }).val);
+  const batchesPerEpoch = batchIndices(data.count, options.batchSize, undefined, options.dropLast ?? true).length;
+
+  let rng = new Rng(options.seed ?? 0);
+  let history: EpochRecord[] = [];
+  let startEpoch = 0;
+  let step = 0;
+  let checkpointFile: string | undefined;
+  let lastGood = 'none (no checkpoint written yet)';
+  if (options.resume) {
+    const state: CheckpointState | null = readCheckpointState(options.checkpointDir!);
+    if (state) {
+      if (state.configHash !== signature) {
+        throw new Error(`train: the checkpoint in ${options.checkpointDir} was written by a different model, data set or training configuration; use another checkpointDir or delete it to start over`);
+      }
+      await restoreCheckpoint(options.checkpointDir!, model, optimizer, state);
+      rng = Rng.fromState(state.rngState);
+      history = state.history;
+      startEpoch = state.epoch;
+      step = state.step;
+      checkpointFile = `${options.checkpointDir}/checkpoint.json`;
+      lastGood = `${checkpointFile} (epoch ${state.epoch})`;
+    }
+  }
+
+  const progress = typeof options.progress === 'object' ? options.progress : createProgress({ title: options.title ?? 'train', mode: options.progress ?? 'auto' });
+  const totalSteps = options.epochs * batchesPerEpoch;
+  let imagesThisRun = 0;
+  let trainSeconds = 0;
+  try {
+    for (let epoch = startEpoch; epoch < options.epochs; epoch++) {
+      const epochStart = Date.now();
+      const batches = batchIndices(data.count, options.batchSize, rng, options.dropLast ?? true);
+      let lossSum = 0;
+      let correctSum = 0;
+      let seen = 0;
+      let lr = options.learningRate;
+      for (let b = 0; b < batches.length; b++) {
+        lr = learningRateAt(options.learningRate, schedule, epoch + b / batches.length, options.epochs, batches.length);
+        setLearningRate(optimizer, lr);
+        const { xs, ys } = makeBatch(data, batches[b], { normalization: options.normalization, augmentation: options.augmentation, rng });
+        let correct: tf.Scalar | undefined;
+        const loss = optimizer.minimize(() => {
+          const out = model.apply(xs, { training: true }) as tf.Tensor2D;
+          // Kept out of the tape's tidy so that accuracy costs no second forward pass.
+          correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, -1), ys), 'float32')) as tf.Scalar);
+          let total = crossEntropy(out, ys, outputs, smoothing);
+          for (const reg of model.calculateLosses()) total = tf.add(total, reg);
+          if (decay > 0 && decayMode === 'l2') total = tf.add(total, tf.mul(decay / 2, tf.addN(decayed.map((v) => tf.sum(tf.square(v))))));
+          return total as tf.Scalar;
+        }, true, varList);
+        if (decay > 0 && decayMode === 'decoupled') {
+          tf.tidy(() => decayed.forEach((v) => v.assign(tf.mul(v, 1 - lr * decay))));
+        }
+        const lossValue = loss!.dataSync()[0];
+        const correctValue = correct!.dataSync()[0];
+        tf.dispose([xs, ys, loss!, correct!]);
+        step++;
+        if (!Number.isFinite(lossValue)) {
+          throw new Error(`train: loss became ${lossValue} at epoch ${epoch + 1}, step ${b + 1} of ${batches.length} (global step ${step}); last good checkpoint: ${lastGood}. Lower the learning rate, then resume from that checkpoint`);
+        }
+        lossSum += lossValue * batches[b].length;
+        correctSum += correctValue;
+        seen += batches[b].length;
+        imagesThisRun += batches[b].length;
+        const elapsed = (Date.now() - epochStart) / 1000;
+        progress.update({
+          step, total: totalSteps, epoch: epoch + 1, epochs: options.epochs,
+          metrics: { loss: lossSum / seen, acc: correctSum / seen, lr }, imagesPerSec: seen / Math.max(elapsed, 1e-3),
+        });
+      }
+      const seconds = (Date.now() - epochStart) / 1000;
+      trainSeconds += seconds;
+      const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / seen, accuracy: correctSum / seen, learningRate: lr, seconds, imagesPerSec: seen / Math.max(seconds, 1e-3) };
+      if (options.validation) {
+        const ev = evaluate(model, options.validation, { normalization: options.normalization });
+        record.valTop1 = ev.top1;
+        record.valTop5 = ev.top5;
+      }
+      history = [...history, record];
+      if (options.checkpointDir) {
+        checkpointFile = await writeCheckpoint(options.checkpointDir, model, optimizer, { epoch: epoch + 1, step, rngState: rng.getState(), history, configHash: signature });
+        lastGood = `${checkpointFile} (epoch ${epoch + 1})`;
+      }
+      options.onEpochEnd?.(record);
+    }
+  } finally {
+    optimizer.dispose();
+    progress.done(history.length ? `loss ${history[history.length - 1].loss.toFixed(4)}, acc ${(100 * history[history.length - 1].accuracy).toFixed(1)} %` : undefined);
+  }
+  return {
+    history, epochs: history.length, steps: step, resumedFromEpoch: startEpoch,
+    wallSeconds: trainSeconds, imagesPerSec: imagesThisRun / Math.max(trainSeconds, 1e-3), checkpoint: checkpointFile,
+  };
+}

@@ -1,0 +1,72 @@
+/** DepthwiseConv2dNativeBackpropInput for the wasm backend: gradient of depthwiseConv2d with respect to its input. */
+import * as tf from '@tensorflow/tfjs';
+import { asWasmBackend, float32View, kernelInput } from './heap';
+
+const NAME = tf.DepthwiseConv2dNativeBackpropInput;
+
+/**
+ * dx[b, ih, iw, c] = Σ_{kh, kw, m} dy[b, oh, ow, c·M + m] · W[kh, kw, c, m] over the (oh, ow) whose window covers (ih, iw).
+ * Shapes: dy [B, OH, OW, C·M], filter [KH, KW, C, M] → dx = attrs.inputShape [B, H, W, C].
+ */
+export function depthwiseBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const backend = asWasmBackend(args.backend, NAME);
+  const dy = kernelInput(args.inputs, 'dy', NAME);
+  const filter = kernelInput(args.inputs, 'filter', NAME);
+  const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const info = tf.backend_util.computeConv2DInfo(
+    attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad,
+    attrs.dimRoundingMode, true,
+  );
+  const out = backend.makeOutput(info.inShape, 'float32');
+  const dys = float32View(backend, dy, NAME);
+  const ws = float32View(backend, filter, NAME);
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  // Scatter form (each dy pixel adds into the inputs its window read): one pass over dy, contiguous channel loops.
+  // Each dx element receives at most KH·KW·M terms, so float32 accumulation is accurate enough.
+  dx.fill(0);
+  scatterDepthwiseInputGradient(dys, ws, dx, info);
+  return out;
+}
+
+/** Adds every dy·W product into dx ([B, H, W, C] flattened). */
+function scatterDepthwiseInputGradient(dys: Float32Array, ws: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const mult = outChannels / inChannels;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const dyOff = ((b * outHeight + oh) * outWidth + ow) * outChannels;
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight + kh * dilationHeight - padTop;
+          if (ih < 0 || ih >= inHeight) continue;
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const iw = ow * strideWidth + kw * dilationWidth - padLeft;
+            if (iw < 0 || iw >= inWidth) continue;
+            const dxOff = ((b * inHeight + ih) * inWidth + iw) * inChannels;
+            const wOff = (kh * filterWidth + kw) * outChannels;
+            if (mult === 1) {
+              for (let c = 0; c < inChannels; c++) dx[dxOff + c] += dys[dyOff + c] * ws[wOff + c];
+            } else {
+              for (let c = 0; c < inChannels; c++) {
+                let sum = 0;
+                const base = c * mult;
+                for (let m = 0; m < mult; m++) sum += dys[dyOff + base + m] * ws[wOff + base + m];
+                dx[dxOff + c] += sum;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Registration record for `tf.registerKernel`. */
+export const depthwiseBackpropInputConfig: tf.KernelConfig = {
+  kernelName: NAME,
+  backendName: 'wasm',
+  kernelFunc: depthwiseBackpropInputWasm as unknown as tf.KernelFunc,
+};

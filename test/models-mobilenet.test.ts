@@ -1,0 +1,154 @@
+/**
+ * MobileNet V1 / V2 against survey-facts §3.1, §3.2, §4.2, §4.3, §6 (exact Keras / torchvision counts, CALC MACs,
+ * published figures within rounding), forward passes of every ImageNet variant, small configs training, bad input.
+ */
+import * as assert from 'assert';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/lib/backend';
+import { costOf } from '../src/lib/cost';
+import { mobilenetV1, MOBILENET_V1_VARIANTS } from '../src/models/mobilenet-v1';
+import { lastChannels, mobilenetV2, MOBILENET_V2_VARIANTS, v2Channels } from '../src/models/mobilenet-v2';
+import { buildModel } from '../src/models/registry';
+import { checkPublished, trainFixedBatch } from './spatial-model-helpers';
+
+/** Asserts |a − b| ≤ tol. */
+const near = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+
+/** survey-facts §3.1 CALC column (M MACs, quoted to 0.1) for the whole α × resolution grid. */
+const V1_CALC: Record<string, number> = {
+  '1-224': 568.7, '1-192': 418.1, '1-160': 290.7, '1-128': 186.4, '0.75-224': 325.4, '0.75-192': 239.3, '0.75-160': 166.4, '0.75-128': 106.8,
+  '0.5-224': 149.5, '0.5-192': 110.0, '0.5-160': 76.5, '0.5-128': 49.2, '0.25-224': 41.0, '0.25-192': 30.2, '0.25-160': 21.1, '0.25-128': 13.6,
+};
+/** survey-facts §3.2 CALC (M MACs). */
+const V2_CALC: Record<string, number> = { '1.4-224': 582.2, '1.3-224': 509.4, '1-224': 300.8, '1-192': 221.3, '1-160': 154.1, '1-128': 99.1, '1-96': 56.3, '0.75-224': 209.1, '0.5-224': 97.1, '0.35-224': 59.3 };
+
+describe('mobilenet_v1', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  it('1.0-224: W 4,210,088 / W+BN2 4,231,976 / W+BN4 4,253,864 (Keras count_params), 568.7 M MACs', () => {
+    const m = mobilenetV1();
+    const r = costOf(m);
+    assert.deepStrictEqual(r.params, { weights: 4210088, trainable: 4231976, all: 4253864 }); // survey-facts §4.2 CALC; KERAS table
+    assert.strictEqual(m.countParams(), 4253864);
+    near(r.macs / 1e6, 568.7, 0.05, 'MACs (M)'); // survey-facts §4.2 CALC
+    // P-MB1 Table 2 per-type shares, CALC-corrected (§3.1): 1×1 94.86 %, dw 3.06 %, first conv 1.91 %, FC 0.18 %
+    const share = (cls: string) => r.layers.filter((l) => l.className === cls).reduce((a, l) => a + l.macs, 0) / r.macs;
+    near(share('DepthwiseConv2D') * 100, 3.06, 0.01, 'dw share');
+    near(share('Dense') * 100, 0.18, 0.01, 'FC share');
+    m.dispose();
+  });
+
+  it('0.75-224: W 2,569,144 / W+BN4 2,601,976 (§3.1 CALC)', () => {
+    const m = mobilenetV1({ width: 0.75 });
+    const r = costOf(m);
+    assert.strictEqual(r.params.weights, 2569144);
+    assert.strictEqual(r.params.all, 2601976);
+    m.dispose();
+  });
+
+  it('every published variant builds, runs a batch-1 forward pass at its input size, and matches its figures', () => {
+    for (const v of MOBILENET_V1_VARIANTS) {
+      const m = buildModel('mobilenet_v1', v.config);
+      const r = costOf(m);
+      checkPublished(`mobilenet_v1 ${v.name}`, r, v.published!);
+      near(r.macs / 1e6, V1_CALC[`${v.config.width}-${v.config.resolution}`], 0.05 + 1e-9, `${v.name} CALC MACs`);
+      const size = v.published!.inputSize;
+      const y = tf.tidy(() => (m.predict(tf.zeros([1, size, size, 3])) as tf.Tensor).shape);
+      assert.deepStrictEqual(y, [1, 1000]);
+      m.dispose();
+    }
+  });
+
+  it('any positive width that leaves ≥ 1 channel builds (int(c·α) as Keras)', () => {
+    const m = mobilenetV1({ width: 1 / 32, resolution: 32, classes: 3 });
+    assert.strictEqual(m.getLayer('stem.conv').outputShape[3], 1);
+    assert.strictEqual(m.getLayer('block13.pw.conv').outputShape[3], 32);
+    m.dispose();
+  });
+
+  it('cifar10 profile (stride-1 stem) trains: loss finite and decreasing on a fixed batch', async () => {
+    const m = mobilenetV1({ dataset: 'cifar10', width: 0.25 });
+    assert.deepStrictEqual(m.inputs[0].shape, [null, 32, 32, 3]);
+    assert.deepStrictEqual(m.getLayer('block13.pw.act').outputShape, [null, 2, 2, 256]);
+    const losses = await trainFixedBatch(m, 10, 4, 6);
+    assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
+    assert.ok(losses[losses.length - 1] < losses[0], `losses ${losses}`);
+    m.dispose();
+  });
+
+  it('bad input is rejected before building, naming the value and the accepted values', () => {
+    assert.throws(() => mobilenetV1({ width: 0 }), /width α must be a positive number.*got 0/);
+    assert.throws(() => mobilenetV1({ width: 0.02 }), /leaves the 32-channel stem with 0 channels.*width ≥ 0.03125/);
+    assert.throws(() => mobilenetV1({ resolution: 16 }), /resolution 16 is too small.*resolution ≥ 32/);
+    assert.throws(() => mobilenetV1({ dataset: 'mnist' as never }), /unknown dataset "mnist"; accepted: imagenet, cifar10, tiny-imagenet/);
+    assert.throws(() => mobilenetV1({ groups: 3 }), /unknown option "groups"; accepted options: .*width/);
+    assert.throws(() => mobilenetV1({ classes: 0 }), /classes must be a positive integer, got 0/);
+  });
+});
+
+describe('mobilenet_v2', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  it('1.0-224: W 3,470,760 / W+BN2 3,504,872 (torchvision) / W+BN4 3,538,984 (Keras), 300.8 M MACs', () => {
+    for (const padding of ['tf', 'torch']) {
+      const m = mobilenetV2({ padding });
+      const r = costOf(m);
+      assert.deepStrictEqual(r.params, { weights: 3470760, trainable: 3504872, all: 3538984 }); // survey-facts §3.2, §6
+      near(r.macs / 1e6, 300.8, 0.05, 'MACs (M)'); // survey-facts §4.3 CALC
+      assert.strictEqual(m.layers.filter((l) => l.getClassName() === 'Add').length, 10); // 17 blocks, 10 with residual
+      m.dispose();
+    }
+  });
+
+  it('width rounding: makeDivisible(c·α, 8); last conv 1280·max(1, α); 1.3-224 W 5,342,536 / W+BN4 5,431,048', () => {
+    assert.strictEqual(v2Channels(32, 0.35), 16);
+    assert.strictEqual(lastChannels(0.35), 1280);
+    assert.strictEqual(lastChannels(1.4), 1792);
+    const m = mobilenetV2({ width: 1.3 });
+    const r = costOf(m);
+    assert.strictEqual(r.params.weights, 5342536); // survey-facts §3.2 CALC
+    assert.strictEqual(r.params.trainable, 5386792);
+    assert.strictEqual(r.params.all, 5431048);
+    m.dispose();
+    const wide = mobilenetV2({ width: 1.4, resolution: 128 }); // not a published variant: CALC 191.3 M
+    near(costOf(wide).macs / 1e6, 191.3, 0.05 + 1e-9, '1.4-128');
+    wide.dispose();
+  });
+
+  it('every published variant builds, runs a batch-1 forward pass at its input size, and matches its figures', () => {
+    for (const v of MOBILENET_V2_VARIANTS) {
+      const m = buildModel('mobilenet_v2', v.config);
+      const r = costOf(m);
+      checkPublished(`mobilenet_v2 ${v.name}`, r, v.published!);
+      const calc = V2_CALC[`${v.config.width}-${v.config.resolution}`];
+      if (calc !== undefined) near(r.macs / 1e6, calc, 0.05 + 1e-9, `${v.name} CALC MACs`);
+      const size = v.published!.inputSize;
+      const y = tf.tidy(() => (m.predict(tf.zeros([1, size, size, 3])) as tf.Tensor).shape);
+      assert.deepStrictEqual(y, [1, 1000]);
+      m.dispose();
+    }
+  });
+
+  for (const dataset of ['cifar10', 'tiny-imagenet'] as const) {
+    it(`${dataset} profile (stride 1 in stem and first 24-ch block) trains a few steps`, async () => {
+      const m = mobilenetV2({ dataset, width: 0.35 });
+      const side = dataset === 'cifar10' ? 32 : 64;
+      assert.deepStrictEqual(m.getLayer('head.conv.act').outputShape, [null, side / 8, side / 8, 1280]);
+      const losses = await trainFixedBatch(m, dataset === 'cifar10' ? 10 : 200, 2, 3);
+      assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
+      assert.ok(losses[losses.length - 1] < losses[0], `losses ${losses}`);
+      m.dispose();
+    });
+  }
+
+  it('bad input is rejected before building', () => {
+    assert.throws(() => mobilenetV2({ width: -1 }), /width α must be a positive number.*got -1/);
+    assert.throws(() => mobilenetV2({ padding: 'reflect' }), /unknown padding "reflect"; accepted: "tf", "torch"/);
+    assert.throws(() => mobilenetV2({ resolution: 31 }), /resolution 31 is too small.*resolution ≥ 32/);
+    assert.throws(() => mobilenetV2({ groups: 2 }), /unknown option "groups"/);
+  });
+});

@@ -1,0 +1,104 @@
+import { strict as assert } from 'assert';
+import * as tf from '@tensorflow/tfjs';
+import { compareWithPublished, imagenetTable, paramsUnderConvention, tableDisplayRows, tableFootnotes } from '../src/lib/table';
+import { median, measureLatency } from '../src/lib/latency';
+import type { CostReport } from '../src/lib/cost';
+import type { ModelEntry } from '../src/models/registry';
+
+/** A cost report with given totals (the per-layer list is irrelevant to the comparison). */
+function report(weights: number, trainable: number, all: number, macs: number): CostReport {
+  return { params: { weights, trainable, all }, macs, memoryAccess: 0, layers: [], inputShape: [8, 8, 3] };
+}
+
+/** A registry entry for a tiny conv net: conv 3×3 (3→4, no bias) → BN → GAP → dense 4→2. */
+function tinyEntry(): ModelEntry {
+  return {
+    name: 'tiny',
+    family: 'test',
+    description: 'tiny conv net',
+    options: [],
+    defaults: { resolution: 8 },
+    variants: [
+      // conv 3·3·3·4 = 108 weights, dense 4·2+2 = 10 → W = 118; BN 4 channels: +8 → 126; +8 → 134.
+      // MACs: conv 108·64 = 6912, dense 8 → 6920.
+      { name: 'exact', config: {}, published: { params: 126, paramsConvention: 'W+BN2', macs: 6920, inputSize: 8, source: 'hand count' } },
+      { name: 'off', config: {}, published: { params: 100, macs: 7000, rounding: { macs: 0.05 }, inputSize: 8, source: 'made up', footnote: 'differs on purpose' } },
+      { name: 'unpublished', config: {} },
+    ],
+    build(config) {
+      const r = config.resolution as number;
+      const x = tf.input({ shape: [r, r, 3] });
+      let y = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, name: 'c' }).apply(x) as tf.SymbolicTensor;
+      y = tf.layers.batchNormalization({ name: 'bn' }).apply(y) as tf.SymbolicTensor;
+      y = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(y) as tf.SymbolicTensor;
+      y = tf.layers.dense({ units: 2, name: 'fc' }).apply(y) as tf.SymbolicTensor;
+      return tf.model({ inputs: x, outputs: y });
+    },
+  };
+}
+
+describe('ImageNet table', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('picks our count by the published convention (W+BN3 = all − BN channels)', () => {
+    const r = report(1000, 1100, 1200, 5);
+    assert.equal(paramsUnderConvention(r, 'W'), 1000);
+    assert.equal(paramsUnderConvention(r, 'W+BN2'), 1100);
+    assert.equal(paramsUnderConvention(r, 'W+BN4'), 1200);
+    assert.equal(paramsUnderConvention(r, 'W+BN3'), 1150);
+  });
+
+  it('flags differences beyond the published rounding', () => {
+    const ours = compareWithPublished(report(4_231_976, 4_253_864, 4_275_752, 568.7e6), {
+      params: 4.2e6, rounding: { params: 0.05 / 4.2 }, macs: 569e6, inputSize: 224, source: 'x',
+    });
+    assert.ok(Math.abs((ours.paramsRelDiff as number) - (4_231_976 - 4.2e6) / 4.2e6) < 1e-12);
+    assert.equal(ours.paramsOutsideRounding, false);
+    assert.equal(ours.macsOutsideRounding, true, 'no MAC rounding given: any difference is flagged');
+  });
+
+  it('builds one row per published variant with exact hand-counted figures', async () => {
+    const table = await imagenetTable([tinyEntry()]);
+    assert.deepEqual(table.rows.map((r) => r.variant), ['exact', 'off']);
+    const [exact, off] = table.rows;
+    assert.deepEqual(exact.ours.paramsByConvention, { weights: 118, trainable: 126, all: 134 });
+    assert.equal(exact.ours.macs, 6920);
+    assert.equal(exact.ours.paramsRelDiff, 0);
+    assert.equal(exact.ours.macsOutsideRounding, false);
+    assert.equal(off.ours.params, 118, 'default convention is W');
+    assert.equal(off.ours.paramsOutsideRounding, true);
+    assert.equal(off.ours.macsOutsideRounding, false, '6920 vs 7000 is within 5 %');
+    const display = tableDisplayRows(table);
+    assert.equal(display[1]['Δparams'], '+18.0% *');
+    assert.ok(tableFootnotes(table).some((n) => n.includes('differs on purpose')));
+  });
+
+  it('measures latency with repetitions and a spread', async () => {
+    const table = await imagenetTable([tinyEntry()], { latency: true, repetitions: 3, throughputBatch: 4 });
+    const m = table.rows[0].measured!;
+    assert.equal(m.error, undefined);
+    assert.equal(m.latencyBatch1!.batch, 1);
+    assert.equal(m.throughputBatch!.batch, 4);
+    assert.equal(m.latencyBatch1!.repetitions, 3);
+    assert.ok(m.latencyBatch1!.minMs <= m.latencyBatch1!.medianMs && m.latencyBatch1!.medianMs <= m.latencyBatch1!.maxMs);
+    assert.ok(Math.abs(m.throughputBatch!.imagesPerSec - 4000 / m.throughputBatch!.medianMs) < 1e-9);
+    assert.match(table.latencyMethod!, /warm-up/);
+  });
+
+  it('rejects unknown models and bad latency options', async () => {
+    await assert.rejects(imagenetTable([tinyEntry()], { models: ['nope'] }), /unknown model\(s\) nope; registered: tiny/);
+    const m = tinyEntry().build({ resolution: 8 });
+    await assert.rejects(measureLatency(m, { batch: 0 }), /batch must be an integer ≥ 1, got 0/);
+    m.dispose();
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 2, 3]), 2.5);
+  });
+
+  it('leaks no tensors', async () => {
+    const before = tf.memory().numTensors;
+    await imagenetTable([tinyEntry()], { latency: true, repetitions: 1, throughputBatch: 2 });
+    assert.equal(tf.memory().numTensors, before);
+  });
+});

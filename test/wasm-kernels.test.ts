@@ -1,0 +1,256 @@
+/** The wasm training kernels against the tfjs `cpu` backend (an independent implementation) as oracle. */
+import { strict as assert } from 'assert';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/lib/backend';
+import { WASM_TRAINING_KERNELS, kernelsUsedBy, missingKernels } from '../src/lib/wasm-kernels';
+
+type Arrays = Float32Array[];
+
+/** Deterministic pseudo-random values in [-1, 1) (xorshift), so both backends get identical inputs. */
+function randomValues(size: number, seed: number): Float32Array {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Runs `work` on backend `name` and returns its results copied out as plain float arrays. */
+async function onBackend(name: string, work: () => tf.Tensor[]): Promise<Arrays> {
+  await tf.setBackend(name);
+  assert.equal(tf.getBackend(), name);
+  const tensors = work();
+  const arrays = tensors.map((t) => Float32Array.from(t.dataSync()));
+  tf.dispose(tensors);
+  return arrays;
+}
+
+/** max|a − b| / max|b|: error relative to the oracle's scale (elementwise ratios explode where b ≈ 0). */
+function scaledError(actual: Float32Array, expected: Float32Array): number {
+  assert.equal(actual.length, expected.length, 'length');
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  assert.ok(scale > 0, 'oracle is all zeros: the case does not test anything');
+  return diff / scale;
+}
+
+/** Asserts |a − b| ≤ max(absTol, relTol·|b|) elementwise. */
+function assertClose(actual: Float32Array, expected: Float32Array, what: string, relTol = 1e-4, absTol = 1e-5): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    if (err > Math.max(absTol, relTol * Math.abs(expected[i]))) {
+      assert.fail(`${what}[${i}]: wasm ${actual[i]} vs cpu ${expected[i]} (|diff| ${err.toExponential(2)})`);
+    }
+  }
+}
+
+/** Gradients of Σ op(x, w)·r with respect to x and w (r random, so dy is a random tensor). */
+function convGrads(
+  op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D,
+  xShape: [number, number, number, number], wShape: [number, number, number, number], seed: number,
+): () => tf.Tensor[] {
+  return () => tf.tidy(() => {
+    const x = tf.tensor(randomValues(tf.util.sizeFromShape(xShape), seed), xShape) as tf.Tensor4D;
+    const w = tf.tensor(randomValues(tf.util.sizeFromShape(wShape), seed + 1), wShape) as tf.Tensor4D;
+    const yShape = op(x, w).shape;
+    const r = tf.tensor(randomValues(tf.util.sizeFromShape(yShape), seed + 2), yShape);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(a as tf.Tensor4D, b as tf.Tensor4D), r)))([x, w]);
+    return [dx, dw];
+  });
+}
+
+describe('wasm training kernels', function () {
+  this.timeout(120000);
+  let before0: string | null = null;
+
+  before(async () => {
+    before0 = tf.engine().backendName;
+    await initBackend('wasm');
+  });
+  after(async () => {
+    await tf.setBackend(before0 ?? 'wasm');
+  });
+
+  it('registers each added kernel on wasm (our implementation is the one that runs)', () => {
+    for (const config of WASM_TRAINING_KERNELS) {
+      const registered = tf.getKernel(config.kernelName, 'wasm');
+      assert.ok(registered, `${config.kernelName} missing on wasm`);
+      assert.equal(registered.kernelFunc, config.kernelFunc, `${config.kernelName} on wasm is not ours`);
+    }
+    assert.deepEqual(
+      WASM_TRAINING_KERNELS.map((k) => k.kernelName).sort(),
+      ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum'],
+    );
+  });
+
+  const convCases: { x: [number, number, number, number]; k: number; co: number; stride: number; pad: 'same' | 'valid' | number }[] = [];
+  for (const stride of [1, 2]) {
+    for (const pad of ['same', 'valid'] as const) {
+      convCases.push({ x: [2, 7, 9, 3], k: 3, co: 4, stride, pad });
+      convCases.push({ x: [1, 9, 7, 8], k: 1, co: 5, stride, pad });
+      convCases.push({ x: [2, 8, 7, 1], k: 5, co: 2, stride, pad });
+    }
+  }
+  convCases.push({ x: [2, 7, 9, 3], k: 3, co: 6, stride: 2, pad: 1 });
+
+  for (const c of convCases) {
+    it(`Conv2DBackpropFilter x=[${c.x}] k=${c.k} co=${c.co} stride=${c.stride} pad=${c.pad}`, async () => {
+      const op = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.conv2d(x, w, c.stride, c.pad);
+      const work = convGrads(op, c.x, [c.k, c.k, c.x[3], c.co], 11 + c.k * 7 + c.stride);
+      const expected = await onBackend('cpu', work);
+      const actual = await onBackend('wasm', work);
+      assert.ok(scaledError(actual[1], expected[1]) <= 1e-4, `dW error ${scaledError(actual[1], expected[1])}`);
+      assert.ok(scaledError(actual[0], expected[0]) <= 1e-4, `dx error ${scaledError(actual[0], expected[0])}`);
+    });
+  }
+
+  const dwCases: { x: [number, number, number, number]; k: number; mult: number; stride: number; pad: 'same' | 'valid' }[] = [];
+  for (const stride of [1, 2]) {
+    for (const pad of ['same', 'valid'] as const) {
+      for (const mult of [1, 2]) {
+        dwCases.push({ x: [2, 7, 9, 3], k: 3, mult, stride, pad });
+        dwCases.push({ x: [1, 9, 7, 16], k: 5, mult, stride, pad });
+      }
+    }
+  }
+  for (const c of dwCases) {
+    it(`DepthwiseConv2dNativeBackprop{Input,Filter} x=[${c.x}] k=${c.k} mult=${c.mult} stride=${c.stride} pad=${c.pad}`, async () => {
+      const op = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.depthwiseConv2d(x, w, c.stride, c.pad);
+      const work = convGrads(op, c.x, [c.k, c.k, c.x[3], c.mult], 5 + c.k + c.mult * 3 + c.stride);
+      const expected = await onBackend('cpu', work);
+      const actual = await onBackend('wasm', work);
+      assert.ok(scaledError(actual[0], expected[0]) <= 1e-4, `dx error ${scaledError(actual[0], expected[0])}`);
+      assert.ok(scaledError(actual[1], expected[1]) <= 1e-4, `dW error ${scaledError(actual[1], expected[1])}`);
+    });
+  }
+
+  it('UnsortedSegmentSum: gather gradients (repeated and dropped indices) and the op itself', async () => {
+    const work = () => tf.tidy(() => {
+      const x = tf.tensor(randomValues(2 * 3 * 5 * 6, 3), [2, 3, 5, 6]);
+      const r0 = tf.tensor(randomValues(4 * 3 * 5 * 6, 4), [4, 3, 5, 6]);
+      const r3 = tf.tensor(randomValues(2 * 3 * 5 * 7, 5), [2, 3, 5, 7]);
+      const g0 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.gather(a, [1, 0, 1, 1], 0), r0)))(x);
+      const g3 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.gather(a, [5, 4, 0, 0, 2, 3, 5], 3), r3)))(x);
+      const ids = tf.tensor1d([0, 3, 3, 1, 0, 7], 'int32'); // 7 ≥ numSegments: dropped
+      const values = tf.tensor(randomValues(6 * 2 * 4, 6), [6, 2, 4]);
+      const direct = tf.unsortedSegmentSum(values, ids, 5);
+      const directInt = tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4], 'int32'), tf.tensor1d([2, 0, 2, 1], 'int32'), 3);
+      return [g0, g3, direct, tf.cast(directInt, 'float32')];
+    });
+    const expected = await onBackend('cpu', work);
+    const actual = await onBackend('wasm', work);
+    expected.forEach((e, i) => assertClose(actual[i], e, `result ${i}`, 1e-6, 1e-6));
+    assert.deepEqual(Array.from(actual[3]), [2, 4, 4]);
+  });
+
+  it('every kernel used to train the survey building blocks exists on wasm', async () => {
+    // Profiled on cpu, which has every kernel, so the list is complete even where wasm lacks one.
+    await tf.setBackend('cpu');
+    const names = await kernelsUsedBy(() => trainingWorkload());
+    for (const expected of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'FusedBatchNorm', 'MaxPoolGrad', 'AvgPoolGrad', 'UnsortedSegmentSum']) {
+      assert.ok(names.includes(expected), `workload does not exercise ${expected}; used: ${names.join(' ')}`);
+    }
+    assert.deepEqual(missingKernels(names, 'wasm'), []);
+    await tf.setBackend('wasm');
+  });
+
+  it('one training step of a conv net with batch norm, depthwise and pointwise convs matches cpu', async () => {
+    const xShape = [4, 9, 7, 3];
+    const step = () => {
+      const model = smallMobileNet([9, 7, 3], 5);
+      model.setWeights(model.getWeights().map((w, i) => tf.tensor(randomValues(w.size, 100 + i), w.shape).mul(0.5)));
+      const x = tf.tensor(randomValues(tf.util.sizeFromShape(xShape), 7), xShape);
+      const labels = tf.oneHot(tf.tensor1d([0, 3, 4, 1], 'int32'), 5);
+      const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+        vars,
+      );
+      const gradList = vars.map((v) => grads[v.name]);
+      // SGD, not Adam, for the update check: Adam's first step is ≈ lr·sign(g), which turns float noise in a
+      // near-zero gradient into a full-size difference.
+      const optimizer = tf.train.sgd(0.1);
+      optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      const after = vars.map((v) => v.clone());
+      const out = [value, ...gradList, ...after];
+      optimizer.dispose();
+      model.dispose();
+      return out;
+    };
+    const expected = await onBackend('cpu', step);
+    const actual = await onBackend('wasm', step);
+    assert.equal(actual.length, expected.length);
+    assert.ok(expected.length > 20, `only ${expected.length} tensors compared`);
+    expected.forEach((e, i) => assertClose(actual[i], e, i === 0 ? 'loss' : `tensor ${i}`));
+  });
+});
+
+/** A MobileNet-style net: conv s2 + BN + ReLU6, depthwise + BN + ReLU, pointwise + BN, a depthwise-separable s2 block, GAP, dense. */
+function smallMobileNet(inputShape: number[], classes: number): tf.LayersModel {
+  const input = tf.input({ shape: inputShape });
+  let y = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(input) as tf.SymbolicTensor;
+  y = tf.layers.batchNormalization().apply(y) as tf.SymbolicTensor;
+  y = tf.layers.reLU({ maxValue: 6 }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', depthMultiplier: 2, useBias: false }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.batchNormalization().apply(y) as tf.SymbolicTensor;
+  y = tf.layers.activation({ activation: 'relu' }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.conv2d({ filters: 12, kernelSize: 1, useBias: false }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.batchNormalization().apply(y) as tf.SymbolicTensor;
+  y = tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu6' }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.conv2d({ filters: 10, kernelSize: 1, activation: 'relu' }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.globalAveragePooling2d({}).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.dense({ units: classes }).apply(y) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: y });
+}
+
+/**
+ * Two optimizer steps (SGD momentum, Adam) through every op the survey's models train with, plus a tf.layers
+ * model.fit with batch norm in training mode: conv2d (stride 1/2, same/valid), depthwise (multiplier 1/2),
+ * relu/relu6, maxPool/avgPool, global average pooling, dense, concat, add, split/slice, channel shuffle
+ * (reshape + transpose), pad, gather, softmax cross-entropy.
+ */
+async function trainingWorkload(): Promise<void> {
+  const x = tf.tensor(randomValues(2 * 17 * 15 * 3, 21), [2, 17, 15, 3]) as tf.Tensor4D;
+  const labels = tf.oneHot(tf.tensor1d([1, 3], 'int32'), 5);
+  const v = (shape: number[], seed: number): tf.Variable => tf.variable(tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed), shape).mul(0.3));
+  const W = {
+    c1: v([3, 3, 3, 8], 1), c2: v([3, 3, 8, 8], 2), dw: v([3, 3, 8, 2], 3), dw2: v([3, 3, 16, 1], 4),
+    pw: v([1, 1, 16, 8], 5), gamma: v([8], 6), beta: v([8], 7), fc: v([12, 5], 8), fb: v([5], 9),
+  };
+  const loss = () => {
+    let h: tf.Tensor4D = tf.relu(tf.conv2d(x, W.c1 as tf.Tensor4D, 2, 'same'));
+    h = tf.pad(tf.conv2d(h, W.c2 as tf.Tensor4D, 1, 'valid'), [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    h = tf.relu6(tf.depthwiseConv2d(h, W.dw as tf.Tensor4D, 2, 'same'));
+    h = tf.depthwiseConv2d(h, W.dw2 as tf.Tensor4D, 1, 'valid');
+    h = tf.conv2d(h, W.pw as tf.Tensor4D, 1, 'same');
+    const { mean, variance } = tf.moments(h, [0, 1, 2]);
+    h = tf.batchNorm4d(h, mean as tf.Tensor1D, variance as tf.Tensor1D, W.beta as tf.Tensor1D, W.gamma as tf.Tensor1D, 1e-3);
+    const [a, b] = tf.split(h, 2, 3) as tf.Tensor4D[];
+    h = tf.concat4d([tf.add(a, b) as tf.Tensor4D, tf.slice(h, [0, 0, 0, 0], [-1, -1, -1, 4])], 3);
+    const [n, hh, ww] = h.shape;
+    h = h.reshape([n, hh, ww, 2, 4]).transpose([0, 1, 2, 4, 3]).reshape([n, hh, ww, 8]) as tf.Tensor4D;
+    h = tf.gather(h, [1, 0, 2, 3, 5, 4, 6, 7], 3);
+    const pooled = tf.concat([tf.maxPool(h, 2, 1, 'same'), tf.avgPool(h, 2, 1, 'same').slice([0, 0, 0, 0], [-1, -1, -1, 4])], 3);
+    const logits = tf.add(tf.matMul(tf.mean(pooled, [1, 2]) as tf.Tensor2D, W.fc as tf.Tensor2D), W.fb);
+    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+  };
+  for (const optimizer of [tf.train.momentum(0.1, 0.9), tf.train.adam(0.01)]) {
+    tf.dispose(optimizer.minimize(loss) ?? []);
+    tf.dispose(optimizer.minimize(loss) ?? []);
+    optimizer.dispose();
+  }
+  const model = smallMobileNet([17, 15, 3], 5);
+  model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  await model.fit(x, labels, { epochs: 1, batchSize: 2, verbose: 0 });
+  model.dispose();
+  tf.dispose([x, labels, ...Object.values(W)]);
+}
