@@ -11,7 +11,7 @@ import * as zlib from 'zlib';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { CIFAR10_CLASSES, loadCifar10, parseCifarBinary } from '../src/lib/data/cifar10';
-import { loadFashionMnist, FASHION_MNIST_DEBIAN_DIR } from '../src/lib/data/fashion-mnist';
+import { fashionMnistAsRgb32, loadFashionMnist, FASHION_MNIST_DEBIAN_DIR } from '../src/lib/data/fashion-mnist';
 import { listImageFolder, loadImageFolder } from '../src/lib/data/image-folder';
 import { loadImageNetFolder, readLabelList } from '../src/lib/data/imagenet-folder';
 import { loadTinyImageNet, readWnids } from '../src/lib/data/tiny-imagenet';
@@ -210,6 +210,14 @@ describe('IDX files (built here)', () => {
     const ds = loadFashionMnist(dir, { split: 'test' });
     assert.deepStrictEqual(Array.from(ds.labels), [4, 0, 9]);
     assert.strictEqual(ds.images[784 + 5], (784 + 5) % 251);
+    // As 32×32 RGB for the CIFAR model profile: 2-pixel zero border, gray replicated.
+    const rgb = fashionMnistAsRgb32(ds);
+    assert.deepStrictEqual([rgb.height, rgb.width, rgb.channels, rgb.count], [32, 32, 3, 3]);
+    for (const [i, y, x] of [[0, 0, 0], [1, 5, 27], [2, 27, 13]]) {
+      for (let c = 0; c < 3; c++) assert.strictEqual(rgb.images[((i * 32 + y + 2) * 32 + x + 2) * 3 + c], ds.images[(i * 28 + y) * 28 + x]);
+    }
+    assert.strictEqual(rgb.images[(1 * 32 * 32 + 31 * 32 + 31) * 3], 0);
+    assert.strictEqual(rgb.images[(2 * 32 * 32 + 0 * 32 + 1) * 3 + 2], 0);
   });
 
   it('rejects wrong magic and truncation with the file name', () => {

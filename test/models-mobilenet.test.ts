@@ -145,6 +145,28 @@ describe('mobilenet_v2', () => {
     });
   }
 
+  it('bottleneckActivation: relu6 clips every projection to [0, 6], linear does not; same params and MACs', () => {
+    const outputsOf = (act: 'linear' | 'relu6') => {
+      const m = mobilenetV2({ dataset: 'cifar10', width: 0.35, bottleneckActivation: act });
+      // The block output of a non-residual block (stage 7: 320 channels, one block) is the projection itself.
+      const tap = tf.model({ inputs: m.inputs, outputs: m.getLayer(act === 'relu6' ? 'stage7.block1.project.act' : 'stage7.block1.project.bn').output as tf.SymbolicTensor });
+      const [lo, hi] = tf.tidy(() => {
+        const y = tap.predict(tf.randomNormal([2, 32, 32, 3], 0, 3, 'float32', 5)) as tf.Tensor;
+        return [y.min().dataSync()[0], y.max().dataSync()[0]];
+      });
+      const cost = costOf(m);
+      m.dispose();
+      return { lo, hi, cost };
+    };
+    const lin = outputsOf('linear');
+    const relu = outputsOf('relu6');
+    assert.ok(lin.lo < 0, `linear bottleneck keeps negative values (min ${lin.lo})`);
+    assert.ok(relu.lo >= 0 && relu.hi <= 6, `relu6 bottleneck in [0, 6]: [${relu.lo}, ${relu.hi}]`);
+    assert.deepStrictEqual(relu.cost.params, lin.cost.params);
+    assert.strictEqual(relu.cost.macs, lin.cost.macs);
+    assert.throws(() => mobilenetV2({ bottleneckActivation: 'relu' }), /unknown bottleneckActivation "relu"; accepted: "linear", "relu6"/);
+  });
+
   it('bad input is rejected before building', () => {
     assert.throws(() => mobilenetV2({ width: -1 }), /width α must be a positive number.*got -1/);
     assert.throws(() => mobilenetV2({ padding: 'reflect' }), /unknown padding "reflect"; accepted: "tf", "torch"/);

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
 import { costOf, CostReport } from '../src/lib/cost';
 import { buildModel, DatasetProfile, getModelEntry, getVariant, ModelConfig } from '../src/models';
+import { shuffleUnitV1 } from '../src/lib/blocks/shuffle-units';
 
 /** Sum of a report's layers whose names start with `prefix`. */
 function part(report: CostReport, prefix: string): { weights: number; bn: number; macs: number } {
@@ -153,6 +154,39 @@ describe('models: ShuffleNet V1 / V2', function () {
       const m = buildModel('shufflenet_v1', { groups: 3, width: 0.75, dataset: 'cifar10' });
       assert.strictEqual(m.outputs[0].shape[1], 10);
       m.dispose();
+    });
+    it('shuffle: false removes every channel shuffle, keeps params and MACs, and cuts cross-group flow', () => {
+      const on = buildModel('shufflenet_v1', { groups: 3, dataset: 'cifar10' });
+      const off = buildModel('shufflenet_v1', { groups: 3, dataset: 'cifar10', shuffle: false });
+      const shuffles = (m: tf.LayersModel) => m.layers.filter((l) => l.getClassName() === 'ChannelShuffle').length;
+      assert.strictEqual(shuffles(on), 16); // one per unit (4 + 8 + 4)
+      assert.strictEqual(shuffles(off), 0);
+      assert.deepStrictEqual(costOf(off).params, costOf(on).params);
+      assert.strictEqual(costOf(off).macs, costOf(on).macs);
+      on.dispose();
+      off.dispose();
+      assert.throws(() => buildModel('shufflenet_v1', { shuffle: 'yes' }), /unknown shuffle "yes"; accepted: true, false/);
+    });
+
+    it('shuffle unit without shuffle: a change in group 1 of the input never reaches group 0 of the output', () => {
+      // Stride-1 unit, 8 channels in 2 groups (0–3, 4–7), bottleneck 4. Oracle: group separation is structural.
+      const responseToGroup1 = (shuffle: boolean): number[] => {
+        const input = tf.input({ shape: [4, 4, 8] });
+        const unit = shuffleUnitV1(input, { outChannels: 8, groups: 2, stride: 1, bottleneck: 4, shuffle, name: `u${shuffle}` });
+        const m = tf.model({ inputs: input, outputs: unit });
+        const diff = tf.tidy(() => {
+          const x = tf.randomNormal([1, 4, 4, 8], 0, 1, 'float32', 3);
+          const bump = tf.oneHot(tf.tensor1d([5], 'int32'), 8).reshape([1, 1, 1, 8]).mul(3);
+          const d = (m.predict(x.add(bump)) as tf.Tensor).sub(m.predict(x) as tf.Tensor).abs().max([0, 1, 2]);
+          return Array.from(d.dataSync());
+        });
+        m.dispose();
+        return diff;
+      };
+      const off = responseToGroup1(false);
+      const on = responseToGroup1(true);
+      assert.ok(off.slice(0, 4).every((v) => v === 0), `no shuffle: group-0 outputs unchanged, got ${off}`);
+      assert.ok(on.slice(0, 4).some((v) => v > 1e-4), `with shuffle: group-0 outputs change, got ${on}`);
     });
   });
 

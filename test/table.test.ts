@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { compareWithPublished, imagenetTable, paramsUnderConvention, tableDisplayRows, tableFootnotes } from '../src/lib/table';
+import { compareWithPublished, imagenetTable, paramsUnderConvention, tableDisplayRows, tableFootnotes, throughputBatchFor, rankCorrelation, tablePoints } from '../src/lib/table';
 import { median, measureLatency } from '../src/lib/latency';
 import type { CostReport } from '../src/lib/cost';
 import type { ModelEntry } from '../src/models/registry';
@@ -87,6 +87,15 @@ describe('ImageNet table', () => {
     assert.match(table.latencyMethod!, /warm-up/);
   });
 
+  it('caps the throughput batch by the work limit and records the batch used', async () => {
+    assert.equal(throughputBatchFor(300e6), 32);
+    assert.equal(throughputBatchFor(15.47e9), 3, 'VGG-16: ⌊50 G / 15.47 G⌋');
+    assert.equal(throughputBatchFor(200e9), 1);
+    assert.equal(throughputBatchFor(1e6, { throughputBatch: 8 }), 8);
+    const table = await imagenetTable([tinyEntry()], { latency: true, repetitions: 1, maxThroughputMacs: 6920 * 3 });
+    assert.equal(table.rows[0].measured!.throughputBatch!.batch, 3);
+  });
+
   it('rejects unknown models and bad latency options', async () => {
     await assert.rejects(imagenetTable([tinyEntry()], { models: ['nope'] }), /unknown model\(s\) nope; registered: tiny/);
     const m = tinyEntry().build({ resolution: 8 });
@@ -94,6 +103,23 @@ describe('ImageNet table', () => {
     m.dispose();
     assert.equal(median([3, 1, 2]), 2);
     assert.equal(median([4, 1, 2, 3]), 2.5);
+  });
+
+  it('ranks correlations like the textbook cases (Spearman)', () => {
+    assert.equal(rankCorrelation([1, 2, 3, 4], [10, 20, 30, 40]), 1);
+    assert.equal(rankCorrelation([1, 2, 3, 4], [4, 3, 2, 1]), -1);
+    // Ties: ranks [1.5, 1.5, 3] vs [1, 2, 3] → ρ = 0.866…
+    assert.ok(Math.abs(rankCorrelation([5, 5, 9], [1, 2, 3]) - Math.sqrt(3) / 2) < 1e-12);
+    assert.ok(Number.isNaN(rankCorrelation([1], [2])));
+    assert.throws(() => rankCorrelation([1, 2], [1]), /differ in length/);
+  });
+
+  it('turns rows into chart points, leaving out rows without the value', async () => {
+    const table = await imagenetTable([tinyEntry()]);
+    assert.deepEqual(tablePoints(table, 'macs', 'params').map((p) => p.label), ['tiny exact', 'tiny off']);
+    assert.equal(tablePoints(table, 'macs', 'top1').length, 0, 'no published top-1 in the fixture');
+    assert.equal(tablePoints(table, 'macs', 'latency').length, 0, 'no latency measured');
+    assert.ok(Math.abs(tablePoints(table, 'macs', 'params')[0].x - 0.00692) < 1e-12);
   });
 
   it('leaks no tensors', async () => {

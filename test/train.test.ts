@@ -48,14 +48,16 @@ function weightsOf(model: tf.LayersModel): Float32Array[] {
   return model.weights.map((w) => w.read().dataSync() as Float32Array);
 }
 
-before(async function () {
+/** Every suite here runs on wasm, the training backend (other test files may switch backends). */
+async function useWasm(this: Mocha.Context): Promise<void> {
   this.timeout(60000);
   const info = await initBackend('wasm');
   assert.strictEqual(info.backend, 'wasm');
-});
+}
 
 describe('train()', function () {
   this.timeout(120000);
+  before(useWasm);
 
   it('learns the toy task and holds no extra tensors or bytes after many steps', async () => {
     const model = toyModel();
@@ -165,6 +167,7 @@ describe('train()', function () {
 
 describe('evaluate() and losses', function () {
   this.timeout(60000);
+  before(useWasm);
 
   it('top-1, top-5, per-class accuracy and confusion matrix equal a naive count over model.predict', () => {
     const model = toyModel();

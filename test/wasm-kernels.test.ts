@@ -2,7 +2,7 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
-import { WASM_TRAINING_KERNELS, kernelsUsedBy, missingKernels } from '../src/lib/wasm-kernels';
+import { WASM_TRAINING_KERNELS, WASM_KERNEL_OVERRIDES, BATCH_NORM_GRAD, pointwiseBackpropInputCalls, kernelsUsedBy, missingKernels } from '../src/lib/wasm-kernels';
 
 type Arrays = Float32Array[];
 
@@ -81,14 +81,16 @@ describe('wasm training kernels', function () {
   });
 
   it('registers each added kernel on wasm (our implementation is the one that runs)', () => {
-    for (const config of WASM_TRAINING_KERNELS) {
+    for (const config of [...WASM_TRAINING_KERNELS, ...WASM_KERNEL_OVERRIDES]) {
       const registered = tf.getKernel(config.kernelName, 'wasm');
       assert.ok(registered, `${config.kernelName} missing on wasm`);
       assert.equal(registered.kernelFunc, config.kernelFunc, `${config.kernelName} on wasm is not ours`);
     }
     assert.deepEqual(
       WASM_TRAINING_KERNELS.map((k) => k.kernelName).sort(),
-      ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum'],
+      [BATCH_NORM_GRAD, 'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum'].sort(),
+    );
+    assert.deepEqual(WASM_KERNEL_OVERRIDES.map((k) => k.kernelName), ['Conv2DBackpropInput']
     );
   });
 
@@ -101,6 +103,9 @@ describe('wasm training kernels', function () {
     }
   }
   convCases.push({ x: [2, 7, 9, 3], k: 3, co: 6, stride: 2, pad: 1 });
+  // Pointwise with many channels: the MatMul fast paths of both backprop kernels on realistic sizes.
+  convCases.push({ x: [3, 6, 5, 40], k: 1, co: 24, stride: 1, pad: 'same' });
+  convCases.push({ x: [3, 6, 5, 24], k: 1, co: 40, stride: 1, pad: 0 });
 
   for (const c of convCases) {
     it(`Conv2DBackpropFilter x=[${c.x}] k=${c.k} co=${c.co} stride=${c.stride} pad=${c.pad}`, async () => {
@@ -132,6 +137,63 @@ describe('wasm training kernels', function () {
       assert.ok(scaledError(actual[1], expected[1]) <= 1e-4, `dW error ${scaledError(actual[1], expected[1])}`);
     });
   }
+
+  /** Batch norm in training mode (moments of x) through FusedBatchNorm, so every one of its five gradients matters. */
+  const bnLoss = (x: tf.Tensor4D, gamma: tf.Tensor1D | undefined, beta: tf.Tensor1D, r: tf.Tensor, fused: boolean): tf.Scalar => {
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const y = fused
+      ? tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, 1e-3)
+      : tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-3))), gamma ?? 1), beta);
+    return tf.sum(tf.mul(tf.square(y), r));
+  };
+  // Scale given only: with scale absent, tfjs-core's own forward already fails to save inputs for the gradient.
+  for (const withScale of [true]) {
+    it(`FusedBatchNorm gradient (one-pass kernel, scale ${withScale ? 'given' : 'absent'}) vs cpu and vs unfused autodiff`, async () => {
+      const shape: [number, number, number, number] = [3, 5, 4, 7];
+      const work = (fused: boolean) => () => tf.tidy(() => {
+        const x = tf.tensor(randomValues(3 * 5 * 4 * 7, 41), shape).mul(2).add(0.5) as tf.Tensor4D;
+        const gamma = tf.tensor1d(randomValues(7, 42));
+        const beta = tf.tensor1d(randomValues(7, 43));
+        const r = tf.tensor(randomValues(3 * 5 * 4 * 7, 44), shape);
+        const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => bnLoss(a as tf.Tensor4D, withScale ? (g as tf.Tensor1D) : undefined, b as tf.Tensor1D, r, fused);
+        if (!withScale) {
+          const [dx, db] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, gamma, b))([x, beta]);
+          return [dx, tf.zeros([7]), db];
+        }
+        return tf.grads(f)([x, gamma, beta]);
+      });
+      const unfused = await onBackend('cpu', work(false));
+      const cpu = await onBackend('cpu', work(true));
+      const profile = await tf.profile(async () => {
+        await onBackend('wasm', work(true));
+      });
+      assert.ok(profile.kernelNames.includes(BATCH_NORM_GRAD), 'the one-pass kernel did not run on wasm');
+      assert.ok(!profile.kernelNames.includes('Tile'), 'the tiling gradient of tfjs-core still runs');
+      const wasm = await onBackend('wasm', work(true));
+      for (let i = 0; i < 3; i++) {
+        if (!withScale && i === 1) continue;
+        assert.ok(scaledError(cpu[i], unfused[i]) <= 1e-4, `cpu composite vs unfused, gradient ${i}: ${scaledError(cpu[i], unfused[i])}`);
+        assert.ok(scaledError(wasm[i], unfused[i]) <= 1e-4, `wasm kernel vs unfused, gradient ${i}: ${scaledError(wasm[i], unfused[i])}`);
+      }
+    });
+  }
+
+  it('Conv2DBackpropInput: the pointwise MatMul path runs for 1×1, the native kernel for k×k', async () => {
+    await tf.setBackend('wasm');
+    const grad = (k: number) => tf.profile(() => {
+      tf.tidy(() => {
+        const x = tf.ones([1, 4, 4, 6]);
+        const w = tf.ones([k, k, 6, 3]);
+        tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')))(x).dataSync();
+      });
+    });
+    const calls0 = pointwiseBackpropInputCalls();
+    const pointwise = await grad(1);
+    assert.ok(pointwise.kernelNames.includes('Conv2DBackpropInput'));
+    assert.equal(pointwiseBackpropInputCalls(), calls0 + 1, '1×1 did not take the MatMul path');
+    await grad(3);
+    assert.equal(pointwiseBackpropInputCalls(), calls0 + 1, '3×3 took the pointwise path');
+  });
 
   it('UnsortedSegmentSum: gather gradients (repeated and dropped indices) and the op itself', async () => {
     const work = () => tf.tidy(() => {

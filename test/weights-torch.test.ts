@@ -133,7 +133,7 @@ describe('torch.save reader and torchvision mapping', function () {
     const wider = buildModel('shufflenet_v2', { width: 1, resolution: 64 });
     assert.throws(
       () => loadTorchStateDict(wider, 'shufflenet_v2_x1_0', state, 'x0_5.pth'),
-      /x0_5\.pth does not fit model .*Mismatches \(\d+\): stage2\.0\.branch1\.2 → "stage2\.unit1\.branch1\.pw\.conv": shapes \[1,1,24,48\] vs the layer's \[1,1,24,116\]/,
+      /x0_5\.pth does not fit model .*Mismatches \(\d+\): stage2\.0\.branch1\.2 → "stage2\.unit1\.branch1\.pw\.conv": shapes \[1,1,24,24\] vs the layer's \[1,1,24,58\]/,
     );
     const resnet = buildModel('resnet18', { resolution: 64 });
     assert.throws(() => loadTorchStateDict(resnet, 'resnet18', state, 'x0_5.pth'), /Keys without a layer \(\d+\): conv1\.0 .*Layers the file does not fill \(\d+\): conv1\.conv/);

@@ -131,26 +131,33 @@ function expand(paths) {
 
 function parseArgs(argv) {
   let timeoutMs = 60000;
+  let minPlots = 1;
   const paths = [];
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--timeout-ms') {
+    if (argv[i] === '--min-plots') {
+      minPlots = Number(argv[++i]);
+      if (!Number.isInteger(minPlots) || minPlots < 0) throw new UsageError(`--min-plots must be an integer >= 0, got ${argv[i]}`);
+    } else if (argv[i] === '--timeout-ms') {
       timeoutMs = Number(argv[++i]);
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout-ms must be a positive integer, got ${argv[i]}`);
     } else if (argv[i].startsWith('--')) {
-      throw new UsageError(`unknown option ${argv[i]}; accepted: --timeout-ms N`);
+      throw new UsageError(`unknown option ${argv[i]}; accepted: --timeout-ms N, --min-plots N`);
     } else {
       paths.push(argv[i]);
     }
   }
-  if (paths.length === 0) throw new UsageError('usage: node tools/check_plots.js [--timeout-ms N] HTML_OR_DIR...');
-  return { timeoutMs, paths };
+  if (paths.length === 0) throw new UsageError('usage: node tools/check_plots.js [--timeout-ms N] [--min-plots N] HTML_OR_DIR...');
+  return { timeoutMs, minPlots, paths };
 }
 
 async function main(argv) {
   let files;
   let timeoutMs;
+  let minPlots;
   try {
-    ({ timeoutMs, paths: files } = parseArgs(argv));
+    // Every lesson notebook must show at least one chart (default 1): a notebook whose plots
+    // silently vanished would otherwise pass with "0/0 rendered".
+    ({ timeoutMs, minPlots, paths: files } = parseArgs(argv));
     files = expand(files);
     if (!fs.existsSync(CHROMIUM)) throw new UsageError(`Chromium not found at ${CHROMIUM}; install the Debian package chromium or set CHROMIUM`);
   } catch (err) {
@@ -164,6 +171,7 @@ async function main(argv) {
   for (const file of files) {
     try {
       const { declared, drawn, problems } = await checkHtml(file, timeoutMs);
+      if (declared < minPlots) problems.push(`the notebook declares ${declared} plot(s); at least ${minPlots} expected`);
       if (problems.length === 0) {
         console.log(`PLOTS OK   ${file}  ${drawn}/${declared} rendered`);
       } else {

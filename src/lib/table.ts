@@ -59,6 +59,12 @@ export interface TableOptions {
   latency?: boolean;
   /** Batch for the throughput column; default 32. */
   throughputBatch?: number;
+  /**
+   * Largest work of one throughput run in MACs (default 50e9): a model whose batch would exceed it is measured
+   * at a smaller batch (⌊limit / MACs per image⌋, at least 1), so that VGG-16 does not take minutes per run; the
+   * row's `throughputBatch.batch` says which batch was used.
+   */
+  maxThroughputMacs?: number;
   /** Timed repetitions per measurement (after one warm-up); default 5 at batch 1, 3 at the throughput batch. */
   repetitions?: number;
   /** Spend at most about this many milliseconds timing one measurement (≥ 1 run always); default 4000. */
@@ -134,17 +140,18 @@ export async function imagenetTable(entries: ModelEntry[], options: TableOptions
     options.onRow?.(i, work.length, `${entry.name} ${variant.name}`);
     const model = entry.build({ ...entry.defaults, ...variant.config });
     try {
+      const report = costOf(model);
       const row: TableRow = {
         model: entry.name,
         family: entry.family,
         variant: variant.name,
         config: variant.config,
         published: variant.published,
-        ours: compareWithPublished(costOf(model), variant.published),
+        ours: compareWithPublished(report, variant.published),
         footnote: variant.published.footnote,
         reconstruction: entry.reconstruction,
       };
-      if (options.latency) row.measured = await measureRow(model, options);
+      if (options.latency) row.measured = await measureRow(model, report.macs, options);
       if (options.pretrained) row.pretrained = (await options.pretrained(entry, variant, model)) ?? undefined;
       rows.push(row);
     } finally {
@@ -158,18 +165,26 @@ export async function imagenetTable(entries: ModelEntry[], options: TableOptions
     machine: { cpuModel: cpus[0]?.model ?? 'unknown', cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, node: process.version },
     latencyMethod: options.latency
       ? `1 warm-up run, then up to ${options.repetitions ?? 5} timed runs at batch 1 and ${options.repetitions ?? 3} at batch ` +
-        `${options.throughputBatch ?? 32} (each measurement stops early after ~${options.budgetMs ?? 4000} ms); median, min and max reported`
+        `${options.throughputBatch ?? 32} (smaller for models whose batch would exceed ${(options.maxThroughputMacs ?? 50e9) / 1e9} GMACs per run; ` +
+        `each row records its batch; each measurement stops early after ~${options.budgetMs ?? 4000} ms); median, min and max reported`
       : undefined,
   };
 }
 
-async function measureRow(model: tf.LayersModel, options: TableOptions): Promise<MeasuredColumns> {
+/** Batch of the throughput column for a model of `macsPerImage`: the requested batch, capped by the work limit. */
+export function throughputBatchFor(macsPerImage: number, options: Pick<TableOptions, 'throughputBatch' | 'maxThroughputMacs'> = {}): number {
+  const requested = options.throughputBatch ?? 32;
+  const limit = options.maxThroughputMacs ?? 50e9;
+  return Math.max(1, Math.min(requested, Math.floor(limit / Math.max(macsPerImage, 1))));
+}
+
+async function measureRow(model: tf.LayersModel, macsPerImage: number, options: TableOptions): Promise<MeasuredColumns> {
   const measured: MeasuredColumns = { backend: tf.getBackend() };
   const budgetMs = options.budgetMs ?? 4000;
   try {
     measured.latencyBatch1 = await measureLatency(model, { batch: 1, repetitions: options.repetitions ?? 5, budgetMs });
     measured.throughputBatch = await measureLatency(model, {
-      batch: options.throughputBatch ?? 32,
+      batch: throughputBatchFor(macsPerImage, options),
       repetitions: options.repetitions ?? 3,
       budgetMs,
     });
@@ -200,19 +215,88 @@ export function tableDisplayRows(table: ImagenetTable): Array<Record<string, unk
       'ΔMACs': pct(r.ours.macsRelDiff) + mark(r.ours.macsOutsideRounding),
       'latency b1 (ms)': r.measured?.latencyBatch1?.medianMs,
       'throughput (img/s)': r.measured?.throughputBatch?.imagesPerSec,
+      'throughput batch': r.measured?.throughputBatch?.batch,
       'pretrained top-1 (%)': r.pretrained?.top1,
+      'pretrained on': r.pretrained ? `${r.pretrained.imageSet}, ${r.pretrained.weights}` : undefined,
       source: r.published.source,
     };
   });
 }
 
-/** Footnotes for rows whose counts differ beyond the published rounding, numbered as they appear. */
+/** Footnotes (one per distinct text, naming every row it applies to), preceded by the legend of the * mark. */
 export function tableFootnotes(table: ImagenetTable): string[] {
-  const notes: string[] = ['* = our count differs from the published figure by more than its rounding.'];
+  const byText = new Map<string, string[]>();
+  const add = (text: string, row: TableRow) => {
+    const rows = byText.get(text) ?? [];
+    rows.push(`${row.model} ${row.variant}`);
+    byText.set(text, rows);
+  };
   for (const r of table.rows) {
-    if (r.footnote) notes.push(`${r.model} ${r.variant}: ${r.footnote}`);
-    if (r.reconstruction) notes.push(`${r.model} ${r.variant}: reconstructed architecture: ${r.reconstruction}`);
-    if (r.measured?.error) notes.push(`${r.model} ${r.variant}: measurement failed: ${r.measured.error}`);
+    if (r.footnote) add(r.footnote, r);
+    if (r.reconstruction) add(`reconstructed architecture: ${r.reconstruction}`, r);
+    if (r.measured?.error) add(`measurement failed: ${r.measured.error}`, r);
   }
-  return notes;
+  return [
+    '* = our count differs from the published figure by more than its rounding.',
+    ...[...byText].map(([text, rows]) => `${rows.join(', ')}: ${text}`),
+  ];
+}
+
+/** Axes the table can be plotted on: published top-1 (%), our parameters (M), our MACs (M), measured batch-1 latency (ms). */
+export type TableAxis = 'top1' | 'params' | 'macs' | 'latency';
+
+/** Points {label, x, y, group=family} for a chart of the table; rows lacking either value are left out. */
+export function tablePoints(table: ImagenetTable, x: TableAxis, y: TableAxis): Array<{ label: string; x: number; y: number; group: string }> {
+  const value = (r: TableRow, axis: TableAxis): number | undefined => {
+    switch (axis) {
+      case 'top1':
+        return r.published.top1;
+      case 'params':
+        return r.ours.params / 1e6;
+      case 'macs':
+        return r.ours.macs / 1e6;
+      case 'latency':
+        return r.measured?.latencyBatch1?.medianMs;
+    }
+  };
+  const points: Array<{ label: string; x: number; y: number; group: string }> = [];
+  for (const r of table.rows) {
+    const vx = value(r, x);
+    const vy = value(r, y);
+    if (vx !== undefined && vy !== undefined && Number.isFinite(vx) && Number.isFinite(vy)) {
+      points.push({ label: `${r.model} ${r.variant}`, x: vx, y: vy, group: r.family });
+    }
+  }
+  return points;
+}
+
+/** Spearman rank correlation of two equally long lists (ties get their average rank); NaN for fewer than 2 pairs. */
+export function rankCorrelation(a: number[], b: number[]): number {
+  if (a.length !== b.length) throw new Error(`rankCorrelation: lists differ in length (${a.length} vs ${b.length})`);
+  if (a.length < 2) return NaN;
+  const ranks = (v: number[]) => {
+    const order = v.map((x, i) => [x, i] as const).sort((p, q) => p[0] - q[0]);
+    const r = new Array<number>(v.length);
+    for (let i = 0; i < order.length; ) {
+      let j = i;
+      while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
+      for (let k = i; k <= j; k++) r[order[k][1]] = (i + j) / 2 + 1;
+      i = j + 1;
+    }
+    return r;
+  };
+  const ra = ranks(a);
+  const rb = ranks(b);
+  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+  const ma = mean(ra);
+  const mb = mean(rb);
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < ra.length; i++) {
+    num += (ra[i] - ma) * (rb[i] - mb);
+    da += (ra[i] - ma) ** 2;
+    db += (rb[i] - mb) ** 2;
+  }
+  return num / Math.sqrt(da * db);
 }

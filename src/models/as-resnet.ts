@@ -11,7 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { activation, batchNorm, zeroPad } from '../lib/blocks/conv';
 import { asResBlock } from '../lib/blocks/shift-blocks';
-import { imageInput, logits, requireResolution, resolveProfile } from './baselines-common';
+import { ActiveShift, shiftOffsets } from '../lib/ops';
+import { choiceOption, imageInput, logits, requireResolution, resolveProfile } from './baselines-common';
 import { DatasetProfile, ModelConfig, registerModel } from './registry';
 
 /** BN ε. The deploy prototxts have BN merged into Scale layers; Caffe's BatchNorm default is 1e-5. */
@@ -28,9 +29,13 @@ const STAGES: Array<{ blocks: number; widthFactor: number; stride: 1 | 2 }> = [
   { blocks: 3, widthFactor: 8, stride: 2 },
 ];
 
+/** 'learned': active shifts train their offsets (AS-ResNet); 'fixed': offsets frozen at ShiftNet's 3×3 grid (a baseline). */
+export type AsResNetShift = 'learned' | 'fixed';
+
 export interface AsResNetConfig {
   baseWidth: number;
   normalizeGrad: boolean;
+  shift: AsResNetShift;
   dataset: DatasetProfile;
   resolution: number;
   classes: number;
@@ -42,19 +47,20 @@ const MODEL = 'as_resnet';
 const down = (n: number, k: number, p: number): number => Math.floor((n + 2 * p - k) / 2) + 1;
 
 export function validateAsResNetConfig(cfg: ModelConfig): AsResNetConfig {
-  const profile = resolveProfile(MODEL, cfg, ['baseWidth', 'normalizeGrad']);
+  const profile = resolveProfile(MODEL, cfg, ['baseWidth', 'normalizeGrad', 'shift']);
   const baseWidth = cfg.baseWidth ?? 68;
   if (typeof baseWidth !== 'number' || !Number.isInteger(baseWidth) || baseWidth < 1) {
     throw new Error(`${MODEL}: baseWidth must be a positive integer (published: ${AS_RESNET_BASE_WIDTHS.join(', ')}), got ${String(baseWidth)}`);
   }
   const normalizeGrad = cfg.normalizeGrad ?? true;
   if (typeof normalizeGrad !== 'boolean') throw new Error(`${MODEL}: normalizeGrad must be true or false, got ${String(normalizeGrad)}`);
+  const shift = choiceOption<AsResNetShift>(MODEL, 'shift', cfg.shift, ['learned', 'fixed'], 'learned');
   const stemStride = profile.dataset === 'imagenet' ? 2 : 1;
   requireResolution(MODEL, profile, (r) => {
     const s = stemStride === 2 ? down(r, 3, 1) : r;
     return Math.floor(s / 16); // four stride-2 stages need ≥ 16 real pixels
   });
-  return { baseWidth, normalizeGrad, ...profile };
+  return { baseWidth, normalizeGrad, shift, ...profile };
 }
 
 function build(cfg: AsResNetConfig): tf.LayersModel {
@@ -78,12 +84,31 @@ function build(cfg: AsResNetConfig): tf.LayersModel {
   });
   x = activation(batchNorm(x, 'head.bn', bn), 'relu', 'head.relu');
   x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: logits(x, cfg.classes, 'fc'), name: `as_resnet_w${cfg.baseWidth}` });
+  const model = tf.model({ inputs: input, outputs: logits(x, cfg.classes, 'fc'), name: `as_resnet_w${cfg.baseWidth}${cfg.shift === 'fixed' ? '_fixed' : ''}` });
+  if (cfg.shift === 'fixed') freezeAtGrid(model);
+  return model;
+}
+
+/**
+ * Sets every active shift of `model` to ShiftNet's 3×3 grid of integer offsets (shiftOffsets(C, 3); at integer offsets
+ * the bilinear sampling is an exact shift) and stops it training: the same network with fixed shifts, the baseline
+ * that isolates what learning the offsets buys. The offsets stay in the weights (non-trainable), so counts are unchanged.
+ */
+function freezeAtGrid(model: tf.LayersModel): void {
+  for (const layer of model.layers) {
+    if (!(layer instanceof ActiveShift)) continue;
+    const channels = layer.getWeights()[0].shape[0];
+    // The layer stores (x, y) = (dx, dy) per channel; shiftOffsets returns [dy, dx].
+    const grid = shiftOffsets(channels, 3).map(([dy, dx]) => [dx, dy]);
+    layer.setWeights([tf.tensor2d(grid, [channels, 2])]);
+    layer.trainable = false;
+  }
 }
 
 /**
  * AS-ResNet-w`baseWidth` (default 68). Profiles: 'imagenet' 224² (stem stride 2); 'cifar10' 32² and 'tiny-imagenet'
  * 64²: stem stride 1, the four stride-2 stages unchanged. `normalizeGrad` (default true, prototxt `normalize: true`).
+ * `shift: 'fixed'` freezes every shift at the 3×3 grid (baseline; default 'learned').
  */
 export function asResNet(config: ModelConfig = {}): tf.LayersModel {
   return build(validateAsResNetConfig(config));
@@ -101,6 +126,7 @@ registerModel({
   options: [
     { name: 'baseWidth', description: 'base width w (stages w, w, 2w, 4w, 8w); any positive integer', accepted: [...AS_RESNET_BASE_WIDTHS] },
     { name: 'normalizeGrad', description: 'ASL per-channel gradient normalisation; default true (prototxt)' },
+    { name: 'shift', description: "'learned' (default: AS-ResNet) | 'fixed' (offsets frozen at ShiftNet's 3×3 grid: the fixed-shift baseline)", accepted: ['learned', 'fixed'] },
     { name: 'dataset', description: "'imagenet' (224², 1000) | 'cifar10' (32², 10) | 'tiny-imagenet' (64², 200); small profiles use stem stride 1", accepted: ['imagenet', 'cifar10', 'tiny-imagenet'] },
     { name: 'resolution', description: 'input side in pixels (overrides the data-set profile)' },
     { name: 'classes', description: 'classifier outputs (overrides the data-set profile)' },

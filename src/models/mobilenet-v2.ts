@@ -47,11 +47,16 @@ export const MOBILENET_V2_TABLE: readonly BottleneckRow[] = [
 ];
 
 export const PADDING_CHOICES = ['tf', 'torch'] as const;
+/** Activation after each block's projection: the paper's linear bottleneck, or ReLU6 (ablation, P-MB2 §6.3). */
+export const BOTTLENECK_ACTIVATIONS = ['linear', 'relu6'] as const;
+export type BottleneckActivation = (typeof BOTTLENECK_ACTIVATIONS)[number];
 export type MobileNetV2Padding = (typeof PADDING_CHOICES)[number];
 
 export interface MobileNetV2Config extends BaselineProfile {
   width: number;
   padding: MobileNetV2Padding;
+  /** 'linear' (default, the published network) or 'relu6' (linear-bottleneck ablation). */
+  bottleneckActivation: BottleneckActivation;
   /** Stem stride: 2 on ImageNet, 1 for the small-image profiles. */
   stemStride: number;
   /** Stride of the first 24-channel block: 2 on ImageNet, 1 for the small-image profiles. */
@@ -75,14 +80,15 @@ function tableFor(cfg: MobileNetV2Config): BottleneckRow[] {
 
 /** Validates a config before building; errors name the value and the accepted values. */
 export function validateMobileNetV2Config(cfg: ModelConfig): MobileNetV2Config {
-  const profile = resolveProfile('mobilenet_v2', cfg, ['width', 'padding']);
+  const profile = resolveProfile('mobilenet_v2', cfg, ['width', 'padding', 'bottleneckActivation']);
   const width = cfg.width ?? 1;
   if (typeof width !== 'number' || !Number.isFinite(width) || width <= 0) {
     throw new Error(`mobilenet_v2: width α must be a positive number (published: 1.4, 1.3, 1.0, 0.75, 0.5, 0.35), got ${String(width)}`);
   }
   const padding = choiceOption('mobilenet_v2', 'padding', cfg.padding, PADDING_CHOICES, 'tf');
+  const bottleneckActivation = choiceOption('mobilenet_v2', 'bottleneckActivation', cfg.bottleneckActivation, BOTTLENECK_ACTIVATIONS, 'linear');
   const small = profile.dataset !== 'imagenet';
-  const partial: MobileNetV2Config = { ...profile, width, padding, stemStride: small ? 1 : 2, stage2Stride: small ? 1 : 2 };
+  const partial: MobileNetV2Config = { ...profile, width, padding, bottleneckActivation, stemStride: small ? 1 : 2, stage2Stride: small ? 1 : 2 };
   const stride = tableFor(partial).reduce((acc, r) => acc * r.s, partial.stemStride);
   requireResolution('mobilenet_v2', profile, (r) => Math.floor(r / stride));
   return partial;
@@ -108,6 +114,7 @@ function build(table: readonly BottleneckRow[], cfg: MobileNetV2Config): tf.Laye
         stride: i === 0 ? row.s : 1,
         expansion: row.t,
         padding: cfg.padding === 'tf' ? 'same' : 'torch',
+        projectActivation: cfg.bottleneckActivation,
         bn,
         name: `stage${stage + 1}.block${i + 1}`,
       });
@@ -213,6 +220,7 @@ registerModel({
     { name: 'classes', description: 'classifier outputs (default by dataset)' },
     { name: 'dataset', description: "'imagenet' (224, 1000), 'cifar10' (32, 10) or 'tiny-imagenet' (64, 200); small profiles use stride 1 in the stem and the first 24-channel block", accepted: ['imagenet', 'cifar10', 'tiny-imagenet'] },
     { name: 'padding', description: "'tf' (TF 'same', BN ε 1e-3; default) or 'torch' (symmetric, BN ε 1e-5)", accepted: [...PADDING_CHOICES] },
+    { name: 'bottleneckActivation', description: "activation after each projection: 'linear' (default, linear bottleneck) or 'relu6' (ablation, P-MB2 §6.3)", accepted: [...BOTTLENECK_ACTIVATIONS] },
   ],
   defaults: { width: 1, dataset: 'imagenet', padding: 'tf' },
   variants: MOBILENET_V2_VARIANTS,

@@ -50,6 +50,8 @@ export interface ShuffleNetV1Config {
   groups: ShuffleNetV1Groups;
   width: number;
   stemChannels: number;
+  /** Channel shuffle in every unit (default true; false = P-SH1 Table 3 ablation). */
+  shuffle: boolean;
   /** Stage output channels after scaling. */
   stageChannels: number[];
   dataset: DatasetProfile;
@@ -58,7 +60,7 @@ export interface ShuffleNetV1Config {
 }
 
 const MODEL = 'shufflenet_v1';
-const OPTIONS = ['groups', 'width', 'stemChannels'] as const;
+const OPTIONS = ['groups', 'width', 'stemChannels', 'shuffle'] as const;
 
 /** Scaled stage width: see the header (nearest multiple of 4g for published scales; exact otherwise). */
 function scaledChannels(base: number, width: number, groups: number, published: boolean): number {
@@ -98,13 +100,14 @@ export function validateShuffleNetV1Config(cfg: ModelConfig): ShuffleNetV1Config
       `${MODEL}: stemChannels must be a positive multiple of groups (${groups}) below ${c2} (stage2's width), got ${String(stemChannels)}; default ${STEM_CHANNELS}`,
     );
   }
+  const shuffle = choiceOption<boolean>(MODEL, 'shuffle', cfg.shuffle, [true, false], true);
   const plan = stemPlan(profile.dataset);
   requireResolution(MODEL, profile, (r) => {
     let s = plan.stride === 2 ? Math.floor((r - 1) / 2) + 1 : r;
     if (plan.maxPool) s = Math.floor((s - 1) / 2) + 1;
     return s >= 8 ? Math.floor(s / 8) : 0; // three stride-2 stages need ≥ 8 real pixels
   });
-  return { groups, width, stemChannels, stageChannels, ...profile };
+  return { groups, width, stemChannels, shuffle, stageChannels, ...profile };
 }
 
 /** Builds the network of a validated config. Input [N,r,r,3] → logits [N,classes]. */
@@ -126,6 +129,7 @@ function build(cfg: ShuffleNetV1Config): tf.LayersModel {
         stride: u === 0 ? 2 : 1,
         bottleneck: out / 4,
         denseFirstConv: s === 0 && u === 0,
+        shuffle: cfg.shuffle,
         bn,
         name: `${stage.name}.unit${u + 1}`,
       });
@@ -171,6 +175,7 @@ registerModel({
       accepted: [...SHUFFLENET_V1_WIDTHS],
     },
     { name: 'stemChannels', description: 'stem conv channels; default 24 (paper); MEGVII uses 12/16 at 0.5× and 48 at 2×' },
+    { name: 'shuffle', description: 'channel shuffle after the first gconv of every unit; true (default) or false (P-SH1 Table 3 ablation: no cross-group mixing)' },
     { name: 'dataset', description: "'imagenet' (224², 1000) | 'cifar10' (32², 10; stem stride 1, no max-pool) | 'tiny-imagenet' (64², 200; stem stride 1)", accepted: ['imagenet', 'cifar10', 'tiny-imagenet'] },
     { name: 'resolution', description: 'input side in pixels (overrides the data-set profile)' },
     { name: 'classes', description: 'classifier outputs (overrides the data-set profile)' },

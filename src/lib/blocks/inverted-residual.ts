@@ -19,6 +19,11 @@ export interface InvertedResidualOptions {
   /** 'same' (TF, default) or 'torch' (symmetric pad (k−1)/2, PyTorch-exact). */
   padding?: 'same' | 'torch';
   bn?: BatchNormConfig;
+  /**
+   * Activation after the projection: 'linear' (default, the paper's linear bottleneck) or 'relu6' (the ablation of
+   * P-MB2 §6.3 / Fig. 6a: a ReLU6 on the thin bottleneck destroys information and costs accuracy).
+   */
+  projectActivation?: 'linear' | 'relu6';
   /** Layer-name prefix: "<name>.expand.conv", "<name>.dw.conv", "<name>.project.conv", "<name>.add". */
   name: string;
 }
@@ -33,6 +38,10 @@ export function invertedResidual(x: tf.SymbolicTensor, o: InvertedResidualOption
   const inChannels = x.shape[x.shape.length - 1] as number;
   if (!(o.expansion >= 1)) throw new Error(`${o.name}: expansion t must be ≥ 1, got ${o.expansion}`);
   if (o.stride !== 1 && o.stride !== 2) throw new Error(`${o.name}: stride must be 1 or 2, got ${o.stride}`);
+  const projectActivation = o.projectActivation ?? 'linear';
+  if (projectActivation !== 'linear' && projectActivation !== 'relu6') {
+    throw new Error(`${o.name}: projectActivation must be 'linear' (linear bottleneck) or 'relu6', got ${JSON.stringify(projectActivation)}`);
+  }
   const k = o.kernelSize ?? 3;
   const dwPadding = (o.padding ?? 'same') === 'same' ? 'same' : (k - 1) / 2;
   const hidden = Math.round(inChannels * o.expansion);
@@ -41,7 +50,7 @@ export function invertedResidual(x: tf.SymbolicTensor, o: InvertedResidualOption
     y = convBnAct(y, { filters: hidden, kernelSize: 1, activation: 'relu6', bn: o.bn, name: `${o.name}.expand` });
   }
   y = convBnAct(y, { filters: hidden, kernelSize: k, strides: o.stride, padding: dwPadding, depthwise: true, activation: 'relu6', bn: o.bn, name: `${o.name}.dw` });
-  y = convBnAct(y, { filters: o.outChannels, kernelSize: 1, activation: 'linear', bn: o.bn, name: `${o.name}.project` });
+  y = convBnAct(y, { filters: o.outChannels, kernelSize: 1, activation: projectActivation, bn: o.bn, name: `${o.name}.project` });
   if (!hasResidual(inChannels, o.outChannels, o.stride)) return y;
   return tf.layers.add({ name: `${o.name}.add` }).apply([x, y]) as tf.SymbolicTensor;
 }

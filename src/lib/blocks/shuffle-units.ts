@@ -60,6 +60,11 @@ export interface ShuffleUnitV1Options {
   bottleneck: number;
   /** Dense (g = 1) FIRST pointwise conv: stage 2's first unit, whose input has only 24 channels (P-SH1 Table 1 caption). */
   denseFirstConv?: boolean;
+  /**
+   * Channel shuffle after the first gconv; default true. false is P-SH1 Table 3's ablation: each group then only
+   * ever sees its own channels ("no cross-group information flow").
+   */
+  shuffle?: boolean;
   bn?: BatchNormConfig;
   /** Layer-name prefix, e.g. "stage2.unit1". */
   name: string;
@@ -77,6 +82,9 @@ export function shuffleUnitV1(x: tf.SymbolicTensor, o: ShuffleUnitV1Options): tf
   const branchOut = o.stride === 1 ? o.outChannels : o.outChannels - inChannels;
   const firstGroups = o.denseFirstConv ? 1 : o.groups;
   if (o.stride !== 1 && o.stride !== 2) throw new Error(`${o.name}: stride must be 1 or 2, got ${o.stride}`);
+  if (o.shuffle !== undefined && typeof o.shuffle !== 'boolean') {
+    throw new Error(`${o.name}: shuffle must be true or false, got ${JSON.stringify(o.shuffle)}`);
+  }
   if (o.stride === 1 && o.outChannels !== inChannels) {
     throw new Error(`${o.name}: a stride-1 unit adds its input, so outChannels (${o.outChannels}) must equal the input channels (${inChannels})`);
   }
@@ -94,7 +102,7 @@ export function shuffleUnitV1(x: tf.SymbolicTensor, o: ShuffleUnitV1Options): tf
     }
   }
   let y = pointwiseGroupBnAct(x, { filters: o.bottleneck, groups: firstGroups, activation: 'relu', bn: o.bn, name: `${o.name}.gconv1` });
-  if (o.groups > 1) y = channelShuffle({ groups: o.groups, name: `${o.name}.shuffle` }).apply(y) as tf.SymbolicTensor;
+  if (o.groups > 1 && o.shuffle !== false) y = channelShuffle({ groups: o.groups, name: `${o.name}.shuffle` }).apply(y) as tf.SymbolicTensor;
   y = convBnAct(y, {
     filters: o.bottleneck,
     kernelSize: 3,

@@ -4,6 +4,8 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
+import { batchNormGradConfig, fusedBatchNormGradConfig } from './batch-norm-grad';
+import { captureNativeConv2DBackpropInput, conv2DBackpropInputConfig } from './conv2d-backprop-input';
 
 /**
  * Every kernel this module provides. Found by profiling training steps of the survey's building blocks on `cpu`
@@ -14,7 +16,22 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseBackpropInputConfig,
   depthwiseBackpropFilterConfig,
   unsortedSegmentSumConfig,
+  batchNormGradConfig,
 ];
+
+/**
+ * Kernels that REPLACE a native wasm kernel with a fast path that delegates the remaining cases to the native one
+ * (captured before replacement). Found by profiling training steps (bench/run.ts --profile).
+ */
+export const WASM_KERNEL_OVERRIDES: readonly tf.KernelConfig[] = [conv2DBackpropInputConfig];
+
+/** Gradients we register in place of tfjs-core's (global: every backend; non-wasm ones take a composite path). */
+export const GRADIENT_OVERRIDES: readonly tf.GradConfig[] = [fusedBatchNormGradConfig];
+
+/** Native kernels captured before an override replaced them, so each override can delegate. */
+const NATIVE_CAPTURE: Record<string, (kernel: tf.KernelFunc) => void> = {
+  [conv2DBackpropInputConfig.kernelName]: captureNativeConv2DBackpropInput,
+};
 
 /**
  * Registers each of our kernels that the wasm backend does not already have; returns the names registered now.
@@ -27,7 +44,21 @@ export function registerWasmTrainingKernels(): string[] {
     tf.registerKernel(config);
     added.push(config.kernelName);
   }
+  for (const config of WASM_KERNEL_OVERRIDES) {
+    const existing = tf.getKernel(config.kernelName, 'wasm');
+    if (existing !== undefined && existing.kernelFunc === config.kernelFunc) continue;
+    if (existing !== undefined) {
+      NATIVE_CAPTURE[config.kernelName](existing.kernelFunc);
+      tf.unregisterKernel(config.kernelName, 'wasm');
+    }
+    // Keep the native kernel's setupFunc (it binds the wasm export the native kernelFunc calls when we delegate).
+    tf.registerKernel(existing?.setupFunc !== undefined ? { ...config, setupFunc: existing.setupFunc } : config);
+    added.push(config.kernelName);
+  }
+  for (const config of GRADIENT_OVERRIDES) tf.registerGradient(config);
   return added;
 }
 
 export { kernelsUsedBy, missingKernels } from './coverage';
+export { BATCH_NORM_GRAD } from './batch-norm-grad';
+export { pointwiseBackpropInputCalls } from './conv2d-backprop-input';

@@ -136,10 +136,48 @@ function translatorFor(name: string, modules: string[], model: tf.LayersModel): 
   throw new Error(`no torchvision mapping for "${name}"; mapped models: ${Object.keys(TORCHVISION_MODELS).join(', ')}`);
 }
 
+/** Transposes a rows×cols row-major matrix in cache-sized tiles (strided reads of a 400 MB matrix thrash otherwise). */
+function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  const tile = 64;
+  for (let r0 = 0; r0 < rows; r0 += tile) {
+    const r1 = Math.min(r0 + tile, rows);
+    for (let c0 = 0; c0 < cols; c0 += tile) {
+      const c1 = Math.min(c0 + tile, cols);
+      for (let r = r0; r < r1; r++) {
+        for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c];
+      }
+    }
+  }
+  return out;
+}
+
 /** Permutes a row-major array of `shape` by `perm` (output dim i = input dim perm[i]). */
 export function permute(data: Float32Array, shape: number[], perm: number[]): { data: Float32Array; shape: number[] } {
+  if (perm.length !== shape.length || [...perm].sort().some((p, i) => p !== i)) {
+    throw new Error(`permute: [${perm}] is not a permutation of the ${shape.length} axes of [${shape}]`);
+  }
   const outShape = perm.map((p) => shape[p]);
+  if (shape.length === 2 && perm[0] === 1) return { data: transpose2d(data, shape[0], shape[1]), shape: outShape };
   const inStrides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  // Pad to 4 axes (leading size-1 axes) so that one tight 4-deep loop handles every rank ≤ 4: the big
+  // classifier matrices (VGG's 25088×4096) make a generic per-element index loop far too slow.
+  if (shape.length <= 4) {
+    const pad = 4 - shape.length;
+    const dims = [...new Array<number>(pad).fill(1), ...outShape];
+    const st = [...new Array<number>(pad).fill(0), ...perm.map((p) => inStrides[p])];
+    const out = new Float32Array(data.length);
+    let i = 0;
+    for (let a = 0; a < dims[0]; a++) {
+      for (let b = 0; b < dims[1]; b++) {
+        for (let c = 0; c < dims[2]; c++) {
+          let at = a * st[0] + b * st[1] + c * st[2];
+          for (let d = 0; d < dims[3]; d++, at += st[3]) out[i++] = data[at];
+        }
+      }
+    }
+    return { data: out, shape: outShape };
+  }
   const stridesInOutOrder = perm.map((p) => inStrides[p]);
   const out = new Float32Array(data.length);
   const index = new Array<number>(shape.length).fill(0);

@@ -1,0 +1,261 @@
+/**
+ * Benchmark against PyTorch (issue 9): `npm run bench -- --json [--models a,b] [--modes train32,train224,infer224]
+ * [--repetitions N] [--warmup N] [--threads N] [--profile]`. Each model × mode runs in a fresh Node worker (ours, wasm)
+ * and a fresh Python process (peer), so peak RSS is per run and an out-of-memory failure only marks its own line.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs, numberOption, stringOption, UsageError, ParsedArgs } from '../src/cli/args';
+import { initBackend } from '../src/lib/backend';
+import { getModelEntry } from '../src/models';
+import { buildForMode, timeOurs, OursResult } from './ours';
+import { DEFAULT_MODELS, macsPerUnit, Mode, MODE_SPECS, MODES, parseMode } from './modes';
+
+/** Settings of one benchmark invocation. */
+export interface BenchOptions {
+  models: string[];
+  modes: Mode[];
+  repetitions: number;
+  warmup: number;
+  threads: number;
+  json: boolean;
+  profile: boolean;
+  python: string;
+  /** Overrides of the modes' batch and resolution: for smoke tests only (the report says so). */
+  batch?: number;
+  resolution?: number;
+  /** Per-process wall-clock limit, seconds. */
+  timeoutS: number;
+}
+
+/** One report line (issue 9 schema plus memory, parameter cross-check and error fields). */
+export interface BenchLine {
+  model: string;
+  mode: Mode;
+  ours: number | null;
+  peer: number | null;
+  unit: 'images/s' | 'ms';
+  ratio: number | null;
+  threads: number;
+  /** Threads our backend actually used (the wasm backend runs single-threaded in Node). */
+  oursThreads: number;
+  backend: string;
+  macsPerSec: number | null;
+  peakFraction: number | null;
+  peerMacsPerSec: number | null;
+  peerPeakFraction: number | null;
+  gemmPeakMacsPerSec: number | null;
+  batch: number;
+  resolution: number;
+  oursPeakRssMB: number | null;
+  peerPeakRssMB: number | null;
+  rssRatio: number | null;
+  oursParams: number | null;
+  peerParams: number | null;
+  error?: string;
+  profile?: Array<{ kernel: string; ms: number; calls: number }>;
+}
+
+const VALUE_OPTIONS = ['models', 'modes', 'repetitions', 'warmup', 'threads', 'python', 'batch', 'resolution', 'timeout-s', 'worker', 'graph-out'];
+const FLAG_OPTIONS = ['json', 'profile'];
+
+/** Parses the command line; every bad value is a UsageError naming it. */
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  const args: ParsedArgs = parseArgs(argv, { values: VALUE_OPTIONS, booleans: FLAG_OPTIONS });
+  if (args.positional.length > 0) throw new UsageError(`unexpected argument "${args.positional[0]}"; options: --${[...VALUE_OPTIONS, ...FLAG_OPTIONS].join(', --')}`);
+  const models = (stringOption(args, 'models') ?? DEFAULT_MODELS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const m of models) getModelEntry(m); // throws listing the registered names
+  let modes: Mode[];
+  try {
+    modes = (stringOption(args, 'modes') ?? MODES.join(',')).split(',').map((s) => parseMode(s.trim()));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return {
+    models,
+    modes,
+    repetitions: numberOption(args, 'repetitions', { integer: true, min: 1 }) ?? 0,
+    warmup: numberOption(args, 'warmup', { integer: true, min: 0 }) ?? 1,
+    threads: numberOption(args, 'threads', { integer: true, min: 1 }) ?? 1,
+    json: args.options.get('json') === true,
+    profile: args.options.get('profile') === true,
+    python: stringOption(args, 'python') ?? '/usr/bin/python3',
+    batch: numberOption(args, 'batch', { integer: true, min: 1 }),
+    resolution: numberOption(args, 'resolution', { integer: true, min: 8 }),
+    timeoutS: numberOption(args, 'timeout-s', { integer: true, min: 1 }) ?? 900,
+  };
+}
+
+/** Repetitions when --repetitions is not given: fewer for the slow 224×224 training. */
+function repetitionsFor(mode: Mode, opts: BenchOptions): number {
+  if (opts.repetitions > 0) return opts.repetitions;
+  return mode === 'train224' ? 2 : mode === 'train32' ? 5 : 10;
+}
+
+/** Last JSON object printed on stdout by a child process, or null. */
+function lastJsonLine(stdout: string): Record<string, unknown> | null {
+  const lines = stdout.trim().split('\n').filter((l) => l.startsWith('{'));
+  if (lines.length === 0) return null;
+  try {
+    return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** Why a child produced no result: its exit status, signal or last stderr line. */
+function childFailure(res: ReturnType<typeof spawnSync>, who: string): string {
+  const stderr = String(res.stderr ?? '').trim().split('\n').filter((l) => l.trim() !== '');
+  const tail = stderr.slice(-2).join(' | ').slice(0, 400);
+  if (res.error) return `${who}: ${res.error.message}`;
+  if (res.signal) return `${who}: killed by ${res.signal}${res.signal === 'SIGTERM' ? ' (timeout)' : ''}${tail ? `; ${tail}` : ''}`;
+  return `${who}: exit status ${res.status}${tail ? `; ${tail}` : ''}`;
+}
+
+/** Peak fp32 GEMM rate of the peer's BLAS (torch.mm) on `threads` threads, MAC/s; null when the peer cannot run. */
+export function measureGemmPeak(python: string, threads: number, size = 2048): { macsPerSec: number | null; error?: string } {
+  const res = spawnSync(python, [path.join(peerDir(), 'peer.py'), '--gemm', '--threads', String(threads), '--size', String(size)], {
+    encoding: 'utf8', timeout: 300000,
+  });
+  const out = lastJsonLine(res.stdout ?? '');
+  if (out === null || typeof out.gemmMacsPerSec !== 'number') return { macsPerSec: null, error: childFailure(res, 'peer --gemm') };
+  return { macsPerSec: out.gemmMacsPerSec };
+}
+
+/** bench/ in the source tree (peer.py is not compiled): dist/bench/run.js → ../../bench. */
+function peerDir(): string {
+  const candidates = [path.resolve(__dirname, '..', '..', 'bench'), __dirname];
+  const found = candidates.find((d) => fs.existsSync(path.join(d, 'peer.py')));
+  if (found === undefined) throw new Error(`bench/peer.py not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+/** Runs ours and the peer for one model × mode and assembles the report line. */
+export function benchOne(model: string, mode: Mode, opts: BenchOptions, gemm: Map<number, number | null>): BenchLine {
+  const spec = MODE_SPECS[mode];
+  const batch = opts.batch ?? spec.batch;
+  const resolution = opts.resolution ?? spec.resolution;
+  const reps = repetitionsFor(mode, opts);
+  const line: BenchLine = {
+    model, mode, ours: null, peer: null, unit: spec.unit, ratio: null, threads: opts.threads, oursThreads: 1, backend: 'wasm',
+    macsPerSec: null, peakFraction: null, peerMacsPerSec: null, peerPeakFraction: null, gemmPeakMacsPerSec: gemm.get(opts.threads) ?? null,
+    batch, resolution, oursPeakRssMB: null, peerPeakRssMB: null, rssRatio: null, oursParams: null, peerParams: null,
+  };
+  const errors: string[] = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'compact-nets-bench-'));
+  let macsPerImage: number | null = null;
+  try {
+    // Ours, in a worker process.
+    const workerArgs = [__filename, '--worker', `${model}:${mode}`, '--repetitions', String(reps), '--warmup', String(opts.warmup)];
+    if (opts.batch !== undefined) workerArgs.push('--batch', String(opts.batch));
+    if (opts.resolution !== undefined) workerArgs.push('--resolution', String(opts.resolution));
+    if (opts.profile) workerArgs.push('--profile');
+    const graphFile = path.join(tmp, 'graph.json');
+    workerArgs.push('--graph-out', graphFile);
+    const res = spawnSync(process.execPath, workerArgs, { encoding: 'utf8', timeout: opts.timeoutS * 1000, maxBuffer: 64 << 20 });
+    const ours = lastJsonLine(res.stdout ?? '') as (OursResult & { ok: boolean; error?: string; backend?: string }) | null;
+    if (ours !== null && ours.macsPerImage !== undefined) macsPerImage = ours.macsPerImage;
+    if (ours === null || !ours.ok) errors.push(ours?.error !== undefined ? `ours: ${ours.error}` : childFailure(res, 'ours'));
+    else {
+      const unitMacs = macsPerUnit(ours.macsPerImage, { ...spec, batch });
+      line.ours = spec.training ? batch / ours.secondsMedian : ours.secondsMedian * 1000;
+      line.macsPerSec = unitMacs / ours.secondsMedian;
+      line.oursPeakRssMB = ours.peakRssBytes / 2 ** 20;
+      line.oursParams = ours.trainableParams;
+      line.backend = ours.backend ?? 'wasm';
+      if (ours.profile) line.profile = ours.profile;
+    }
+    // The peer, on the graph the worker exported (written before timing, so it exists even if ours failed later).
+    if (fs.existsSync(graphFile)) {
+      const job = { graph: JSON.parse(fs.readFileSync(graphFile, 'utf8')), batch, resolution, training: spec.training, threads: opts.threads, repetitions: reps, warmup: opts.warmup };
+      const jobFile = path.join(tmp, 'job.json');
+      fs.writeFileSync(jobFile, JSON.stringify(job));
+      const pres = spawnSync(opts.python, [path.join(peerDir(), 'peer.py'), '--job', jobFile], { encoding: 'utf8', timeout: opts.timeoutS * 1000 });
+      const peer = lastJsonLine(pres.stdout ?? '');
+      if (peer === null || peer.ok !== true) errors.push(peer !== null && typeof peer.error === 'string' ? `peer: ${peer.error}` : childFailure(pres, 'peer'));
+      else {
+        const secs = peer.secondsMedian as number;
+        line.peer = spec.training ? batch / secs : secs * 1000;
+        line.peerPeakRssMB = (peer.peakRssBytes as number) / 2 ** 20;
+        line.peerParams = peer.trainableParams as number;
+        if (macsPerImage !== null) line.peerMacsPerSec = macsPerUnit(macsPerImage, { ...spec, batch }) / secs;
+      }
+    } else errors.push('peer: not run, the model graph was not exported');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  if (line.ours !== null && line.peer !== null) line.ratio = line.ours / line.peer;
+  const peak = line.gemmPeakMacsPerSec;
+  if (peak !== null && line.macsPerSec !== null) line.peakFraction = line.macsPerSec / peak;
+  if (peak !== null && line.peerMacsPerSec !== null) line.peerPeakFraction = line.peerMacsPerSec / peak;
+  if (line.oursPeakRssMB !== null && line.peerPeakRssMB !== null) line.rssRatio = line.oursPeakRssMB / line.peerPeakRssMB;
+  if (errors.length > 0) line.error = errors.join('; ');
+  return line;
+}
+
+/** Worker: builds and times one model × mode on wasm, prints one JSON line (ok or error). */
+async function workerMain(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { values: VALUE_OPTIONS, booleans: FLAG_OPTIONS });
+  const [model, modeName] = (stringOption(args, 'worker') ?? '').split(':');
+  const mode = parseMode(modeName);
+  const graphFile = stringOption(args, 'graph-out');
+  let macsPerImage: number | undefined;
+  try {
+    const info = await initBackend('wasm');
+    const resolution = numberOption(args, 'resolution', { integer: true, min: 8 });
+    const { model: net, graph } = buildForMode(model, mode, resolution);
+    if (graphFile !== undefined) fs.writeFileSync(graphFile, JSON.stringify(graph));
+    const result = await timeOurs(net, mode, {
+      repetitions: numberOption(args, 'repetitions', { integer: true, min: 1 }) ?? 3,
+      warmup: numberOption(args, 'warmup', { integer: true, min: 0 }) ?? 1,
+      batch: numberOption(args, 'batch', { integer: true, min: 1 }),
+      resolution,
+      profile: args.options.get('profile') === true,
+    });
+    macsPerImage = result.macsPerImage;
+    process.stdout.write(JSON.stringify({ ok: true, backend: info.backend, ...result }) + '\n');
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stdout.write(JSON.stringify({ ok: false, error: message.slice(0, 500), macsPerImage }) + '\n');
+  }
+}
+
+/** Formats a line for humans (the default output). */
+function formatLine(l: BenchLine): string {
+  const f = (v: number | null, d = 1) => (v === null ? '—' : v.toFixed(d));
+  return `${l.model.padEnd(14)} ${l.mode.padEnd(9)} ours ${f(l.ours).padStart(8)} peer ${f(l.peer).padStart(8)} ${l.unit.padEnd(8)} ` +
+    `ratio ${f(l.ratio, 2).padStart(5)}  peak ${l.peakFraction === null ? '—' : (100 * l.peakFraction).toFixed(1) + '%'} ` +
+    `rss ${f(l.oursPeakRssMB, 0)}/${f(l.peerPeakRssMB, 0)} MB${l.error ? `  ERROR ${l.error}` : ''}`;
+}
+
+/** Orchestrator: GEMM peaks, then every model × mode; one JSON line each with --json. */
+export async function benchMain(argv: string[], write: (s: string) => void = (s) => process.stdout.write(s)): Promise<BenchLine[]> {
+  const opts = parseBenchOptions(argv);
+  const gemm = new Map<number, number | null>();
+  for (const t of [...new Set([1, 2, opts.threads])]) {
+    const g = measureGemmPeak(opts.python, t, opts.batch !== undefined ? 256 : 2048);
+    gemm.set(t, g.macsPerSec);
+    const record = { gemm: true, threads: t, gemmMacsPerSec: g.macsPerSec, ...(g.error ? { error: g.error } : {}) };
+    write((opts.json ? JSON.stringify(record) : `GEMM peak (torch.mm, ${t} thread${t > 1 ? 's' : ''}): ${g.macsPerSec === null ? g.error : (g.macsPerSec / 1e9).toFixed(1) + ' GMAC/s'}`) + '\n');
+  }
+  const lines: BenchLine[] = [];
+  for (const mode of opts.modes) {
+    for (const model of opts.models) {
+      const line = benchOne(model, mode, opts, gemm);
+      lines.push(line);
+      write((opts.json ? JSON.stringify(line) : formatLine(line)) + '\n');
+    }
+  }
+  return lines;
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const run = argv.includes('--worker') ? workerMain(argv) : benchMain(argv).then(() => undefined);
+  run.catch((err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  });
+}
