@@ -11,7 +11,7 @@ import { Dataset } from '../src/lib/data/dataset';
 import {
   dequantize, distill, distillationLoss, factorizeLayer, frobenius, kernelWeights, largestKernel, lowRankApproximation,
   magnitudePrune, matrix, parameterCounts, plainConvNet, pruneByMagnitude, quantizeAffine, quantizeModel, quantizedBytes,
-  restoreWeights, snapshotWeights, svd,
+  restoreWeights, snapshotWeights, svd, checkSweepOptions, plainNetExperiment,
 } from '../src/lib/compression';
 import { train } from '../src/lib/train';
 
@@ -174,6 +174,21 @@ describe('low-rank factorisation of a layer', () => {
     restoreWeights(m, snap);
     m.weights.forEach((w, i) => assert.deepStrictEqual(Array.from(w.read().dataSync()), Array.from(snap[i])));
     m.dispose();
+  });
+});
+
+describe('settings validation (what a notebook reader may type)', () => {
+  it('names the bad knob before anything trains', () => {
+    const ok = { sparsities: [0.5], bits: [8], granularity: 'channel' as const, ranks: [4] };
+    assert.doesNotThrow(() => checkSweepOptions(ok));
+    assert.throws(() => checkSweepOptions({ ...ok, sparsities: [1.2] }), /sparsity must be a fraction in \[0, 1\).*got 1.2/);
+    assert.throws(() => checkSweepOptions({ ...ok, bits: [16] }), /bits must be an integer in 2\.\.8, got 16/);
+    assert.throws(() => checkSweepOptions({ ...ok, granularity: 'row' as never }), /granularity must be "tensor" or "channel", got "row"/);
+    assert.throws(() => checkSweepOptions({ ...ok, ranks: [0] }), /every rank must be a positive integer, got 0/);
+    assert.throws(() => plainNetExperiment('x', { widths: [], hidden: 0, seed: 1 }, { dataset: 'cifar10', epochs: 1 }), /widths must be a non-empty list/);
+    const spec = plainNetExperiment('x', { widths: [4], hidden: 0, seed: 1, separable: true }, { dataset: 'cifar10', epochs: 1 });
+    assert.strictEqual(spec.model, 'separable-cnn');
+    assert.deepStrictEqual(spec.modelConfig, { widths: [4], hidden: 0, initSeed: 1, separable: true });
   });
 });
 

@@ -2,7 +2,10 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
-import { WASM_TRAINING_KERNELS, WASM_KERNEL_OVERRIDES, BATCH_NORM_GRAD, pointwiseBackpropInputCalls, kernelsUsedBy, missingKernels } from '../src/lib/wasm-kernels';
+import {
+  WASM_TRAINING_KERNELS, WASM_KERNEL_OVERRIDES, BATCH_NORM_GRAD, RANGE_MASK_GRAD, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT,
+  CHANNEL_SHIFT_CORNER_DOTS, pointwiseBackpropInputCalls, kernelsUsedBy, missingKernels,
+} from '../src/lib/wasm-kernels';
 
 type Arrays = Float32Array[];
 
@@ -88,10 +91,10 @@ describe('wasm training kernels', function () {
     }
     assert.deepEqual(
       WASM_TRAINING_KERNELS.map((k) => k.kernelName).sort(),
-      [BATCH_NORM_GRAD, 'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum'].sort(),
+      [BATCH_NORM_GRAD, RANGE_MASK_GRAD, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS, 'Conv2DBackpropFilter',
+        'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum'].sort(),
     );
-    assert.deepEqual(WASM_KERNEL_OVERRIDES.map((k) => k.kernelName), ['Conv2DBackpropInput']
-    );
+    assert.deepEqual(WASM_KERNEL_OVERRIDES.map((k) => k.kernelName), ['Conv2DBackpropInput', 'BatchMatMul', 'Mean', 'Sum']);
   });
 
   const convCases: { x: [number, number, number, number]; k: number; co: number; stride: number; pad: 'same' | 'valid' | number }[] = [];

@@ -8,7 +8,7 @@ export { pruneByMagnitude, magnitudePrune, PruneReport, checkSparsity } from './
 export { QuantGranularity, QuantizedArray, quantizeAffine, dequantize, quantizedBytes, quantizeModel, QuantizeReport } from './compression/quantize';
 export { Matrix, Svd, matrix, transpose, svd, lowRankApproximation, frobenius } from './compression/svd';
 export { kernelMatrixShape, largestKernel, factorizeLayer, LowRankReport } from './compression/low-rank';
-export { distill, distillationLoss, DistillOptions, DistillEpoch } from './compression/distill';
+export { distill, distillationLoss, checkDistillParams, DistillOptions, DistillEpoch } from './compression/distill';
 export { plainConvNet, PlainNetOptions, checkPlainNetOptions, plainNetExperiment, PlainNetTraining } from './compression/plain-net';
 export { trainedModel, TrainedModel, checkpointDirOf } from './compression/trained';
-export { compressionSweep, CompressionSweepOptions, CompressionRow, evaluateModified, describeCompression, distillStudent, DistilledStudent } from './compression/study';
+export { compressionSweep, CompressionSweepOptions, CompressionRow, evaluateModified, describeCompression, distillStudent, checkSweepOptions, DistilledStudent } from './compression/study';

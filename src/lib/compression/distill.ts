@@ -63,7 +63,8 @@ export function distillationLoss(studentLogits: tf.Tensor2D, teacherLogits: tf.T
   });
 }
 
-function checkDistillParams(temperature: number, alpha: number): void {
+/** Validates temperature (> 0) and α (in [0, 1]). */
+export function checkDistillParams(temperature: number, alpha: number): void {
   if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`distill: temperature must be a finite number > 0 (e.g. 4), got ${temperature}`);
   if (!(alpha >= 0 && alpha <= 1)) throw new Error(`distill: alpha must be in [0, 1] (weight of the soft targets), got ${alpha}`);
 }

@@ -10,8 +10,8 @@ import { evaluate } from '../train';
 import { distill, DistillEpoch } from './distill';
 import { restoreWeights, snapshotWeights } from './kernels';
 import { factorizeLayer, largestKernel } from './low-rank';
-import { magnitudePrune } from './prune';
-import { QuantGranularity, quantizeModel } from './quantize';
+import { checkSparsity, magnitudePrune } from './prune';
+import { checkBits, QuantGranularity, quantizeModel } from './quantize';
 
 /** One compressed (or reference) variant: accuracy against size. */
 export interface CompressionRow {
@@ -43,6 +43,20 @@ export interface CompressionSweepOptions {
   normalization?: Normalization;
 }
 
+/** Validates sweep settings before any training (ranks are checked against the layer later). */
+export function checkSweepOptions(o: CompressionSweepOptions): void {
+  const list = (name: string, v: unknown) => {
+    if (!Array.isArray(v)) throw new Error(`compression sweep: ${name} must be a list, got ${JSON.stringify(v)}`);
+  };
+  list('sparsities', o.sparsities);
+  list('bits', o.bits);
+  list('ranks', o.ranks);
+  o.sparsities.forEach(checkSparsity);
+  o.bits.forEach(checkBits);
+  if (o.granularity !== 'tensor' && o.granularity !== 'channel') throw new Error(`compression sweep: granularity must be "tensor" or "channel", got "${o.granularity}"`);
+  for (const r of o.ranks) if (!Number.isInteger(r) || r < 1) throw new Error(`compression sweep: every rank must be a positive integer, got ${r}`);
+}
+
 /** Evaluates `model` after `apply` changed its weights, then restores the original weights. */
 export function evaluateModified<T>(model: tf.LayersModel, test: Dataset, normalization: Normalization | undefined, apply: () => T): { top1: number; report: T } {
   const snapshot = snapshotWeights(model);
@@ -56,6 +70,7 @@ export function evaluateModified<T>(model: tf.LayersModel, test: Dataset, normal
 
 /** Baseline, pruning, quantisation and low-rank rows for a trained `model` on `test`. */
 export function compressionSweep(model: tf.LayersModel, test: Dataset, o: CompressionSweepOptions): CompressionRow[] {
+  checkSweepOptions(o);
   const total = model.countParams();
   const rows: CompressionRow[] = [];
   const base = evaluate(model, test, { normalization: o.normalization }).top1;

@@ -6,7 +6,7 @@
  * column 1 = β; 2·C params). The output samples the input at (h·s − pad + β, w·s − pad + α) by bilinear
  * interpolation with zeros outside the image: with x₁ = ⌊α⌋, fx = α − x₁, y₁ = ⌊β⌋, fy = β − y₁, it is the weighted sum
  * (1−fx)(1−fy)·S00 + fx(1−fy)·S01 + (1−fx)fy·S10 + fx·fy·S11 of four integer-shifted copies S_ij = I(·+y₁+i, ·+x₁+j).
- * Forward and backward are written explicitly with `tf.customGrad` (gathers with per-channel indices); the offset
+ * Forward and backward are written explicitly with `tf.customGrad` (single-pass kernels on wasm, gathers elsewhere); the offset
  * gradient is ASL-REPO's ∂out/∂α = (1−fy)(S01−S00) + fy(S11−S10), ∂out/∂β = (1−fx)(S10−S00) + fx(S11−S01)
  * (one-sided at lattice points, where the function is not differentiable).
  *
@@ -17,17 +17,16 @@ import * as tf from '@tensorflow/tfjs';
 import type { CostAware } from '../cost-types';
 import { checkOffsetValues } from './offsets-init';
 import {
-  adjointIndex,
   BILINEAR_CORNERS,
-  bilinearOffsetGrad,
-  bilinearWeights,
+  bilinearOffsetGradFromDots,
+  bilinearWeightMatrix,
+  cornerDots,
   offsetFloors,
-  forwardIndex,
   fractions,
-  gatherCorners,
   shiftGeometry,
   shiftOutputLength,
-  weightedSum,
+  shiftWeighted,
+  shiftWeightedAdjoint,
 } from './shift-gather';
 import { BaseLayerArgs, nhwcDims, requireNonNegativeInt, requireNonNegativeNumber, requirePositiveInt, singleShape } from './validate';
 
@@ -63,23 +62,19 @@ export function activeShiftTensor(x: tf.Tensor4D, offsets: tf.Tensor2D, opts: Ac
     const xt = xIn as tf.Tensor4D;
     const off = offIn as tf.Tensor2D;
     const { baseX, baseY } = offsetFloors(off.dataSync() as Float32Array, g.channels);
-    const fwd = forwardIndex(g, baseY, baseX, BILINEAR_CORNERS);
     const value = tf.tidy(() => {
-      const corners = gatherCorners(xt, fwd, 4, g.outHeight, g.outWidth, g.channels);
       const { fx, fy } = fractions(off);
-      return weightedSum(corners, bilinearWeights(fx, fy));
+      return shiftWeighted(xt, g, baseY, baseX, BILINEAR_CORNERS, bilinearWeightMatrix(fx, fy));
     });
     (save as tf.GradSaveFunc)([xt, off]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
       tf.tidy(() => {
         const [xs, offs] = saved as [tf.Tensor4D, tf.Tensor2D];
         const { fx, fy } = fractions(offs);
-        // Input gradient: the adjoint of each corner's gather, weighted like the forward pass.
-        const adj = adjointIndex(g, baseY, baseX, BILINEAR_CORNERS);
-        const back = gatherCorners(dy, adj, 4, g.height, g.width, g.channels);
-        const dx = weightedSum(back, bilinearWeights(fx, fy));
-        const corners = gatherCorners(xs, fwd, 4, g.outHeight, g.outWidth, g.channels);
-        const dOffsets = bilinearOffsetGrad(corners, dy as tf.Tensor4D, fx, fy, normalize);
+        // Input gradient: the adjoint of the weighted four-corner shift.
+        const dx = shiftWeightedAdjoint(dy as tf.Tensor4D, g, baseY, baseX, BILINEAR_CORNERS, bilinearWeightMatrix(fx, fy));
+        const dots = cornerDots(xs, dy as tf.Tensor4D, g, baseY, baseX, BILINEAR_CORNERS);
+        const dOffsets = bilinearOffsetGradFromDots(dots, fx, fy, normalize);
         return [dx, dOffsets];
       });
     return { value, gradFunc };

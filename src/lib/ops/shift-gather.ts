@@ -6,8 +6,12 @@
  * Geometry (ASL-REPO `Forward_cpu`): output pixel (ho, wo) of channel c, corner (i, j) ∈ {0,1}², reads input pixel
  * (ho·s − pad + baseY[c] + i, wo·s − pad + baseX[c] + j); out-of-range reads give 0.
  * Output size ⌊(H + 2·pad − 1)/s⌋ + 1 per axis.
+ *
+ * shiftWeighted / shiftWeightedAdjoint / cornerDots are what the layers call: on wasm they run single-pass kernels
+ * (wasm-kernels/channel-shift.ts); on other backends they fall back to the gathers below.
  */
 import * as tf from '@tensorflow/tfjs';
+import { CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS, type ChannelShiftAttrs } from '../wasm-kernels/channel-shift';
 
 /** The four bilinear corners as (i, j) = (row step, column step), in the order 00, 01, 10, 11. */
 export const BILINEAR_CORNERS: ReadonlyArray<readonly [number, number]> = [
@@ -187,6 +191,102 @@ export function bilinearOffsetGrad(
     const grad = tf.stack([gAlpha, gBeta], 1) as tf.Tensor2D;
     if (!normalize) return grad;
     // Caffe ASL `normalize: true`: scale each channel's (∂α, ∂β) to unit length; a zero gradient stays zero.
+    const norm = tf.sqrt(tf.sum(tf.square(grad), 1, true));
+    return tf.div(grad, tf.maximum(norm, 1e-12)) as tf.Tensor2D;
+  });
+}
+
+/** Geometry attributes of the single-pass shift kernels for one call (see wasm-kernels/channel-shift.ts). */
+function kernelAttrs(g: ShiftGeometry, baseY: Int32Array, baseX: Int32Array, corners: ReadonlyArray<readonly [number, number]>): ChannelShiftAttrs {
+  return {
+    baseY: Array.from(baseY),
+    baseX: Array.from(baseX),
+    cornerY: corners.map(([i]) => i),
+    cornerX: corners.map(([, j]) => j),
+    stride: g.stride,
+    pad: g.pad,
+    height: g.height,
+    width: g.width,
+    outHeight: g.outHeight,
+    outWidth: g.outWidth,
+  };
+}
+
+/** Whether the single-pass kernel `name` runs for these float32 tensors (wasm only; elsewhere the gather path). */
+function shiftKernelApplies(name: string, tensors: tf.Tensor[]): boolean {
+  return tf.getBackend() === 'wasm' && tf.getKernel(name, 'wasm') !== undefined && tensors.every((t) => t.dtype === 'float32');
+}
+
+/** Runs kernel `name` with the geometry attributes (the kernels are registered by registerWasmTrainingKernels). */
+function runShiftKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: ChannelShiftAttrs): tf.Tensor {
+  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/**
+ * Weighted per-channel shift Σ_k weights[k, c]·S_k with S_k the corner-k shift of x: x [N, H, W, C], weights [K, C]
+ * (K = corners.length) → [N, H′, W′, C]. One pass on wasm; gathers elsewhere.
+ */
+export function shiftWeighted(
+  x: tf.Tensor4D, g: ShiftGeometry, baseY: Int32Array, baseX: Int32Array,
+  corners: ReadonlyArray<readonly [number, number]>, weights: tf.Tensor2D,
+): tf.Tensor4D {
+  if (shiftKernelApplies(CHANNEL_SHIFT, [x, weights])) {
+    return runShiftKernel(CHANNEL_SHIFT, { x, weights }, kernelAttrs(g, baseY, baseX, corners)) as tf.Tensor4D;
+  }
+  return tf.tidy(() => {
+    const shifted = gatherCorners(x, forwardIndex(g, baseY, baseX, corners), corners.length, g.outHeight, g.outWidth, g.channels);
+    return weightedSum(shifted, tf.unstack(weights, 0) as tf.Tensor1D[]);
+  });
+}
+
+/**
+ * Adjoint of {@link shiftWeighted} (the input gradient): dy [N, H′, W′, C], weights [K, C] → [N, H, W, C].
+ * One scatter pass on wasm; adjoint gathers elsewhere.
+ */
+export function shiftWeightedAdjoint(
+  dy: tf.Tensor4D, g: ShiftGeometry, baseY: Int32Array, baseX: Int32Array,
+  corners: ReadonlyArray<readonly [number, number]>, weights: tf.Tensor2D,
+): tf.Tensor4D {
+  if (shiftKernelApplies(CHANNEL_SHIFT_ADJOINT, [dy, weights])) {
+    return runShiftKernel(CHANNEL_SHIFT_ADJOINT, { dy, weights }, kernelAttrs(g, baseY, baseX, corners)) as tf.Tensor4D;
+  }
+  return tf.tidy(() => {
+    const back = gatherCorners(dy, adjointIndex(g, baseY, baseX, corners), corners.length, g.height, g.width, g.channels);
+    return weightedSum(back, tf.unstack(weights, 0) as tf.Tensor1D[]);
+  });
+}
+
+/** Per-channel corner dot products T[k, c] = Σ_{n, h′, w′} dy·S_k: x [N, H, W, C], dy [N, H′, W′, C] → [K, C]. */
+export function cornerDots(
+  x: tf.Tensor4D, dy: tf.Tensor4D, g: ShiftGeometry, baseY: Int32Array, baseX: Int32Array,
+  corners: ReadonlyArray<readonly [number, number]>,
+): tf.Tensor2D {
+  if (shiftKernelApplies(CHANNEL_SHIFT_CORNER_DOTS, [x, dy])) {
+    return runShiftKernel(CHANNEL_SHIFT_CORNER_DOTS, { x, dy }, kernelAttrs(g, baseY, baseX, corners)) as tf.Tensor2D;
+  }
+  return tf.tidy(() => {
+    const shifted = gatherCorners(x, forwardIndex(g, baseY, baseX, corners), corners.length, g.outHeight, g.outWidth, g.channels);
+    return tf.stack(shifted.map((s) => tf.sum(tf.mul(s, dy), [0, 1, 2]))) as tf.Tensor2D;
+  });
+}
+
+/** The four bilinear weights as one [4, C] tensor (corner order 00, 01, 10, 11), from fractions fx, fy: [C]. */
+export function bilinearWeightMatrix(fx: tf.Tensor1D, fy: tf.Tensor1D): tf.Tensor2D {
+  return tf.tidy(() => tf.stack(bilinearWeights(fx, fy)) as tf.Tensor2D);
+}
+
+/**
+ * Bilinear offset gradients from corner dot products T [4, C] = Σ dy·S_k (order 00, 01, 10, 11): by linearity
+ * ∂L/∂α = (1−fy)(T01 − T00) + fy(T11 − T10), ∂L/∂β = (1−fx)(T10 − T00) + fx(T11 − T01) — the same values as
+ * {@link bilinearOffsetGrad} without full-size temporaries. Returns [C, 2]; `normalize` as there.
+ */
+export function bilinearOffsetGradFromDots(dots: tf.Tensor2D, fx: tf.Tensor1D, fy: tf.Tensor1D, normalize: boolean): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [t00, t01, t10, t11] = tf.unstack(dots, 0);
+    const gAlpha = tf.add(tf.mul(tf.sub(1, fy), tf.sub(t01, t00)), tf.mul(fy, tf.sub(t11, t10)));
+    const gBeta = tf.add(tf.mul(tf.sub(1, fx), tf.sub(t10, t00)), tf.mul(fx, tf.sub(t11, t01)));
+    const grad = tf.stack([gAlpha, gBeta], 1) as tf.Tensor2D;
+    if (!normalize) return grad;
     const norm = tf.sqrt(tf.sum(tf.square(grad), 1, true));
     return tf.div(grad, tf.maximum(norm, 1e-12)) as tf.Tensor2D;
   });

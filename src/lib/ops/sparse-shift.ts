@@ -17,16 +17,16 @@ import type { CostAware } from '../cost-types';
 import { checkOffsetsShape } from './active-shift';
 import { checkOffsetValues } from './offsets-init';
 import {
-  adjointIndex,
   BILINEAR_CORNERS,
-  bilinearOffsetGrad,
+  bilinearOffsetGradFromDots,
+  cornerDots,
   offsetFloors,
-  forwardIndex,
   fractions,
-  gatherCorners,
   INTEGER_CORNER,
   shiftGeometry,
   shiftOutputLength,
+  shiftWeighted,
+  shiftWeightedAdjoint,
 } from './shift-gather';
 import { shiftOffsets } from './shift';
 import { BaseLayerArgs, nhwcDims, requireNonNegativeNumber, requirePositiveInt, singleShape } from './validate';
@@ -67,23 +67,19 @@ export function sparseShiftTensor(x: tf.Tensor4D, offsets: tf.Tensor2D, opts: Sp
     const off = offIn as tf.Tensor2D;
     const values = off.dataSync();
     const rounded = roundedOffsets(values, g.channels);
-    const value = tf.tidy(() => {
-      const fwd = forwardIndex(g, rounded.baseY, rounded.baseX, INTEGER_CORNER);
-      return gatherCorners(xt, fwd, 1, g.outHeight, g.outWidth, g.channels)[0];
-    });
+    const value = tf.tidy(() => shiftWeighted(xt, g, rounded.baseY, rounded.baseX, INTEGER_CORNER, tf.ones([1, g.channels]) as tf.Tensor2D));
     (save as tf.GradSaveFunc)([xt, off]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
       tf.tidy(() => {
         const [xs, offs] = saved as [tf.Tensor4D, tf.Tensor2D];
         // Input gradient: the adjoint of the integer shift actually applied in the forward pass.
-        const adj = adjointIndex(g, rounded.baseY, rounded.baseX, INTEGER_CORNER);
-        const dx = gatherCorners(dy, adj, 1, g.height, g.width, g.channels)[0];
+        const ones = tf.ones([1, g.channels]) as tf.Tensor2D;
+        const dx = shiftWeightedAdjoint(dy as tf.Tensor4D, g, rounded.baseY, rounded.baseX, INTEGER_CORNER, ones);
         // Offset gradient: the bilinear derivative at the real-valued offsets (quantization-aware).
         const floors = offsetFloors(values as Float32Array, g.channels);
-        const fwd = forwardIndex(g, floors.baseY, floors.baseX, BILINEAR_CORNERS);
-        const corners = gatherCorners(xs, fwd, 4, g.outHeight, g.outWidth, g.channels);
+        const dots = cornerDots(xs, dy as tf.Tensor4D, g, floors.baseY, floors.baseX, BILINEAR_CORNERS);
         const { fx, fy } = fractions(offs);
-        const dOffsets = bilinearOffsetGrad(corners, dy as tf.Tensor4D, fx, fy, false);
+        const dOffsets = bilinearOffsetGradFromDots(dots, fx, fy, false);
         return [dx, dOffsets];
       });
     return { value, gradFunc };

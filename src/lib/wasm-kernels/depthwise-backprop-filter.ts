@@ -27,35 +27,52 @@ export function depthwiseBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMa
   return out;
 }
 
-/** Adds Σ x·dy into `acc`; [KH, KW, C, M] flattened puts output channel c·M + m at offset (kh·KW + kw)·C·M + c·M + m. */
+/** First and one-past-last output index o with 0 ≤ o·stride + offset < length (offset = k·dilation − pad). */
+export function validOutputRange(offset: number, stride: number, length: number, outLength: number): [number, number] {
+  const first = offset >= 0 ? 0 : Math.ceil(-offset / stride);
+  const last = Math.min(outLength, Math.floor((length - 1 - offset) / stride) + 1);
+  return [first, Math.max(first, last)];
+}
+
+/**
+ * Adds Σ x·dy into `acc`; [KH, KW, C, M] flattened puts output channel c·M + m at offset (kh·KW + kw)·C·M + c·M + m.
+ * Loop order (b, oh, kh, kw, ow, channel): the valid ow range is computed once per tap, the innermost loop runs over
+ * contiguous channels, and each output row's terms (≤ OW of them) are summed in a float32 row buffer before the
+ * float64 accumulator takes them, which keeps the hot loop free of float64 stores.
+ */
 function accumulateDepthwiseFilterGradient(xs: Float32Array, dys: Float32Array, acc: Float64Array, info: tf.backend_util.Conv2DInfo): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const mult = outChannels / inChannels;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
+  const row = new Float32Array(outChannels);
+  const owRanges = Array.from({ length: filterWidth }, (_, kw) => validOutputRange(kw * dilationWidth - padLeft, strideWidth, inWidth, outWidth));
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        const dyOff = ((b * outHeight + oh) * outWidth + ow) * outChannels;
-        for (let kh = 0; kh < filterHeight; kh++) {
-          const ih = oh * strideHeight + kh * dilationHeight - padTop;
-          if (ih < 0 || ih >= inHeight) continue;
-          for (let kw = 0; kw < filterWidth; kw++) {
-            const iw = ow * strideWidth + kw * dilationWidth - padLeft;
-            if (iw < 0 || iw >= inWidth) continue;
-            const xOff = ((b * inHeight + ih) * inWidth + iw) * inChannels;
-            const wOff = (kh * filterWidth + kw) * outChannels;
+      const dyRowOff = (b * outHeight + oh) * outWidth * outChannels;
+      for (let kh = 0; kh < filterHeight; kh++) {
+        const ih = oh * strideHeight + kh * dilationHeight - padTop;
+        if (ih < 0 || ih >= inHeight) continue;
+        const xRowOff = (b * inHeight + ih) * inWidth;
+        for (let kw = 0; kw < filterWidth; kw++) {
+          const [owFirst, owEnd] = owRanges[kw];
+          if (owFirst >= owEnd) continue;
+          row.fill(0);
+          for (let ow = owFirst; ow < owEnd; ow++) {
+            const xOff = (xRowOff + ow * strideWidth + kw * dilationWidth - padLeft) * inChannels;
+            const dyOff = dyRowOff + ow * outChannels;
             if (mult === 1) {
-              for (let c = 0; c < inChannels; c++) acc[wOff + c] += xs[xOff + c] * dys[dyOff + c];
+              for (let c = 0; c < inChannels; c++) row[c] += xs[xOff + c] * dys[dyOff + c];
             } else {
-              for (let c = 0; c < inChannels; c++) {
+              for (let c = 0, o = 0; c < inChannels; c++) {
                 const xv = xs[xOff + c];
-                const base = c * mult;
-                for (let m = 0; m < mult; m++) acc[wOff + base + m] += xv * dys[dyOff + base + m];
+                for (let m = 0; m < mult; m++, o++) row[o] += xv * dys[dyOff + o];
               }
             }
           }
+          const wOff = (kh * filterWidth + kw) * outChannels;
+          for (let o = 0; o < outChannels; o++) acc[wOff + o] += row[o];
         }
       }
     }

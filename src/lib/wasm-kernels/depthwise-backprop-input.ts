@@ -1,6 +1,7 @@
 /** DepthwiseConv2dNativeBackpropInput for the wasm backend: gradient of depthwiseConv2d with respect to its input. */
 import * as tf from '@tensorflow/tfjs';
 import { asWasmBackend, float32View, kernelInput } from './heap';
+import { validOutputRange } from './depthwise-backprop-filter';
 
 const NAME = tf.DepthwiseConv2dNativeBackpropInput;
 
@@ -28,32 +29,37 @@ export function depthwiseBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap
   return out;
 }
 
-/** Adds every dy·W product into dx ([B, H, W, C] flattened). */
+/**
+ * Adds every dy·W product into dx ([B, H, W, C] flattened). Loop order (b, oh, kh, kw, ow, channel): the valid ow
+ * range of each tap is computed once, so the two innermost loops carry no bounds checks, and the channel loop is
+ * contiguous in dy, W and dx.
+ */
 function scatterDepthwiseInputGradient(dys: Float32Array, ws: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const mult = outChannels / inChannels;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
+  const owRanges = Array.from({ length: filterWidth }, (_, kw) => validOutputRange(kw * dilationWidth - padLeft, strideWidth, inWidth, outWidth));
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        const dyOff = ((b * outHeight + oh) * outWidth + ow) * outChannels;
-        for (let kh = 0; kh < filterHeight; kh++) {
-          const ih = oh * strideHeight + kh * dilationHeight - padTop;
-          if (ih < 0 || ih >= inHeight) continue;
-          for (let kw = 0; kw < filterWidth; kw++) {
-            const iw = ow * strideWidth + kw * dilationWidth - padLeft;
-            if (iw < 0 || iw >= inWidth) continue;
-            const dxOff = ((b * inHeight + ih) * inWidth + iw) * inChannels;
-            const wOff = (kh * filterWidth + kw) * outChannels;
+      const dyRowOff = (b * outHeight + oh) * outWidth * outChannels;
+      for (let kh = 0; kh < filterHeight; kh++) {
+        const ih = oh * strideHeight + kh * dilationHeight - padTop;
+        if (ih < 0 || ih >= inHeight) continue;
+        const dxRowOff = (b * inHeight + ih) * inWidth;
+        for (let kw = 0; kw < filterWidth; kw++) {
+          const [owFirst, owEnd] = owRanges[kw];
+          const wOff = (kh * filterWidth + kw) * outChannels;
+          for (let ow = owFirst; ow < owEnd; ow++) {
+            const dxOff = (dxRowOff + ow * strideWidth + kw * dilationWidth - padLeft) * inChannels;
+            const dyOff = dyRowOff + ow * outChannels;
             if (mult === 1) {
               for (let c = 0; c < inChannels; c++) dx[dxOff + c] += dys[dyOff + c] * ws[wOff + c];
             } else {
-              for (let c = 0; c < inChannels; c++) {
+              for (let c = 0, o = 0; c < inChannels; c++) {
                 let sum = 0;
-                const base = c * mult;
-                for (let m = 0; m < mult; m++) sum += dys[dyOff + base + m] * ws[wOff + base + m];
+                for (let m = 0; m < mult; m++, o++) sum += dys[dyOff + o] * ws[wOff + o];
                 dx[dxOff + c] += sum;
               }
             }

@@ -6,6 +6,11 @@ import { depthwiseBackpropInputConfig } from './depthwise-backprop-input';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 import { batchNormGradConfig, fusedBatchNormGradConfig } from './batch-norm-grad';
 import { captureNativeConv2DBackpropInput, conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { batchMatMulConfig } from './batch-mat-mul';
+import { meanConfig, sumConfig } from './reduce-leading';
+import { clipByValueGradConfig, rangeMaskGradKernelConfig, relu6GradConfig, reluGradConfig } from './range-mask-grad';
+import { channelShiftConfigs } from './channel-shift';
+import { captureNativeKernel } from './native';
 
 /**
  * Every kernel this module provides. Found by profiling training steps of the survey's building blocks on `cpu`
@@ -17,16 +22,18 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseBackpropFilterConfig,
   unsortedSegmentSumConfig,
   batchNormGradConfig,
+  rangeMaskGradKernelConfig,
+  ...channelShiftConfigs,
 ];
 
 /**
  * Kernels that REPLACE a native wasm kernel with a fast path that delegates the remaining cases to the native one
  * (captured before replacement). Found by profiling training steps (bench/run.ts --profile).
  */
-export const WASM_KERNEL_OVERRIDES: readonly tf.KernelConfig[] = [conv2DBackpropInputConfig];
+export const WASM_KERNEL_OVERRIDES: readonly tf.KernelConfig[] = [conv2DBackpropInputConfig, batchMatMulConfig, meanConfig, sumConfig];
 
 /** Gradients we register in place of tfjs-core's (global: every backend; non-wasm ones take a composite path). */
-export const GRADIENT_OVERRIDES: readonly tf.GradConfig[] = [fusedBatchNormGradConfig];
+export const GRADIENT_OVERRIDES: readonly tf.GradConfig[] = [fusedBatchNormGradConfig, reluGradConfig, relu6GradConfig, clipByValueGradConfig];
 
 /** Native kernels captured before an override replaced them, so each override can delegate. */
 const NATIVE_CAPTURE: Record<string, (kernel: tf.KernelFunc) => void> = {
@@ -48,7 +55,8 @@ export function registerWasmTrainingKernels(): string[] {
     const existing = tf.getKernel(config.kernelName, 'wasm');
     if (existing !== undefined && existing.kernelFunc === config.kernelFunc) continue;
     if (existing !== undefined) {
-      NATIVE_CAPTURE[config.kernelName](existing.kernelFunc);
+      captureNativeKernel(config.kernelName, existing.kernelFunc);
+      NATIVE_CAPTURE[config.kernelName]?.(existing.kernelFunc);
       tf.unregisterKernel(config.kernelName, 'wasm');
     }
     // Keep the native kernel's setupFunc (it binds the wasm export the native kernelFunc calls when we delegate).
@@ -62,3 +70,7 @@ export function registerWasmTrainingKernels(): string[] {
 export { kernelsUsedBy, missingKernels } from './coverage';
 export { BATCH_NORM_GRAD } from './batch-norm-grad';
 export { pointwiseBackpropInputCalls } from './conv2d-backprop-input';
+export { explicitTransposeMatMulCalls } from './batch-mat-mul';
+export { leadingReductionCalls } from './reduce-leading';
+export { RANGE_MASK_GRAD } from './range-mask-grad';
+export { CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS } from './channel-shift';
