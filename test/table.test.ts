@@ -92,6 +92,9 @@ describe('ImageNet table', () => {
     assert.equal(throughputBatchFor(15.47e9), 3, 'VGG-16: ⌊50 G / 15.47 G⌋');
     assert.equal(throughputBatchFor(200e9), 1);
     assert.equal(throughputBatchFor(1e6, { throughputBatch: 8 }), 8);
+    assert.equal(throughputBatchFor(1e6, {}, 1000), 2, 'a 1 s batch-1 latency allows 2 images in a 2.5 s run');
+    assert.equal(throughputBatchFor(1e6, {}, 10), 32);
+    assert.equal(throughputBatchFor(1e6, { maxThroughputRunMs: 500 }, 1000), 1);
     const table = await imagenetTable([tinyEntry()], { latency: true, repetitions: 1, maxThroughputMacs: 6920 * 3 });
     assert.equal(table.rows[0].measured!.throughputBatch!.batch, 3);
   });

@@ -65,7 +65,13 @@ export interface TableOptions {
    * row's `throughputBatch.batch` says which batch was used.
    */
   maxThroughputMacs?: number;
-  /** Timed repetitions per measurement (after one warm-up); default 5 at batch 1, 3 at the throughput batch. */
+  /**
+   * Longest expected time of one throughput run in ms (default 2500): with the batch-1 latency measured first, the
+   * batch is also capped at ⌊limit / latency⌋, so that slow rows (ShiftNet-A's shifts at 224²) keep the whole
+   * table within minutes. The row's `throughputBatch.batch` says which batch was used.
+   */
+  maxThroughputRunMs?: number;
+  /** Timed repetitions per measurement (after one warm-up); default 3 at batch 1, 3 at the throughput batch. */
   repetitions?: number;
   /** Spend at most about this many milliseconds timing one measurement (≥ 1 run always); default 4000. */
   budgetMs?: number;
@@ -164,27 +170,33 @@ export async function imagenetTable(entries: ModelEntry[], options: TableOptions
     backend: tf.getBackend(),
     machine: { cpuModel: cpus[0]?.model ?? 'unknown', cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, node: process.version },
     latencyMethod: options.latency
-      ? `1 warm-up run, then up to ${options.repetitions ?? 5} timed runs at batch 1 and ${options.repetitions ?? 3} at batch ` +
-        `${options.throughputBatch ?? 32} (smaller for models whose batch would exceed ${(options.maxThroughputMacs ?? 50e9) / 1e9} GMACs per run; ` +
-        `each row records its batch; each measurement stops early after ~${options.budgetMs ?? 4000} ms); median, min and max reported`
+      ? `1 warm-up run, then up to ${options.repetitions ?? 3} timed runs at batch 1 and ${options.repetitions ?? 3} at batch ` +
+        `${options.throughputBatch ?? 32} (smaller for models whose batch would exceed ${(options.maxThroughputMacs ?? 50e9) / 1e9} GMACs ` +
+        `or, at the measured batch-1 latency, ${(options.maxThroughputRunMs ?? 2500) / 1000} s per run; each row records its batch; ` +
+        `each measurement stops early after ~${options.budgetMs ?? 4000} ms); median, min and max reported`
       : undefined,
   };
 }
 
 /** Batch of the throughput column for a model of `macsPerImage`: the requested batch, capped by the work limit. */
-export function throughputBatchFor(macsPerImage: number, options: Pick<TableOptions, 'throughputBatch' | 'maxThroughputMacs'> = {}): number {
+export function throughputBatchFor(
+  macsPerImage: number,
+  options: Pick<TableOptions, 'throughputBatch' | 'maxThroughputMacs' | 'maxThroughputRunMs'> = {},
+  latencyBatch1Ms?: number,
+): number {
   const requested = options.throughputBatch ?? 32;
-  const limit = options.maxThroughputMacs ?? 50e9;
-  return Math.max(1, Math.min(requested, Math.floor(limit / Math.max(macsPerImage, 1))));
+  const byMacs = Math.floor((options.maxThroughputMacs ?? 50e9) / Math.max(macsPerImage, 1));
+  const byTime = latencyBatch1Ms === undefined ? Infinity : Math.floor((options.maxThroughputRunMs ?? 2500) / Math.max(latencyBatch1Ms, 1e-3));
+  return Math.max(1, Math.min(requested, byMacs, byTime));
 }
 
 async function measureRow(model: tf.LayersModel, macsPerImage: number, options: TableOptions): Promise<MeasuredColumns> {
   const measured: MeasuredColumns = { backend: tf.getBackend() };
   const budgetMs = options.budgetMs ?? 4000;
   try {
-    measured.latencyBatch1 = await measureLatency(model, { batch: 1, repetitions: options.repetitions ?? 5, budgetMs });
+    measured.latencyBatch1 = await measureLatency(model, { batch: 1, repetitions: options.repetitions ?? 3, budgetMs });
     measured.throughputBatch = await measureLatency(model, {
-      batch: throughputBatchFor(macsPerImage, options),
+      batch: throughputBatchFor(macsPerImage, options, measured.latencyBatch1.medianMs),
       repetitions: options.repetitions ?? 3,
       budgetMs,
     });
