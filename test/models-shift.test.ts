@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
 import { costOf, CostReport } from '../src/lib/cost';
 import { buildModel, DatasetProfile, getModelEntry, getVariant } from '../src/models';
+import { trainSteps, withinRounding } from './spatial-model-helpers';
 
 function costOfModel(name: string, config: Record<string, unknown>): CostReport {
   const model = buildModel(name, config);
@@ -21,21 +22,7 @@ function paramsOfClass(r: CostReport, className: string): number {
   return r.layers.filter((l) => l.className === className).reduce((a, l) => a + l.params.weights, 0);
 }
 
-function withinRounding(ours: number, published: number, rounding: number, what: string): void {
-  assert.ok(Math.abs(ours - published) / published <= rounding + 1e-12, `${what}: ours ${ours} vs published ${published} (±${(rounding * 100).toFixed(2)} %)`);
-}
 
-async function trainSteps(model: tf.LayersModel, steps: number): Promise<number[]> {
-  const [, h, w, c] = model.inputs[0].shape as number[];
-  const classes = model.outputs[0].shape[1] as number;
-  const x = tf.randomNormal([2, h, w, c], 0, 1, 'float32', 5);
-  const y = tf.oneHot(tf.tensor1d([0, 1], 'int32'), classes);
-  model.compile({ optimizer: tf.train.adam(3e-3), loss: (t: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(t, p) });
-  const losses: number[] = [];
-  for (let i = 0; i < steps; i++) losses.push(Number(await model.trainOnBatch(x, y)));
-  tf.dispose([x, y]);
-  return losses;
-}
 
 function forwardAll(name: string): void {
   for (const v of getModelEntry(name).variants) {
@@ -68,7 +55,7 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
 
     it('trains on the cifar10 profile', async () => {
       const model = buildModel('shift_resnet20', {});
-      const losses = await trainSteps(model, 3);
+      const losses = await trainSteps(model, 3, 5);
       assert.ok(losses.every(Number.isFinite) && losses[2] < losses[0], String(losses));
       model.dispose();
     });
@@ -110,7 +97,7 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
 
     it('trains on the cifar10 profile', async () => {
       const model = buildModel('shiftnet_a', { dataset: 'cifar10', width: 0.5 });
-      const losses = await trainSteps(model, 3);
+      const losses = await trainSteps(model, 3, 5);
       assert.ok(losses.every(Number.isFinite) && losses[2] < losses[0], String(losses));
       model.dispose();
     });
@@ -146,7 +133,7 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
     for (const dataset of ['cifar10', 'tiny-imagenet'] as DatasetProfile[]) {
       it(`trains on the ${dataset} profile (w = 16)`, async () => {
         const model = buildModel('as_resnet', { dataset, baseWidth: 16 });
-        const losses = await trainSteps(model, 3);
+        const losses = await trainSteps(model, 3, 5);
         assert.ok(losses.every(Number.isFinite) && losses[2] < losses[0], String(losses));
         model.dispose();
       });
@@ -203,7 +190,7 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
     for (const dataset of ['cifar10', 'tiny-imagenet'] as DatasetProfile[]) {
       it(`trains on the ${dataset} profile`, async () => {
         const model = buildModel('fe_net', { dataset, width: 0.5, headChannels: 256 });
-        const losses = await trainSteps(model, 3);
+        const losses = await trainSteps(model, 3, 5);
         assert.ok(losses.every(Number.isFinite) && losses[2] < losses[0], String(losses));
         model.dispose();
       });

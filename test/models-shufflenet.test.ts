@@ -9,6 +9,7 @@ import { initBackend } from '../src/lib/backend';
 import { costOf, CostReport } from '../src/lib/cost';
 import { buildModel, DatasetProfile, getModelEntry, getVariant, ModelConfig } from '../src/models';
 import { shuffleUnitV1 } from '../src/lib/blocks/shuffle-units';
+import { trainSteps, withinRounding } from './spatial-model-helpers';
 
 /** Sum of a report's layers whose names start with `prefix`. */
 function part(report: CostReport, prefix: string): { weights: number; bn: number; macs: number } {
@@ -24,23 +25,7 @@ function costOfModel(name: string, config: Record<string, unknown>): CostReport 
   return report;
 }
 
-/** |ours − published| / published ≤ rounding. */
-function withinRounding(ours: number, published: number, rounding: number, what: string): void {
-  assert.ok(Math.abs(ours - published) / published <= rounding + 1e-12, `${what}: ours ${ours} vs published ${published} (±${(rounding * 100).toFixed(2)} %)`);
-}
 
-/** Trains `steps` Adam steps on one fixed random batch; returns the losses. */
-async function trainSteps(model: tf.LayersModel, steps: number): Promise<number[]> {
-  const [, h, w, c] = model.inputs[0].shape as number[];
-  const classes = model.outputs[0].shape[1] as number;
-  const x = tf.randomNormal([2, h, w, c], 0, 1, 'float32', 11);
-  const y = tf.oneHot(tf.tensor1d([0, 1], 'int32'), classes);
-  model.compile({ optimizer: tf.train.adam(3e-3), loss: (t: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(t, p) });
-  const losses: number[] = [];
-  for (let i = 0; i < steps; i++) losses.push(Number(await model.trainOnBatch(x, y)));
-  tf.dispose([x, y]);
-  return losses;
-}
 
 describe('models: ShuffleNet V1 / V2', function () {
   this.timeout(120000);
@@ -135,7 +120,7 @@ describe('models: ShuffleNet V1 / V2', function () {
         const side = dataset === 'cifar10' ? 32 : 64;
         assert.deepStrictEqual(model.inputs[0].shape, [null, side, side, 3]);
         assert.deepStrictEqual(model.outputs[0].shape, [null, dataset === 'cifar10' ? 10 : 200]);
-        const losses = await trainSteps(model, 3);
+        const losses = await trainSteps(model, 3, 11);
         assert.ok(losses.every(Number.isFinite), String(losses));
         assert.ok(losses[losses.length - 1] < losses[0], String(losses));
         model.dispose();
@@ -238,7 +223,7 @@ describe('models: ShuffleNet V1 / V2', function () {
     for (const dataset of ['cifar10', 'tiny-imagenet'] as DatasetProfile[]) {
       it(`${dataset} profile (0.5×) trains: loss finite and decreasing`, async () => {
         const model = buildModel('shufflenet_v2', { dataset, width: 0.5 });
-        const losses = await trainSteps(model, 3);
+        const losses = await trainSteps(model, 3, 11);
         assert.ok(losses.every(Number.isFinite), String(losses));
         assert.ok(losses[losses.length - 1] < losses[0], String(losses));
         model.dispose();

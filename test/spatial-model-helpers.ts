@@ -1,4 +1,4 @@
-/** Helpers shared by the SqueezeNet / MobileNet model tests: published-figure checks and a few training steps. */
+/** Helpers shared by the model tests: published-figure checks (conventions, rounding) and a few training steps. */
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { CostReport } from '../src/lib/cost';
@@ -43,5 +43,23 @@ export async function trainFixedBatch(model: tf.LayersModel, classes: number, ba
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) losses.push((await model.trainOnBatch(x, labels)) as number);
   tf.dispose([x, labels]);
+  return losses;
+}
+
+/** |ours − published| / published ≤ rounding (relative). */
+export function withinRounding(ours: number, published: number, rounding: number, what: string): void {
+  assert.ok(Math.abs(ours - published) / published <= rounding + 1e-12, `${what}: ours ${ours} vs published ${published} (±${(rounding * 100).toFixed(2)} %)`);
+}
+
+/** Trains `steps` Adam steps (lr 3e-3) on one fixed random batch of two images, data seeded by `seed`; returns the losses. */
+export async function trainSteps(model: tf.LayersModel, steps: number, seed: number): Promise<number[]> {
+  const [, h, w, c] = model.inputs[0].shape as number[];
+  const classes = model.outputs[0].shape[1] as number;
+  const x = tf.randomNormal([2, h, w, c], 0, 1, 'float32', seed);
+  const y = tf.oneHot(tf.tensor1d([0, 1], 'int32'), classes);
+  model.compile({ optimizer: tf.train.adam(3e-3), loss: (t: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(t, p) });
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) losses.push(Number(await model.trainOnBatch(x, y)));
+  tf.dispose([x, y]);
   return losses;
 }

@@ -8,23 +8,12 @@ import { initBackend } from '../src/lib/backend';
 import {
   CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS, RANGE_MASK_GRAD, explicitTransposeMatMulCalls, leadingReductionCalls,
 } from '../src/lib/wasm-kernels';
+import { randomValues } from './ops-helpers';
 import { activeShiftTensor } from '../src/lib/ops/active-shift';
 import { sparseShiftTensor } from '../src/lib/ops/sparse-shift';
 import { ActiveShift } from '../src/lib/ops/active-shift';
 import { SparseShift } from '../src/lib/ops/sparse-shift';
 
-/** Deterministic pseudo-random values in [-1, 1) (xorshift), so both backends get identical inputs. */
-function randomValues(size: number, seed: number): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 function randomTensor(shape: number[], seed: number, scale = 1): tf.Tensor {
   return tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed), shape).mul(scale);

@@ -6,21 +6,10 @@ import {
   WASM_TRAINING_KERNELS, WASM_KERNEL_OVERRIDES, BATCH_NORM_GRAD, RANGE_MASK_GRAD, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT,
   CHANNEL_SHIFT_CORNER_DOTS, pointwiseBackpropInputCalls, kernelsUsedBy, missingKernels,
 } from '../src/lib/wasm-kernels';
+import { randomValues } from './ops-helpers';
 
 type Arrays = Float32Array[];
 
-/** Deterministic pseudo-random values in [-1, 1) (xorshift), so both backends get identical inputs. */
-function randomValues(size: number, seed: number): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** Runs `work` on backend `name` and returns its results copied out as plain float arrays. */
 async function onBackend(name: string, work: () => tf.Tensor[]): Promise<Arrays> {
