@@ -31,6 +31,7 @@ install-check:
 
 build:
 	npx tsc -p tsconfig.json
+	sh tools/build-native.sh
 
 unit-test: build
 	npx mocha 'dist/test/**/*.test.js'

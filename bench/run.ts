@@ -39,9 +39,12 @@ export interface BenchLine {
   unit: 'images/s' | 'ms';
   ratio: number | null;
   threads: number;
-  /** Threads our backend actually used (the wasm backend runs single-threaded in Node). */
+  /** Threads our kernels actually used: the native kernels' count when they run, else 1 (wasm is single-threaded in Node). */
   oursThreads: number;
+  /** tfjs backend of ours; `wasm+native` when our native kernels (dist/native) serve the heavy kernels. */
   backend: string;
+  /** Our native kernels: BLAS used and kernel names served natively, or why they did not run. */
+  native?: { loaded: boolean; blas?: string; threads?: number; kernels?: string[]; reason?: string };
   macsPerSec: number | null;
   peakFraction: number | null;
   peerMacsPerSec: number | null;
@@ -154,8 +157,10 @@ export function benchOne(model: string, mode: Mode, opts: BenchOptions, gemm: Ma
     if (opts.profile) workerArgs.push('--profile');
     const graphFile = path.join(tmp, 'graph.json');
     workerArgs.push('--graph-out', graphFile);
-    const res = spawnSync(process.execPath, workerArgs, { encoding: 'utf8', timeout: opts.timeoutS * 1000, maxBuffer: 64 << 20 });
-    const ours = lastJsonLine(res.stdout ?? '') as (OursResult & { ok: boolean; error?: string; backend?: string }) | null;
+    // Same thread count as the peer: the native kernels read it at load time.
+    const env = { ...process.env, COMPACT_NETS_THREADS: String(opts.threads) };
+    const res = spawnSync(process.execPath, workerArgs, { encoding: 'utf8', timeout: opts.timeoutS * 1000, maxBuffer: 64 << 20, env });
+    const ours = lastJsonLine(res.stdout ?? '') as (OursResult & { ok: boolean; error?: string; backend?: string; native?: BenchLine['native'] }) | null;
     if (ours !== null && ours.macsPerImage !== undefined) macsPerImage = ours.macsPerImage;
     if (ours === null || !ours.ok) errors.push(ours?.error !== undefined ? `ours: ${ours.error}` : childFailure(res, 'ours'));
     else {
@@ -165,6 +170,13 @@ export function benchOne(model: string, mode: Mode, opts: BenchOptions, gemm: Ma
       line.oursPeakRssMB = ours.peakRssBytes / 2 ** 20;
       line.oursParams = ours.trainableParams;
       line.backend = ours.backend ?? 'wasm';
+      if (ours.native !== undefined) {
+        line.native = ours.native;
+        if (ours.native.loaded && (ours.native.kernels?.length ?? 0) > 0) {
+          line.backend = `${line.backend}+native`;
+          line.oursThreads = ours.native.threads ?? 1;
+        }
+      }
       if (ours.profile) line.profile = ours.profile;
     }
     // The peer, on the graph the worker exported (written before timing, so it exists even if ours failed later).
@@ -215,7 +227,11 @@ async function workerMain(argv: string[]): Promise<void> {
       profile: args.options.get('profile') === true,
     });
     macsPerImage = result.macsPerImage;
-    process.stdout.write(JSON.stringify({ ok: true, backend: info.backend, ...result }) + '\n');
+    const n = info.native;
+    const native = n === undefined ? undefined : n.loaded
+      ? { loaded: true, blas: n.blas, threads: n.threads, kernels: n.kernels }
+      : { loaded: false, reason: n.reason };
+    process.stdout.write(JSON.stringify({ ok: true, backend: info.backend, native, ...result }) + '\n');
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stdout.write(JSON.stringify({ ok: false, error: message.slice(0, 500), macsPerImage }) + '\n');

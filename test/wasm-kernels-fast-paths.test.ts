@@ -5,8 +5,10 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
+import { setNativeKernelsEnabled } from '../src/lib/native/kernels';
 import {
   CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS, RANGE_MASK_GRAD, explicitTransposeMatMulCalls, leadingReductionCalls,
+  sharedIdentityCalls, broadcastDivideCalls, BROADCAST_DIVIDE,
 } from '../src/lib/wasm-kernels';
 import { randomValues } from './ops-helpers';
 import { activeShiftTensor } from '../src/lib/ops/active-shift';
@@ -60,11 +62,15 @@ async function compareWithCpu(work: () => tf.Tensor[], what: string): Promise<st
 describe('wasm fast paths', function () {
   this.timeout(120000);
   let before0: string | null = null;
+  let nativeWas = true;
   before(async () => {
     before0 = tf.engine().backendName;
     await initBackend('wasm');
+    // These are the TypeScript kernels (what runs without the native addon); the native ones have their own tests.
+    nativeWas = setNativeKernelsEnabled(false);
   });
   after(async () => {
+    setNativeKernelsEnabled(nativeWas);
     await tf.setBackend(before0 ?? 'wasm');
   });
 
@@ -198,5 +204,61 @@ describe('wasm fast paths', function () {
     };
     const kernels = await compareWithCpu(step, 'training step');
     for (const k of [CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS, RANGE_MASK_GRAD]) assert.ok(kernels.includes(k), `${k} did not run`);
+  });
+
+  it('Identity and same-dtype Cast share memory (no copy) and stay valid after the source is disposed', async () => {
+    await tf.setBackend('wasm');
+    const before = sharedIdentityCalls();
+    const bytes0 = tf.memory().numBytes;
+    const x = tf.tensor([1.5, -2, 3, 4], [2, 2]);
+    const bytesX = tf.memory().numBytes - bytes0;
+    const clone = tf.clone(x);
+    const same = tf.cast(x, 'float32');
+    assert.equal(sharedIdentityCalls() - before, 2, 'Identity and Cast did not take the sharing path');
+    x.dispose();
+    assert.deepEqual(Array.from(clone.dataSync()), [1.5, -2, 3, 4]);
+    assert.deepEqual(Array.from(same.dataSync()), [1.5, -2, 3, 4]);
+    clone.dispose();
+    assert.deepEqual(Array.from(same.dataSync()), [1.5, -2, 3, 4]);
+    same.dispose();
+    assert.equal(tf.memory().numBytes, bytes0, 'memory not released after the last reference');
+    assert.ok(bytesX > 0);
+    // Other dtypes and strings still go through the copying kernels.
+    const ints = tf.cast(tf.tensor([1.7, -2.2]), 'int32');
+    assert.equal(ints.dtype, 'int32');
+    assert.deepEqual(Array.from(ints.dataSync()), [1, -2]);
+    const strings = tf.clone(tf.tensor(['a', 'bc']));
+    assert.deepEqual(strings.dataSync(), ['a', 'bc']);
+    tf.dispose([ints, strings]);
+    // A gradient that saves its inputs (clones them) still matches cpu.
+    const f = () => { const a = randomTensor([3, 5], 41); const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.square(t), t)))(a); return [g]; };
+    await compareWithCpu(f, 'gradient through saved clones');
+  });
+
+  it('Mean and Sum gradients: one kernel on wasm, equal to tfjs-core\'s composite on cpu for every axis pattern', async () => {
+    const cases: { shape: number[]; axis: number | number[]; keepDims: boolean }[] = [
+      { shape: [4, 5, 3, 6], axis: [0, 1, 2], keepDims: false }, { shape: [4, 5, 3, 6], axis: [1, 2], keepDims: true },
+      { shape: [4, 5, 3, 6], axis: -1, keepDims: false }, { shape: [4, 5, 3, 6], axis: [0, 3], keepDims: false },
+      { shape: [7, 9], axis: 0, keepDims: true }, { shape: [7, 9], axis: [0, 1], keepDims: false }, { shape: [11], axis: 0, keepDims: false },
+      { shape: [2, 3, 4], axis: 1, keepDims: false },
+    ];
+    for (const c of cases) {
+      const before = broadcastDivideCalls();
+      const work = () => {
+        const x = randomTensor(c.shape, 7 + c.shape.length);
+        const w = randomTensor(c.shape, 11);
+        const meanGrad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.mean(tf.mul(t, w), c.axis, c.keepDims), 3)))(x);
+        const sumGrad = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.sum(t, c.axis, c.keepDims))))(x);
+        return [meanGrad, sumGrad];
+      };
+      const kernels = await compareWithCpu(work, `Mean/Sum gradient ${JSON.stringify(c)}`);
+      assert.ok(kernels.includes(BROADCAST_DIVIDE), `${BROADCAST_DIVIDE} did not run for ${JSON.stringify(c)}`);
+      assert.ok(broadcastDivideCalls() - before >= 2);
+      const wasm = await onBackend('wasm', work);
+      const cpu = await onBackend('cpu', work);
+      await tf.setBackend('wasm');
+      // The Sum gradient copies dy, the Mean gradient divides once: both exactly as tfjs-core computes them.
+      assert.deepEqual(Array.from(wasm.arrays[0]), Array.from(cpu.arrays[0]), `mean gradient not bit-identical for ${JSON.stringify(c)}`);
+    }
   });
 });

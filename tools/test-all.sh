@@ -12,6 +12,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION=1
 build_failed=0
 echo "== build (tsc)"
 if ! npx tsc -p tsconfig.json; then build_failed=1; fi
+sh tools/build-native.sh
 
 echo "== unit tests (mocha, one process per test file)"
 # One process per file: the wasm heap only grows, so a file that builds VGG-16 must not starve the next one.

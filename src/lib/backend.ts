@@ -3,6 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm-kernels';
+import { nativeStatus, NativeStatus } from './native/addon';
+import { registerNativeKernels } from './native/kernels';
 
 /** Environment variable that picks the backend when `initBackend` gets no name. */
 export const BACKEND_ENV_VAR = 'COMPACT_NETS_BACKEND';
@@ -21,6 +23,8 @@ export interface BackendInfo {
   wasmSimd?: boolean;
   /** wasm only: XNNPACK threads. */
   threads?: number;
+  /** wasm only: our native kernels (dist/native/compact_nets.node): loaded or why not, threads, BLAS. */
+  native?: NativeStatus & { kernels: string[] };
 }
 
 export interface EnvironmentInfo extends BackendInfo {
@@ -104,9 +108,11 @@ async function startWasm(): Promise<void> {
     wasmPathsSet = true;
   }
   registerWasmTrainingKernels();
+  nativeKernels = registerNativeKernels();
   await setBackendOrThrow('wasm');
 }
 let wasmPathsSet = false;
+let nativeKernels: string[] = [];
 
 /** tf.setBackend returns false (and only warns) when a backend fails to start; we refuse to continue on another one. */
 async function setBackendOrThrow(name: string): Promise<void> {
@@ -123,8 +129,19 @@ async function describe(backend: string): Promise<BackendInfo> {
     const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
     info.wasmSimd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     info.threads = wasm.getThreadsCount();
+    info.native = { ...nativeStatus(), kernels: [...nativeKernels] };
   }
   return info;
+}
+
+/** One line naming what computes: e.g. "wasm (SIMD) + native kernels: 14 (openblas, 2 threads)" or the reason they are off. */
+export function backendSummary(info: BackendInfo): string {
+  if (info.backend !== 'wasm') return info.backend;
+  const base = `wasm${info.wasmSimd ? ' (SIMD)' : ''}`;
+  const n = info.native;
+  if (n === undefined) return base;
+  if (!n.loaded) return `${base}; native kernels off: ${n.reason ?? 'unknown reason'}`;
+  return `${base} + native kernels: ${n.kernels.length} (${n.blas ?? '?'} GEMM, ${n.threads ?? '?'} threads)`;
 }
 
 /** Version field of an installed package's package.json, or null when the package is absent. */

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from './backend';
+import { backendSummary, initBackend } from './backend';
 import { cacheRoot, repoRoot } from './data/cache';
 import { loadCifar10 } from './data/cifar10';
 import { CIFAR_AUGMENTATION, Dataset, Normalization, NORMALIZATIONS, subsetPerClass } from './data/dataset';
@@ -227,7 +227,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
     const record: ResultRecord = {
       model: spec.model, variant: spec.variant, config: config as unknown as Record<string, unknown>, configHash: hash,
       dataset: data.train.name, subset: data.train.subset, trainImages: data.train.count, testImages: data.test.count,
-      backend: backend.backend, epochs: result.epochs, top1: evaluation.top1, top5: evaluation.top5, params: model.countParams(),
+      backend: backend.backend, computedWith: backendSummary(backend), epochs: result.epochs, top1: evaluation.top1, top5: evaluation.top5, params: model.countParams(),
       macs, wallSeconds: result.wallSeconds, imagesPerSec: result.imagesPerSec, date: new Date().toISOString(),
     };
     appendResult(record);

@@ -25,6 +25,8 @@ export interface ResultRecord {
   trainImages: number;
   testImages: number;
   backend: string;
+  /** What computed it, in words (backend, SIMD, native kernels with BLAS and threads): see backendSummary. */
+  computedWith?: string;
   epochs: number;
   top1: number;
   top5: number;

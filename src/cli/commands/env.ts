@@ -1,7 +1,7 @@
 /** `compact-nets env`: which tfjs backend runs here, with library, Node and machine versions. */
 import type { Command } from '../main';
 import { parseArgs, stringOption, UsageError } from '../args';
-import { environmentInfo, initBackend } from '../../lib/backend';
+import { backendSummary, environmentInfo, initBackend } from '../../lib/backend';
 
 const USAGE = [
   'usage: compact-nets env [--json] [--backend NAME]',
@@ -25,7 +25,10 @@ export const command: Command = {
     if (args.options.has('json')) {
       console.log(JSON.stringify(info, null, 2));
     } else {
-      const rows = Object.entries(info).map(([key, value]) => `${key.padEnd(16)} ${value === null ? '(not installed)' : String(value)}`);
+      const rows = Object.entries(info)
+        .filter(([key]) => key !== 'native')
+        .map(([key, value]) => `${key.padEnd(16)} ${value === null ? '(not installed)' : String(value)}`);
+      rows.splice(1, 0, `${'computes with'.padEnd(16)} ${backendSummary(info)}`);
       console.log(rows.join('\n'));
     }
     return 0;

@@ -74,13 +74,47 @@ export function normaliseShiftOffsets(offsets: ShiftOffsetsInput, channels: numb
 }
 
 /**
- * Integer per-channel shift with zero fill, as pad + one slice per run of equal offsets + concat (no convolution;
- * the gradient is tf's autodiff of pad/slice). x: [N, H, W, C] → [N, H, W, C]; offsets in pixels, any magnitude
- * (a channel shifted by ≥ H or ≥ W pixels comes out all zero).
+ * Kernel name of the one-pass grouped shift on wasm: input x [N, H, W, C], attrs.runs = [c0, c1, dy, dx, …] (runs of
+ * channels sharing one offset, tiling 0..C in order) → [N, H, W, C]. Registered on wasm only (a native kernel with a
+ * TypeScript fallback, src/lib/native/kernels/depthwise.ts); other backends run the pad/slice/concat composite.
+ */
+export const GROUPED_SHIFT = 'CompactNetsGroupedShift';
+
+/** Runs of equal offsets as a flat [c0, c1, dy, dx, …] list (the attrs of {@link GROUPED_SHIFT}). */
+export function groupedShiftRuns(pairs: ReadonlyArray<readonly [number, number]>): number[] {
+  const runs: number[] = [];
+  let start = 0;
+  while (start < pairs.length) {
+    let end = start + 1;
+    while (end < pairs.length && pairs[end][0] === pairs[start][0] && pairs[end][1] === pairs[start][1]) end++;
+    runs.push(start, end, pairs[start][0], pairs[start][1]);
+    start = end;
+  }
+  return runs;
+}
+
+// The adjoint of a zero-filled shift by (dy, dx) is the zero-filled shift by (−dy, −dx): the same kernel.
+tf.registerGradient({
+  kernelName: GROUPED_SHIFT,
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], _saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+    const runs = (attrs as unknown as { runs: number[] }).runs;
+    const back = runs.map((v, i) => (i % 4 >= 2 ? -v : v));
+    return { x: () => tf.engine().runKernel(GROUPED_SHIFT, { x: dy as tf.Tensor }, { runs: back } as unknown as tf.NamedAttrMap) as tf.Tensor };
+  },
+});
+
+/**
+ * Integer per-channel shift with zero fill. x: [N, H, W, C] → [N, H, W, C]; offsets in pixels, any magnitude (a
+ * channel shifted by ≥ H or ≥ W pixels comes out all zero). On wasm (float32, kernel registered): one pass of
+ * {@link GROUPED_SHIFT}, whose gradient is the opposite shift. Elsewhere: pad + one slice per run of equal offsets +
+ * concat (no convolution; the gradient is tf's autodiff of pad/slice).
  */
 export function shiftTensor(x: tf.Tensor4D, offsets: ShiftOffsetsInput): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const pairs = normaliseShiftOffsets(offsets, c, 'shiftTensor');
+  if (c > 0 && x.dtype === 'float32' && tf.getBackend() === 'wasm' && tf.getKernel(GROUPED_SHIFT, 'wasm') !== undefined) {
+    return tf.engine().runKernel(GROUPED_SHIFT, { x }, { runs: groupedShiftRuns(pairs) } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   // Offsets beyond the image only ever read padding, so the padding never needs to exceed the image size.
   const padY = Math.min(h, Math.max(0, ...pairs.map(([dy]) => Math.abs(dy))));
   const padX = Math.min(w, Math.max(0, ...pairs.map(([, dx]) => Math.abs(dx))));

@@ -11,6 +11,8 @@ import { meanConfig, sumConfig } from './reduce-leading';
 import { clipByValueGradConfig, rangeMaskGradKernelConfig, relu6GradConfig, reluGradConfig } from './range-mask-grad';
 import { channelShiftConfigs } from './channel-shift';
 import { captureNativeKernel } from './native';
+import { castConfig, identityConfig } from './identity';
+import { broadcastDivideKernelConfig, meanGradConfig, sumGradConfig } from './reduce-grad';
 
 /**
  * Every kernel this module provides. Found by profiling training steps of the survey's building blocks on `cpu`
@@ -23,6 +25,7 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   unsortedSegmentSumConfig,
   batchNormGradConfig,
   rangeMaskGradKernelConfig,
+  broadcastDivideKernelConfig,
   ...channelShiftConfigs,
 ];
 
@@ -30,10 +33,14 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
  * Kernels that REPLACE a native wasm kernel with a fast path that delegates the remaining cases to the native one
  * (captured before replacement). Found by profiling training steps (bench/run.ts --profile).
  */
-export const WASM_KERNEL_OVERRIDES: readonly tf.KernelConfig[] = [conv2DBackpropInputConfig, batchMatMulConfig, meanConfig, sumConfig];
+export const WASM_KERNEL_OVERRIDES: readonly tf.KernelConfig[] = [
+  conv2DBackpropInputConfig, batchMatMulConfig, meanConfig, sumConfig, identityConfig, castConfig,
+];
 
 /** Gradients we register in place of tfjs-core's (global: every backend; non-wasm ones take a composite path). */
-export const GRADIENT_OVERRIDES: readonly tf.GradConfig[] = [fusedBatchNormGradConfig, reluGradConfig, relu6GradConfig, clipByValueGradConfig];
+export const GRADIENT_OVERRIDES: readonly tf.GradConfig[] = [
+  fusedBatchNormGradConfig, reluGradConfig, relu6GradConfig, clipByValueGradConfig, meanGradConfig, sumGradConfig,
+];
 
 /** Native kernels captured before an override replaced them, so each override can delegate. */
 const NATIVE_CAPTURE: Record<string, (kernel: tf.KernelFunc) => void> = {
@@ -72,5 +79,7 @@ export { BATCH_NORM_GRAD } from './batch-norm-grad';
 export { pointwiseBackpropInputCalls } from './conv2d-backprop-input';
 export { explicitTransposeMatMulCalls } from './batch-mat-mul';
 export { leadingReductionCalls } from './reduce-leading';
+export { sharedIdentityCalls } from './identity';
+export { BROADCAST_DIVIDE, broadcastDivideCalls } from './reduce-grad';
 export { RANGE_MASK_GRAD } from './range-mask-grad';
 export { CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS } from './channel-shift';

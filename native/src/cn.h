@@ -1,0 +1,62 @@
+/*
+ * compact-nets native kernels: shared declarations.
+ * The addon computes in place on memory owned by JavaScript (the tfjs wasm backend's heap, seen as Float32Arrays),
+ * so every kernel takes plain pointers and sizes; nothing here allocates tensors.
+ */
+#ifndef CN_H
+#define CN_H
+#include <stddef.h>
+#include <stdint.h>
+#include <node_api.h>
+
+/* ---- threads (pool.c) ---- */
+/* Number of threads kernels use (the calling thread included); at least 1. */
+int cn_threads(void);
+/* Sets the thread count (1..64); also passed to the BLAS library. */
+void cn_set_threads(int n);
+/* Runs fn(ctx, begin, end) over [0, n) split into at most cn_threads() contiguous ranges; returns when all are done. */
+typedef void (*cn_range_fn)(void *ctx, long begin, long end);
+void cn_parallel_for(long n, cn_range_fn fn, void *ctx);
+/* Index of the calling worker inside cn_parallel_for (0 = caller), for per-thread scratch. */
+int cn_thread_index(void);
+
+/* ---- GEMM (gemm.c) ---- */
+/* Row-major C[M,N] = alpha·op(A)·op(B) + beta·C, op = transpose when trans != 0 (cblas semantics). */
+void cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
+              float beta, float *C, int ldc);
+/* "openblas" when the system OpenBLAS was loaded, else "builtin". */
+const char *cn_blas_name(void);
+
+/* ---- scratch (pool.c): per-thread growable buffers, valid until the next call with the same slot ---- */
+float *cn_scratch(int slot, size_t floats);
+
+/* ---- N-API glue (addon.c) ---- */
+#define CN_MAX_ARGS 24
+/* Reads exactly `want` arguments; on mismatch throws a JS error naming the function and returns 0. */
+int cn_args(napi_env env, napi_callback_info info, const char *fn, size_t want, napi_value *argv);
+/* Float32Array argument → pointer and length; throws and returns 0 when the value is not a Float32Array. */
+int cn_f32(napi_env env, napi_value v, const char *fn, int index, float **ptr, size_t *len);
+/* Like cn_f32 but null/undefined give ptr = NULL (optional inputs such as a bias). */
+int cn_f32_opt(napi_env env, napi_value v, const char *fn, int index, float **ptr, size_t *len);
+/* Int32Array argument → pointer and length. */
+int cn_i32(napi_env env, napi_value v, const char *fn, int index, int32_t **ptr, size_t *len);
+/* Number argument → int / double. */
+int cn_int(napi_env env, napi_value v, const char *fn, int index, int *out);
+int cn_double(napi_env env, napi_value v, const char *fn, int index, double *out);
+/* Throws a JS Error with a formatted message; returns NULL for `return cn_throw(...)`. */
+napi_value cn_throw(napi_env env, const char *fmt, ...);
+/* Requires len >= need for argument `index`; throws otherwise. */
+int cn_need(napi_env env, const char *fn, int index, size_t len, size_t need);
+
+/* Self-registration of exported functions: CN_EXPORT(name, fn) in any source file adds `name` to the module. */
+typedef struct cn_export {
+  const char *name;
+  napi_callback fn;
+  struct cn_export *next;
+} cn_export;
+void cn_register_export(cn_export *e);
+#define CN_EXPORT(jsname, cfn)                                                         \
+  static cn_export cn_export_##cfn = {jsname, cfn, 0};                                 \
+  __attribute__((constructor)) static void cn_export_ctor_##cfn(void) { cn_register_export(&cn_export_##cfn); }
+
+#endif

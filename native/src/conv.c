@@ -1,0 +1,394 @@
+/*
+ * Dense convolutions (NHWC activations, HWIO filters) and batched matmuls as GEMMs on cn_sgemm.
+ * An HWIO filter [KH, KW, Cin, Cout] is exactly the row-major GEMM operand W[KH·KW·Cin, Cout], and an im2col row
+ * (one output pixel) lists its receptive field in the same (ky, kx, ci) order, so
+ *   forward         y[P, Cout]      = cols[P, K] · W[K, Cout]               (P = B·OH·OW, K = KH·KW·Cin)
+ *   input gradient  cols[P, K]      = dy[P, Cout] · Wᵀ, then col2im (adjoint of im2col) into dx
+ *   filter gradient dW[K, Cout]     = colsᵀ[K, P] · dy[P, Cout]
+ * cols is built (and consumed) in chunks of whole output rows so the scratch stays around 16 MB whatever the batch.
+ * 1×1 stride-1 unpadded convolutions skip im2col entirely: x itself is cols.
+ */
+#include <limits.h>
+#include <string.h>
+#include "cn.h"
+
+/* Floats of im2col scratch per chunk (16 MB): large enough for long GEMMs, small enough to stay out of swap. */
+#define CHUNK_FLOATS (4L << 20)
+/* Scratch slots owned by the convolution kernels (see common rules: conv uses 0–1). */
+#define SLOT_COLS 0
+
+enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3 };
+
+/* Geometry of one convolution, in the order the JS side passes it (Int32Array of GEOM_LEN). */
+typedef struct {
+  int B, H, W, C;    /* input x [B, H, W, C] */
+  int OH, OW, CO;    /* output y [B, OH, OW, CO] */
+  int KH, KW;        /* filter [KH, KW, C, CO] */
+  int sh, sw, dh, dw; /* strides, dilations */
+  int pt, pl;        /* top / left padding (bottom/right padding is implied by OH, OW) */
+} conv_geom;
+#define GEOM_LEN 15
+
+static inline long geom_K(const conv_geom *g) { return (long)g->KH * g->KW * g->C; }
+static inline long geom_P(const conv_geom *g) { return (long)g->B * g->OH * g->OW; }
+
+/* A 1×1, stride-1, unpadded convolution whose output grid equals the input grid: x already is the cols matrix. */
+static int is_pointwise(const conv_geom *g) {
+  return g->KH == 1 && g->KW == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->OH == g->H &&
+         g->OW == g->W;
+}
+
+/* Output rows (b, oy) per chunk so that a chunk's cols (rows·OW·K floats) stays under CHUNK_FLOATS (at least one). */
+static long rows_per_chunk(const conv_geom *g) {
+  long per_row = (long)g->OW * geom_K(g);
+  long r = CHUNK_FLOATS / (per_row > 0 ? per_row : 1);
+  return r < 1 ? 1 : r;
+}
+
+/* ---------------- im2col ---------------- */
+typedef struct {
+  const conv_geom *g;
+  const float *x;
+  float *cols;  /* [pixels of the chunk, K] */
+  long first;   /* global index of the chunk's first output pixel */
+} im2col_job;
+
+/* Rows p0..p1 of the chunk's cols: the receptive field of output pixel first+p, zeros where it falls in the padding. */
+static void im2col_range(void *ctx, long p0, long p1) {
+  const im2col_job *j = (const im2col_job *)ctx;
+  const conv_geom *g = j->g;
+  const long K = geom_K(g);
+  const int C = g->C, KW = g->KW, W = g->W;
+  const size_t rowbytes = sizeof(float) * (size_t)KW * C;
+  for (long p = p0; p < p1; p++) {
+    long gp = j->first + p;
+    int ox = (int)(gp % g->OW);
+    long t = gp / g->OW;
+    int oy = (int)(t % g->OH);
+    long b = t / g->OH;
+    float *dst = j->cols + p * K;
+    const float *xb = j->x + b * g->H * (long)W * C;
+    long ix0 = (long)ox * g->sw - g->pl;
+    for (int ky = 0; ky < g->KH; ky++, dst += (long)KW * C) {
+      long iy = (long)oy * g->sh - g->pt + (long)ky * g->dh;
+      if (iy < 0 || iy >= g->H) { memset(dst, 0, rowbytes); continue; }
+      const float *xrow = xb + iy * W * C;
+      if (g->dw == 1) {
+        /* Undilated: the in-bounds taps kx ∈ [lo, hi) are one contiguous run of the input row. */
+        long lo = ix0 < 0 ? -ix0 : 0, hi = W - ix0 < KW ? W - ix0 : KW;
+        if (hi < lo) hi = lo;
+        if (lo > KW) lo = hi = KW;
+        if (lo > 0) memset(dst, 0, sizeof(float) * (size_t)(lo * C));
+        if (hi > lo) memcpy(dst + lo * C, xrow + (ix0 + lo) * C, sizeof(float) * (size_t)((hi - lo) * C));
+        if (hi < KW) memset(dst + hi * C, 0, sizeof(float) * (size_t)((KW - hi) * C));
+      } else {
+        for (int kx = 0; kx < KW; kx++) {
+          long ix = ix0 + (long)kx * g->dw;
+          if (ix < 0 || ix >= W) memset(dst + (long)kx * C, 0, sizeof(float) * (size_t)C);
+          else memcpy(dst + (long)kx * C, xrow + ix * C, sizeof(float) * (size_t)C);
+        }
+      }
+    }
+  }
+}
+
+static void im2col(const conv_geom *g, const float *x, float *cols, long first, long pixels) {
+  im2col_job j = {g, x, cols, first};
+  cn_parallel_for(pixels, im2col_range, &j);
+}
+
+/* ---------------- col2im (gather form: each worker owns whole input rows, so no write races) ---------------- */
+typedef struct {
+  const conv_geom *g;
+  const float *cols; /* [(row1 − row0)·OW, K] for output rows row0..row1 */
+  float *dx;
+  long row0, row1;   /* global output rows (b·OH + oy) of the chunk */
+  long in_first;     /* global input row (b·H + iy) of the range's start */
+} col2im_job;
+
+/* Input rows in_first+r0 .. in_first+r1: dx[b, iy, ix, :] += every cols entry that im2col would have read from it. */
+static void col2im_range(void *ctx, long r0, long r1) {
+  const col2im_job *j = (const col2im_job *)ctx;
+  const conv_geom *g = j->g;
+  const long K = geom_K(g);
+  const int C = g->C, W = g->W, KW = g->KW;
+  for (long r = r0; r < r1; r++) {
+    long gr = j->in_first + r;
+    long b = gr / g->H, iy = gr % g->H;
+    float *dst = j->dx + gr * W * C;
+    for (int ky = 0; ky < g->KH; ky++) {
+      long t = iy + g->pt - (long)ky * g->dh;
+      if (t < 0 || t % g->sh != 0) continue;
+      long oy = t / g->sh;
+      if (oy >= g->OH) continue;
+      long orow = b * g->OH + oy;
+      if (orow < j->row0 || orow >= j->row1) continue;
+      const float *src = j->cols + (orow - j->row0) * g->OW * K + (long)ky * KW * C;
+      for (int ox = 0; ox < g->OW; ox++, src += K) {
+        long ix0 = (long)ox * g->sw - g->pl;
+        for (int kx = 0; kx < KW; kx++) {
+          long ix = ix0 + (long)kx * g->dw;
+          if (ix < 0 || ix >= W) continue;
+          float *d = dst + ix * C;
+          const float *s = src + (long)kx * C;
+          for (int c = 0; c < C; c++) d[c] += s[c];
+        }
+      }
+    }
+  }
+}
+
+/* ---------------- epilogue: bias and activation, row by row ---------------- */
+typedef struct {
+  float *y;
+  int n;
+  const float *bias;
+  int act;
+  float alpha;
+} epi_job;
+
+static void epilogue_range(void *ctx, long r0, long r1) {
+  const epi_job *e = (const epi_job *)ctx;
+  const int n = e->n;
+  const float alpha = e->alpha;
+  for (long r = r0; r < r1; r++) {
+    float *p = e->y + r * n;
+    if (e->bias) for (int j = 0; j < n; j++) p[j] += e->bias[j];
+    /* Comparisons written so NaN passes through, as tfjs's activations do. */
+    switch (e->act) {
+      case ACT_RELU: for (int j = 0; j < n; j++) p[j] = p[j] < 0.0f ? 0.0f : p[j]; break;
+      case ACT_RELU6:
+        for (int j = 0; j < n; j++) { float v = p[j] < 0.0f ? 0.0f : p[j]; p[j] = v > 6.0f ? 6.0f : v; }
+        break;
+      case ACT_LEAKYRELU: for (int j = 0; j < n; j++) p[j] = p[j] < 0.0f ? alpha * p[j] : p[j]; break;
+      default: break;
+    }
+  }
+}
+
+static void epilogue(float *y, long rows, int n, const float *bias, int act, float alpha) {
+  if (!bias && act == ACT_LINEAR) return;
+  epi_job e = {y, n, bias, act, alpha};
+  /* Threads only pay off beyond a few thousand elements. */
+  if ((long)n * rows < 16384) epilogue_range(&e, 0, rows);
+  else cn_parallel_for(rows, epilogue_range, &e);
+}
+
+/* ---------------- kernels ---------------- */
+/* y = act(conv(x, w) + bias). Returns 0, or -1 when scratch could not be allocated. */
+static int conv_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *y, int act,
+                        float alpha) {
+  const long K = geom_K(g), P = geom_P(g);
+  if (is_pointwise(g)) {
+    cn_sgemm(0, 0, (int)P, g->CO, g->C, 1.0f, x, g->C, w, g->CO, 0.0f, y, g->CO);
+    epilogue(y, P, g->CO, bias, act, alpha);
+    return 0;
+  }
+  const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
+  float *cols = cn_scratch(SLOT_COLS, (size_t)((step < rows ? step : rows) * g->OW * K));
+  if (!cols) return -1;
+  for (long r0 = 0; r0 < rows; r0 += step) {
+    long r1 = r0 + step < rows ? r0 + step : rows;
+    long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
+    im2col(g, x, cols, p0, np);
+    float *yc = y + p0 * g->CO;
+    cn_sgemm(0, 0, (int)np, g->CO, (int)K, 1.0f, cols, (int)K, w, g->CO, 0.0f, yc, g->CO);
+    /* Per chunk, while the chunk's output is still warm in cache. */
+    epilogue(yc, np, g->CO, bias, act, alpha);
+  }
+  return 0;
+}
+
+/* dx = input gradient of conv(x, w) for output gradient dy. */
+static int conv_backprop_input(const conv_geom *g, const float *dy, const float *w, float *dx) {
+  const long K = geom_K(g), P = geom_P(g);
+  if (is_pointwise(g)) {
+    cn_sgemm(0, 1, (int)P, g->C, g->CO, 1.0f, dy, g->CO, w, g->CO, 0.0f, dx, g->C);
+    return 0;
+  }
+  memset(dx, 0, sizeof(float) * (size_t)g->B * g->H * g->W * g->C);
+  const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
+  float *cols = cn_scratch(SLOT_COLS, (size_t)((step < rows ? step : rows) * g->OW * K));
+  if (!cols) return -1;
+  for (long r0 = 0; r0 < rows; r0 += step) {
+    long r1 = r0 + step < rows ? r0 + step : rows;
+    long np = (r1 - r0) * g->OW;
+    cn_sgemm(0, 1, (int)np, (int)K, g->CO, 1.0f, dy + r0 * g->OW * g->CO, g->CO, w, g->CO, 0.0f, cols, (int)K);
+    /* The input rows these output rows can reach: from the first row's top tap to the last row's bottom tap. */
+    long bf = r0 / g->OH, oyf = r0 % g->OH, bl = (r1 - 1) / g->OH, oyl = (r1 - 1) % g->OH;
+    long iyf = oyf * g->sh - g->pt, iyl = oyl * g->sh - g->pt + (long)(g->KH - 1) * g->dh;
+    /* Clamped into the image so the range never leaves dx; rows without contributions are simply not written. */
+    iyf = iyf < 0 ? 0 : iyf > g->H - 1 ? g->H - 1 : iyf;
+    iyl = iyl < 0 ? 0 : iyl > g->H - 1 ? g->H - 1 : iyl;
+    long first = bf * g->H + iyf, last = bl * g->H + iyl;
+    if (last < first) continue;
+    col2im_job j = {g, cols, dx, r0, r1, first};
+    cn_parallel_for(last - first + 1, col2im_range, &j);
+  }
+  return 0;
+}
+
+/* dw = filter gradient of conv(x, w) for output gradient dy (overwritten, not accumulated). */
+static int conv_backprop_filter(const conv_geom *g, const float *x, const float *dy, float *dw) {
+  const long K = geom_K(g), P = geom_P(g);
+  if (is_pointwise(g)) {
+    cn_sgemm(1, 0, g->C, g->CO, (int)P, 1.0f, x, g->C, dy, g->CO, 0.0f, dw, g->CO);
+    return 0;
+  }
+  const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
+  float *cols = cn_scratch(SLOT_COLS, (size_t)((step < rows ? step : rows) * g->OW * K));
+  if (!cols) return -1;
+  for (long r0 = 0; r0 < rows; r0 += step) {
+    long r1 = r0 + step < rows ? r0 + step : rows;
+    long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
+    im2col(g, x, cols, p0, np);
+    cn_sgemm(1, 0, (int)K, g->CO, (int)np, 1.0f, cols, (int)K, dy + p0 * g->CO, g->CO, r0 == 0 ? 0.0f : 1.0f, dw,
+             g->CO);
+  }
+  return 0;
+}
+
+/* ---------------- N-API glue ---------------- */
+/* Largest size accepted for any single dimension or element count (keeps every index inside long and GEMM ints). */
+#define MAX_DIM (1 << 24)
+
+/* a·b·… with overflow detection; 0 on overflow (callers reject 0 for non-empty shapes). */
+static size_t mul3(size_t a, size_t b, size_t c) {
+  size_t ab, abc;
+  if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc)) return 0;
+  return abc;
+}
+
+/* Reads and validates the geometry Int32Array; throws a named error and returns 0 when it is not sensible. */
+static int read_geom(napi_env env, napi_value v, const char *fn, int index, conv_geom *g) {
+  int32_t *p;
+  size_t n;
+  if (!cn_i32(env, v, fn, index, &p, &n)) return 0;
+  if (n != GEOM_LEN) { cn_throw(env, "%s: argument %d must hold %d geometry ints, got %zu", fn, index, GEOM_LEN, n); return 0; }
+  for (int i = 0; i < GEOM_LEN; i++) {
+    int min = i >= 13 ? 0 : 1; /* pads may be 0, everything else is a size, stride or dilation */
+    if (p[i] < min || p[i] > MAX_DIM) {
+      cn_throw(env, "%s: geometry[%d] = %d is out of range [%d, %d] (B,H,W,C,OH,OW,CO,KH,KW,sh,sw,dh,dw,pt,pl)", fn,
+               i, p[i], min, MAX_DIM);
+      return 0;
+    }
+  }
+  *g = (conv_geom){p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]};
+  /* GEMM sizes are ints: P, K and their chunks must fit. */
+  size_t P = mul3((size_t)g->B, (size_t)g->OH, (size_t)g->OW), K = mul3((size_t)g->KH, (size_t)g->KW, (size_t)g->C);
+  size_t X = mul3(mul3((size_t)g->B, (size_t)g->H, 1), (size_t)g->W, (size_t)g->C);
+  if (!P || !K || !X || P > INT_MAX || K > INT_MAX || !mul3(P, (size_t)g->CO, 1) || !mul3(K, (size_t)g->CO, 1) ||
+      !mul3((size_t)g->OW, K, 1)) {
+    cn_throw(env, "%s: shapes too large (B·OH·OW = %zu, KH·KW·C = %zu)", fn, P, K);
+    return 0;
+  }
+  return 1;
+}
+
+static size_t geom_x(const conv_geom *g) { return (size_t)g->B * g->H * g->W * g->C; }
+static size_t geom_y(const conv_geom *g) { return (size_t)geom_P(g) * g->CO; }
+static size_t geom_w(const conv_geom *g) { return (size_t)geom_K(g) * g->CO; }
+
+static int read_act(napi_env env, napi_value v, const char *fn, int index, int *act) {
+  if (!cn_int(env, v, fn, index, act)) return 0;
+  if (*act < ACT_LINEAR || *act > ACT_LEAKYRELU) {
+    cn_throw(env, "%s: activation code %d unknown (0 linear, 1 relu, 2 relu6, 3 leakyrelu)", fn, *act);
+    return 0;
+  }
+  return 1;
+}
+
+/* conv2d(x, w, bias|null, y, geom, act, alpha): y[B,OH,OW,CO] = act(conv(x[B,H,W,C], w[KH,KW,C,CO]) + bias[CO]). */
+static napi_value js_conv2d(napi_env env, napi_callback_info info) {
+  const char *fn = "conv2d";
+  napi_value a[7];
+  float *x, *w, *bias, *y;
+  size_t lx, lw, lb, ly;
+  conv_geom g;
+  int act;
+  double alpha;
+  if (!cn_args(env, info, fn, 7, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &w, &lw) ||
+      !cn_f32_opt(env, a[2], fn, 2, &bias, &lb) || !cn_f32(env, a[3], fn, 3, &y, &ly) ||
+      !read_geom(env, a[4], fn, 4, &g) || !read_act(env, a[5], fn, 5, &act) || !cn_double(env, a[6], fn, 6, &alpha))
+    return NULL;
+  if (!cn_need(env, fn, 0, lx, geom_x(&g)) || !cn_need(env, fn, 1, lw, geom_w(&g)) ||
+      (bias && !cn_need(env, fn, 2, lb, (size_t)g.CO)) || !cn_need(env, fn, 3, ly, geom_y(&g)))
+    return NULL;
+  if (conv_forward(&g, x, w, bias, y, act, (float)alpha) != 0) return cn_throw(env, "%s: out of memory for im2col", fn);
+  return NULL;
+}
+CN_EXPORT("conv2d", js_conv2d)
+
+/* conv2dBackpropInput(dy, w, dx, geom): dx[B,H,W,C] = input gradient for dy[B,OH,OW,CO], w[KH,KW,C,CO]. */
+static napi_value js_conv2d_backprop_input(napi_env env, napi_callback_info info) {
+  const char *fn = "conv2dBackpropInput";
+  napi_value a[4];
+  float *dy, *w, *dx;
+  size_t ldy, lw, ldx;
+  conv_geom g;
+  if (!cn_args(env, info, fn, 4, a) || !cn_f32(env, a[0], fn, 0, &dy, &ldy) || !cn_f32(env, a[1], fn, 1, &w, &lw) ||
+      !cn_f32(env, a[2], fn, 2, &dx, &ldx) || !read_geom(env, a[3], fn, 3, &g))
+    return NULL;
+  if (!cn_need(env, fn, 0, ldy, geom_y(&g)) || !cn_need(env, fn, 1, lw, geom_w(&g)) ||
+      !cn_need(env, fn, 2, ldx, geom_x(&g)))
+    return NULL;
+  if (conv_backprop_input(&g, dy, w, dx) != 0) return cn_throw(env, "%s: out of memory for im2col", fn);
+  return NULL;
+}
+CN_EXPORT("conv2dBackpropInput", js_conv2d_backprop_input)
+
+/* conv2dBackpropFilter(x, dy, dw, geom): dw[KH,KW,C,CO] = filter gradient for x[B,H,W,C], dy[B,OH,OW,CO]. */
+static napi_value js_conv2d_backprop_filter(napi_env env, napi_callback_info info) {
+  const char *fn = "conv2dBackpropFilter";
+  napi_value a[4];
+  float *x, *dy, *dw;
+  size_t lx, ldy, ldw;
+  conv_geom g;
+  if (!cn_args(env, info, fn, 4, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &dy, &ldy) ||
+      !cn_f32(env, a[2], fn, 2, &dw, &ldw) || !read_geom(env, a[3], fn, 3, &g))
+    return NULL;
+  if (!cn_need(env, fn, 0, lx, geom_x(&g)) || !cn_need(env, fn, 1, ldy, geom_y(&g)) ||
+      !cn_need(env, fn, 2, ldw, geom_w(&g)))
+    return NULL;
+  if (conv_backprop_filter(&g, x, dy, dw) != 0) return cn_throw(env, "%s: out of memory for im2col", fn);
+  return NULL;
+}
+CN_EXPORT("conv2dBackpropFilter", js_conv2d_backprop_filter)
+
+/*
+ * batchMatMul(a, b, bias|null, c, batchA, batchB, M, N, K, transA, transB, act, alpha):
+ * c[batch, M, N] = act(op(a[i]) · op(b[i]) + bias[N]), batch = max(batchA, batchB); a side with batch 1 broadcasts.
+ * a[i] is [M, K] ([K, M] when transA), b[i] is [K, N] ([N, K] when transB).
+ */
+static napi_value js_batch_mat_mul(napi_env env, napi_callback_info info) {
+  const char *fn = "batchMatMul";
+  napi_value a[13];
+  float *A, *B, *bias, *C;
+  size_t la, lb, lbias, lc;
+  int ba, bb, M, N, K, ta, tb, act;
+  double alpha;
+  if (!cn_args(env, info, fn, 13, a) || !cn_f32(env, a[0], fn, 0, &A, &la) || !cn_f32(env, a[1], fn, 1, &B, &lb) ||
+      !cn_f32_opt(env, a[2], fn, 2, &bias, &lbias) || !cn_f32(env, a[3], fn, 3, &C, &lc) ||
+      !cn_int(env, a[4], fn, 4, &ba) || !cn_int(env, a[5], fn, 5, &bb) || !cn_int(env, a[6], fn, 6, &M) ||
+      !cn_int(env, a[7], fn, 7, &N) || !cn_int(env, a[8], fn, 8, &K) || !cn_int(env, a[9], fn, 9, &ta) ||
+      !cn_int(env, a[10], fn, 10, &tb) || !read_act(env, a[11], fn, 11, &act) || !cn_double(env, a[12], fn, 12, &alpha))
+    return NULL;
+  if (ba < 1 || bb < 1 || M < 1 || N < 1 || K < 1)
+    return cn_throw(env, "%s: sizes must be positive (batchA %d, batchB %d, M %d, N %d, K %d)", fn, ba, bb, M, N, K);
+  if (ba != bb && ba != 1 && bb != 1)
+    return cn_throw(env, "%s: batch sizes %d and %d do not broadcast (equal, or one of them 1)", fn, ba, bb);
+  int batch = ba > bb ? ba : bb;
+  size_t sa = mul3((size_t)M, (size_t)K, 1), sb = mul3((size_t)K, (size_t)N, 1), sc = mul3((size_t)M, (size_t)N, 1);
+  size_t na = mul3(sa, (size_t)ba, 1), nb = mul3(sb, (size_t)bb, 1), nc = mul3(sc, (size_t)batch, 1);
+  if (!na || !nb || !nc) return cn_throw(env, "%s: shapes too large", fn);
+  if (!cn_need(env, fn, 0, la, na) || !cn_need(env, fn, 1, lb, nb) || (bias && !cn_need(env, fn, 2, lbias, (size_t)N)) ||
+      !cn_need(env, fn, 3, lc, nc))
+    return NULL;
+  for (int i = 0; i < batch; i++) {
+    const float *ai = A + (ba == 1 ? 0 : (size_t)i * sa), *bi = B + (bb == 1 ? 0 : (size_t)i * sb);
+    cn_sgemm(ta != 0, tb != 0, M, N, K, 1.0f, ai, ta ? M : K, bi, tb ? K : N, 0.0f, C + (size_t)i * sc, N);
+  }
+  epilogue(C, (long)batch * M, N, bias, act, (float)alpha);
+  return NULL;
+}
+CN_EXPORT("batchMatMul", js_batch_mat_mul)

@@ -1,0 +1,615 @@
+/*
+ * Depthwise 2-D convolution, NHWC float32, filter [KH, KW, C, M] (output channel c·M + m): forward (with bias and
+ * linear/relu/relu6/leakyrelu), gradient with respect to the input, gradient with respect to the filter.
+ *
+ * Generic loop nests run (rows, taps, output columns, channels) with the valid output-column range of each filter
+ * column computed once per call, so the two innermost loops carry no bounds checks and the innermost one walks
+ * contiguous channels of x, dy and W (auto-vectorised by -O3 -march=native). For M = 1 and C % 8 == 0 (MobileNet's
+ * case) register-blocked variants sum 32 channels in vector registers and store each result once.
+ * Geometry comes from JavaScript (tfjs computeConv2DInfo) as an Int32Array of 15 values, see DW_GEOM_LEN.
+ * Also ShiftNet's fixed grouped shift (groupedShift, at the end): a depthwise 1-tap "convolution" by data movement.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "cn.h"
+
+/* geom = [B, H, W, C, M, OH, OW, KH, KW, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
+#define DW_GEOM_LEN 15
+/* Pads beyond this are surely a caller bug; the bound keeps every index product far from overflow. */
+#define DW_MAX_PAD (1 << 20)
+#define DW_MAX_FILTER 1024
+
+typedef struct {
+  long B, H, W, C, M, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl;
+  long OC; /* C·M */
+  size_t xs, ys, ws; /* floats in x [B,H,W,C], y [B,OH,OW,C·M], W [KH,KW,C,M] */
+} dw_geom;
+
+enum { DW_LINEAR = 0, DW_RELU = 1, DW_RELU6 = 2, DW_LEAKYRELU = 3 };
+
+/* Reads and checks the geometry array; throws (returns 0) on anything that could index outside the views. */
+static int read_geom(napi_env env, napi_value v, const char *fn, int index, dw_geom *g) {
+  int32_t *p;
+  size_t n;
+  if (!cn_i32(env, v, fn, index, &p, &n)) return 0;
+  if (n != DW_GEOM_LEN) { cn_throw(env, "%s: argument %d (geometry) must hold %d ints, got %zu", fn, index, DW_GEOM_LEN, n); return 0; }
+  static const char *names[DW_GEOM_LEN] = {"B", "H", "W", "C", "M", "OH", "OW", "KH", "KW", "strideH", "strideW",
+                                           "dilationH", "dilationW", "padTop", "padLeft"};
+  for (int i = 0; i < 13; i++) {
+    if (p[i] < 1) { cn_throw(env, "%s: geometry %s = %d must be at least 1", fn, names[i], p[i]); return 0; }
+  }
+  for (int i = 13; i < 15; i++) {
+    if (p[i] < -DW_MAX_PAD || p[i] > DW_MAX_PAD) { cn_throw(env, "%s: geometry %s = %d is out of range", fn, names[i], p[i]); return 0; }
+  }
+  if (p[7] > DW_MAX_FILTER || p[8] > DW_MAX_FILTER) {
+    cn_throw(env, "%s: filter %dx%d is larger than %d in a dimension", fn, p[7], p[8], DW_MAX_FILTER);
+    return 0;
+  }
+  g->B = p[0]; g->H = p[1]; g->W = p[2]; g->C = p[3]; g->M = p[4]; g->OH = p[5]; g->OW = p[6]; g->KH = p[7]; g->KW = p[8];
+  g->sh = p[9]; g->sw = p[10]; g->dh = p[11]; g->dw = p[12]; g->pt = p[13]; g->pl = p[14];
+  /* Checked products: an overflow would let a short view pass the size checks. */
+  size_t oc, xs, ys, ws;
+  if (__builtin_mul_overflow((size_t)p[3], (size_t)p[4], &oc) || oc > (size_t)1 << 40 ||
+      __builtin_mul_overflow((size_t)p[0] * p[1], (size_t)p[2] * p[3], &xs) ||
+      __builtin_mul_overflow((size_t)p[0] * p[5], (size_t)p[6], &ys) || __builtin_mul_overflow(ys, oc, &ys) ||
+      __builtin_mul_overflow((size_t)p[7] * p[8], oc, &ws) || xs > (size_t)1 << 40 || ys > (size_t)1 << 40 || ws > (size_t)1 << 40) {
+    cn_throw(env, "%s: geometry sizes overflow", fn);
+    return 0;
+  }
+  g->OC = (long)oc;
+  g->xs = xs; g->ys = ys; g->ws = ws;
+  return 1;
+}
+
+static size_t x_size(const dw_geom *g) { return g->xs; }
+static size_t y_size(const dw_geom *g) { return g->ys; }
+static size_t w_size(const dw_geom *g) { return g->ws; }
+
+/* [first, end) of output columns ow with 0 ≤ ow·stride + off < len (off = kw·dilation − padLeft); empty → first = end. */
+static void valid_range(long off, long stride, long len, long out_len, long *first, long *end) {
+  long f = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  long last = len - 1 - off;
+  long e = last < 0 ? 0 : last / stride + 1;
+  if (e > out_len) e = out_len;
+  if (f > e) f = e;
+  *first = f;
+  *end = e;
+}
+
+/*
+ * Register-blocked paths for the common case M = 1, C % 8 == 0: 8-float vectors (GCC vector extensions; one AVX
+ * register with -march=native, two SSE ones elsewhere), up to 4 independent accumulators over 32 channels so the FMA
+ * latency is hidden, and each output vector stored once instead of read-modified-written per tap.
+ * aligned(4): the views are only float-aligned.
+ */
+typedef float v8 __attribute__((vector_size(32), aligned(4)));
+#define LD(p) (*(const v8 *)(p))
+#define ST(p, v) (*(v8 *)(p) = (v))
+
+/* Per output column ow: the filter columns kw whose input column ow·sw + kw·dw − pl lies inside [0, W) form [lo, hi). */
+static void tap_ranges_per_column(const dw_geom *g, int *lo, int *hi) {
+  for (long ow = 0; ow < g->OW; ow++) {
+    long l = -1, h = -1;
+    for (long kw = 0; kw < g->KW; kw++) {
+      long iw = ow * g->sw + kw * g->dw - g->pl;
+      if (iw < 0 || iw >= g->W) continue;
+      if (l < 0) l = kw;
+      h = kw + 1;
+    }
+    lo[ow] = l < 0 ? 0 : (int)l;
+    hi[ow] = l < 0 ? 0 : (int)h;
+  }
+}
+
+/* ---------------------------------------------------------------- forward ---- */
+
+typedef struct {
+  dw_geom g;
+  const float *x, *w, *bias;
+  float *y;
+  long bias_len; /* 0: none, 1: scalar, OC: per channel */
+  int act;
+  float alpha;
+  const long *owr; /* 2·KW: valid ow range per filter column */
+  const int *kwlo, *kwhi; /* OW each: valid kw range per output column (NULL: generic path) */
+} fwd_ctx;
+
+/* Forward row (b, oh) for M = 1, C % 8 == 0; yrow already holds the bias (or zeros). */
+static void fwd_row_blocked(const fwd_ctx *k, long b, long oh, float *yrow) {
+  const dw_geom *g = &k->g;
+  const long C = g->C, KW = g->KW;
+  const float *xr[DW_MAX_FILTER];
+  const float *wr[DW_MAX_FILTER];
+  long nk = 0;
+  for (long kh = 0; kh < g->KH; kh++) {
+    long ih = oh * g->sh + kh * g->dh - g->pt;
+    if (ih < 0 || ih >= g->H) continue;
+    xr[nk] = k->x + ((size_t)b * g->H + ih) * g->W * C;
+    wr[nk] = k->w + kh * KW * C;
+    nk++;
+  }
+  const long xstep = g->dw * C;
+  for (long ow = 0; ow < g->OW; ow++) {
+    const long lo = k->kwlo[ow], hi = k->kwhi[ow];
+    const long xoff = (ow * g->sw - g->pl) * C; /* + kw·dw·C lands inside the row for kw in [lo, hi) */
+    float *yp = yrow + ow * C;
+    long cb = 0;
+    for (; cb + 32 <= C; cb += 32) {
+      v8 a0 = LD(yp + cb), a1 = LD(yp + cb + 8), a2 = LD(yp + cb + 16), a3 = LD(yp + cb + 24);
+      for (long t = 0; t < nk; t++) {
+        const float *xp = xr[t] + xoff + cb + lo * xstep;
+        const float *wp = wr[t] + cb + lo * C;
+        for (long kw = lo; kw < hi; kw++, xp += xstep, wp += C) {
+          a0 += LD(xp) * LD(wp);
+          a1 += LD(xp + 8) * LD(wp + 8);
+          a2 += LD(xp + 16) * LD(wp + 16);
+          a3 += LD(xp + 24) * LD(wp + 24);
+        }
+      }
+      ST(yp + cb, a0); ST(yp + cb + 8, a1); ST(yp + cb + 16, a2); ST(yp + cb + 24, a3);
+    }
+    for (; cb < C; cb += 8) {
+      v8 a0 = LD(yp + cb);
+      for (long t = 0; t < nk; t++) {
+        const float *xp = xr[t] + xoff + cb + lo * xstep;
+        const float *wp = wr[t] + cb + lo * C;
+        for (long kw = lo; kw < hi; kw++, xp += xstep, wp += C) a0 += LD(xp) * LD(wp);
+      }
+      ST(yp + cb, a0);
+    }
+  }
+}
+
+/* One task = one output row (b, oh): the row [OW, OC] stays in L1 while every tap adds into it. */
+static void fwd_rows(void *vctx, long begin, long end) {
+  const fwd_ctx *k = (const fwd_ctx *)vctx;
+  const dw_geom *g = &k->g;
+  const long C = g->C, M = g->M, OC = g->OC;
+  for (long r = begin; r < end; r++) {
+    long b = r / g->OH, oh = r % g->OH;
+    float *restrict yrow = k->y + (size_t)r * g->OW * OC;
+    if (k->bias_len == 0) {
+      memset(yrow, 0, sizeof(float) * g->OW * OC);
+    } else if (k->bias_len == 1) {
+      float v = k->bias[0];
+      for (long i = 0; i < g->OW * OC; i++) yrow[i] = v;
+    } else {
+      for (long ow = 0; ow < g->OW; ow++) memcpy(yrow + ow * OC, k->bias, sizeof(float) * OC);
+    }
+    if (k->kwlo != NULL) {
+      fwd_row_blocked(k, b, oh, yrow);
+    } else {
+      for (long kh = 0; kh < g->KH; kh++) {
+        long ih = oh * g->sh + kh * g->dh - g->pt;
+        if (ih < 0 || ih >= g->H) continue;
+        const float *xrow = k->x + ((size_t)b * g->H + ih) * g->W * C;
+        for (long kw = 0; kw < g->KW; kw++) {
+          long first = k->owr[2 * kw], stop = k->owr[2 * kw + 1];
+          const float *restrict wt = k->w + (kh * g->KW + kw) * OC;
+          long iw0 = kw * g->dw - g->pl;
+          for (long ow = first; ow < stop; ow++) {
+            const float *restrict xp = xrow + (ow * g->sw + iw0) * C;
+            float *restrict yp = yrow + ow * OC;
+            if (M == 1) {
+              for (long c = 0; c < C; c++) yp[c] += xp[c] * wt[c];
+            } else {
+              for (long c = 0; c < C; c++) {
+                float xv = xp[c];
+                for (long m = 0; m < M; m++) yp[c * M + m] += xv * wt[c * M + m];
+              }
+            }
+          }
+        }
+      }
+    }
+    /* The activation runs on the row while it is still in cache. */
+    long n = g->OW * OC;
+    switch (k->act) {
+      case DW_RELU:
+        for (long i = 0; i < n; i++) yrow[i] = yrow[i] > 0.f ? yrow[i] : 0.f;
+        break;
+      case DW_RELU6:
+        for (long i = 0; i < n; i++) {
+          float v = yrow[i] > 0.f ? yrow[i] : 0.f;
+          yrow[i] = v < 6.f ? v : 6.f;
+        }
+        break;
+      case DW_LEAKYRELU: {
+        float a = k->alpha;
+        for (long i = 0; i < n; i++) yrow[i] = yrow[i] < 0.f ? a * yrow[i] : yrow[i];
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+/* depthwiseConv2d(x, w, bias|null, y, geom, activation, alpha): y[B,OH,OW,C·M] = act(conv(x, w) + bias). */
+static napi_value js_depthwise_forward(napi_env env, napi_callback_info info) {
+  const char *fn = "depthwiseConv2d";
+  napi_value a[7];
+  float *x, *w, *bias, *y;
+  size_t lx, lw, lb, ly;
+  int act;
+  double alpha;
+  fwd_ctx k;
+  if (!cn_args(env, info, fn, 7, a)) return NULL;
+  if (!cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &w, &lw) || !cn_f32_opt(env, a[2], fn, 2, &bias, &lb) ||
+      !cn_f32(env, a[3], fn, 3, &y, &ly) || !read_geom(env, a[4], fn, 4, &k.g) || !cn_int(env, a[5], fn, 5, &act) ||
+      !cn_double(env, a[6], fn, 6, &alpha))
+    return NULL;
+  if (act < DW_LINEAR || act > DW_LEAKYRELU) return cn_throw(env, "%s: activation code %d is not 0..3", fn, act);
+  if (!cn_need(env, fn, 0, lx, x_size(&k.g)) || !cn_need(env, fn, 1, lw, w_size(&k.g)) || !cn_need(env, fn, 3, ly, y_size(&k.g)))
+    return NULL;
+  if (bias != NULL && lb != 1 && !cn_need(env, fn, 2, lb, (size_t)k.g.OC)) return NULL;
+  if (bias != NULL && lb == 0) return cn_throw(env, "%s: argument 2 (bias) is empty", fn);
+  long owr[2 * DW_MAX_FILTER];
+  for (long kw = 0; kw < k.g.KW; kw++)
+    valid_range(kw * k.g.dw - k.g.pl, k.g.sw, k.g.W, k.g.OW, &owr[2 * kw], &owr[2 * kw + 1]);
+  k.x = x; k.w = w; k.bias = bias; k.y = y; k.act = act; k.alpha = (float)alpha; k.owr = owr;
+  k.bias_len = bias == NULL ? 0 : lb == 1 ? 1 : k.g.OC;
+  k.kwlo = k.kwhi = NULL;
+  int *ranges = NULL;
+  if (k.g.M == 1 && k.g.C % 8 == 0) {
+    ranges = (int *)malloc(sizeof(int) * 2 * k.g.OW);
+    if (ranges == NULL) return cn_throw(env, "%s: out of memory", fn);
+    tap_ranges_per_column(&k.g, ranges, ranges + k.g.OW);
+    k.kwlo = ranges;
+    k.kwhi = ranges + k.g.OW;
+  }
+  cn_parallel_for(k.g.B * k.g.OH, fwd_rows, &k);
+  free(ranges);
+  return NULL;
+}
+CN_EXPORT("depthwiseConv2d", js_depthwise_forward)
+
+/* ---------------------------------------------------------- backprop input ---- */
+
+typedef struct {
+  dw_geom g;
+  const float *dy, *w;
+  float *dx;
+  const long *owr;
+  /* Blocked path (NULL: generic): per input column iw, ntap[iw] pairs (tkw, tow)[iw·KW + j] of filter column and
+     output column whose window reads iw. */
+  const int *ntap, *tkw, *tow;
+} bpi_ctx;
+
+/* Input-gradient row (b, ih) for M = 1, C % 8 == 0: each dx vector is summed in registers and stored once. */
+static void bpi_row_blocked(const bpi_ctx *k, long b, long ih, float *dxrow) {
+  const dw_geom *g = &k->g;
+  const long C = g->C, KW = g->KW;
+  const float *dyr[DW_MAX_FILTER];
+  const float *wr[DW_MAX_FILTER];
+  long nk = 0;
+  for (long kh = 0; kh < g->KH; kh++) {
+    long t = ih + g->pt - kh * g->dh; /* = oh·sh */
+    if (t < 0 || t % g->sh != 0 || t / g->sh >= g->OH) continue;
+    dyr[nk] = k->dy + ((size_t)b * g->OH + t / g->sh) * g->OW * C;
+    wr[nk] = k->w + kh * KW * C;
+    nk++;
+  }
+  for (long iw = 0; iw < g->W; iw++) {
+    const long n = k->ntap[iw];
+    const int *kws = k->tkw + iw * KW, *ows = k->tow + iw * KW;
+    float *dp = dxrow + iw * C;
+    long cb = 0;
+    for (; cb + 32 <= C; cb += 32) {
+      v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+      for (long t = 0; t < nk; t++) {
+        for (long j = 0; j < n; j++) {
+          const float *gp = dyr[t] + (long)ows[j] * C + cb;
+          const float *wp = wr[t] + (long)kws[j] * C + cb;
+          a0 += LD(gp) * LD(wp);
+          a1 += LD(gp + 8) * LD(wp + 8);
+          a2 += LD(gp + 16) * LD(wp + 16);
+          a3 += LD(gp + 24) * LD(wp + 24);
+        }
+      }
+      ST(dp + cb, a0); ST(dp + cb + 8, a1); ST(dp + cb + 16, a2); ST(dp + cb + 24, a3);
+    }
+    for (; cb < C; cb += 8) {
+      v8 a0 = {0};
+      for (long t = 0; t < nk; t++)
+        for (long j = 0; j < n; j++) a0 += LD(dyr[t] + (long)ows[j] * C + cb) * LD(wr[t] + (long)kws[j] * C + cb);
+      ST(dp + cb, a0);
+    }
+  }
+}
+
+/*
+ * One task = one input row (b, ih): a gather over the output rows oh whose taps kh read ih, so no two tasks write the
+ * same memory. Within the row, each (kh, kw, ow) adds into dx[b, ih, ow·sw + kw·dw − padLeft, :].
+ */
+static void bpi_rows(void *vctx, long begin, long end) {
+  const bpi_ctx *k = (const bpi_ctx *)vctx;
+  const dw_geom *g = &k->g;
+  const long C = g->C, M = g->M, OC = g->OC;
+  for (long r = begin; r < end; r++) {
+    long b = r / g->H, ih = r % g->H;
+    float *restrict dxrow = k->dx + (size_t)r * g->W * C;
+    if (k->ntap != NULL) {
+      bpi_row_blocked(k, b, ih, dxrow);
+      continue;
+    }
+    memset(dxrow, 0, sizeof(float) * g->W * C);
+    for (long kh = 0; kh < g->KH; kh++) {
+      long t = ih + g->pt - kh * g->dh; /* = oh·sh */
+      if (t < 0 || t % g->sh != 0) continue;
+      long oh = t / g->sh;
+      if (oh >= g->OH) continue;
+      const float *dyrow = k->dy + ((size_t)b * g->OH + oh) * g->OW * OC;
+      for (long kw = 0; kw < g->KW; kw++) {
+        long first = k->owr[2 * kw], stop = k->owr[2 * kw + 1];
+        const float *restrict wt = k->w + (kh * g->KW + kw) * OC;
+        long iw0 = kw * g->dw - g->pl;
+        for (long ow = first; ow < stop; ow++) {
+          float *restrict dp = dxrow + (ow * g->sw + iw0) * C;
+          const float *restrict gp = dyrow + ow * OC;
+          if (M == 1) {
+            for (long c = 0; c < C; c++) dp[c] += gp[c] * wt[c];
+          } else {
+            for (long c = 0; c < C; c++) {
+              float s = 0.f;
+              for (long m = 0; m < M; m++) s += gp[c * M + m] * wt[c * M + m];
+              dp[c] += s;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/* depthwiseBackpropInput(dy, w, dx, geom): dx[B,H,W,C] = Σ dy·W over the outputs each input feeds (dx overwritten). */
+static napi_value js_depthwise_backprop_input(napi_env env, napi_callback_info info) {
+  const char *fn = "depthwiseBackpropInput";
+  napi_value a[4];
+  float *dy, *w, *dx;
+  size_t ldy, lw, ldx;
+  bpi_ctx k;
+  if (!cn_args(env, info, fn, 4, a)) return NULL;
+  if (!cn_f32(env, a[0], fn, 0, &dy, &ldy) || !cn_f32(env, a[1], fn, 1, &w, &lw) || !cn_f32(env, a[2], fn, 2, &dx, &ldx) ||
+      !read_geom(env, a[3], fn, 3, &k.g))
+    return NULL;
+  if (!cn_need(env, fn, 0, ldy, y_size(&k.g)) || !cn_need(env, fn, 1, lw, w_size(&k.g)) || !cn_need(env, fn, 2, ldx, x_size(&k.g)))
+    return NULL;
+  long owr[2 * DW_MAX_FILTER];
+  for (long kw = 0; kw < k.g.KW; kw++)
+    valid_range(kw * k.g.dw - k.g.pl, k.g.sw, k.g.W, k.g.OW, &owr[2 * kw], &owr[2 * kw + 1]);
+  k.dy = dy; k.w = w; k.dx = dx; k.owr = owr;
+  k.ntap = k.tkw = k.tow = NULL;
+  int *taps = NULL;
+  if (k.g.M == 1 && k.g.C % 8 == 0) {
+    const long W = k.g.W, KW = k.g.KW;
+    taps = (int *)malloc(sizeof(int) * (W + 2 * W * KW));
+    if (taps == NULL) return cn_throw(env, "%s: out of memory", fn);
+    int *ntap = taps, *tkw = taps + W, *tow = taps + W + W * KW;
+    for (long iw = 0; iw < W; iw++) {
+      int n = 0;
+      for (long kw = 0; kw < KW; kw++) {
+        long t = iw + k.g.pl - kw * k.g.dw; /* = ow·sw */
+        if (t < 0 || t % k.g.sw != 0 || t / k.g.sw >= k.g.OW) continue;
+        tkw[iw * KW + n] = (int)kw;
+        tow[iw * KW + n] = (int)(t / k.g.sw);
+        n++;
+      }
+      ntap[iw] = n;
+    }
+    k.ntap = ntap; k.tkw = tkw; k.tow = tow;
+  }
+  cn_parallel_for(k.g.B * k.g.H, bpi_rows, &k);
+  free(taps);
+  return NULL;
+}
+CN_EXPORT("depthwiseBackpropInput", js_depthwise_backprop_input)
+
+/* --------------------------------------------------------- backprop filter ---- */
+
+#define DW_MAX_PARTS 64
+#define DW_SCRATCH_SLOT 2
+
+typedef struct {
+  dw_geom g;
+  const float *x, *dy;
+  const long *owr;
+  long parts;                  /* the row range is split into this many parts */
+  double *partial[DW_MAX_PARTS]; /* partial[p]: sums of the thread whose range starts at part p (NULL if none) */
+  int failed;                  /* a thread could not get scratch memory */
+} bpf_ctx;
+
+/*
+ * Handles parts [pbegin, pend): one thread's share. Its sums go to a private double buffer (scratch slot 2, per
+ * thread, holding KH·KW·C·M doubles then KH·KW·C·M floats); each output row's terms (≤ OW per weight) are first summed
+ * in the float row buffer, which keeps float64 work out of the innermost loop.
+ */
+static void bpf_parts(void *vctx, long pbegin, long pend) {
+  bpf_ctx *k = (bpf_ctx *)vctx;
+  const dw_geom *g = &k->g;
+  const long C = g->C, M = g->M, OC = g->OC, taps = g->KH * g->KW;
+  size_t nw = (size_t)taps * OC;
+  float *mem = cn_scratch(DW_SCRATCH_SLOT, 3 * nw);
+  if (mem == NULL) {
+    __atomic_store_n(&k->failed, 1, __ATOMIC_RELAXED);
+    k->partial[pbegin] = NULL;
+    return;
+  }
+  double *acc = (double *)mem; /* 64-byte aligned by cn_scratch */
+  float *rowsum = mem + 2 * nw;
+  memset(acc, 0, sizeof(double) * nw);
+  long rows = g->B * g->OH;
+  /* Rows of parts [pbegin, pend) are contiguous: part p covers [p·rows/parts, (p+1)·rows/parts). */
+  long rbegin = pbegin * rows / k->parts, rend = pend * rows / k->parts;
+  for (long r = rbegin; r < rend; r++) {
+    long b = r / g->OH, oh = r % g->OH;
+    const float *dyrow = k->dy + (size_t)r * g->OW * OC;
+    for (long kh = 0; kh < g->KH; kh++) {
+      long ih = oh * g->sh + kh * g->dh - g->pt;
+      if (ih < 0 || ih >= g->H) continue;
+      const float *xrow = k->x + ((size_t)b * g->H + ih) * g->W * C;
+      for (long kw = 0; kw < g->KW; kw++) {
+        long first = k->owr[2 * kw], stop = k->owr[2 * kw + 1];
+        if (first >= stop) continue;
+        float *restrict rs = rowsum + (kh * g->KW + kw) * OC;
+        long iw0 = kw * g->dw - g->pl;
+        if (M == 1 && C % 8 == 0) {
+          /* Register-blocked: 32 (then 8) channels summed over the row's columns in registers, stored once. */
+          const float *x0 = xrow + (first * g->sw + iw0) * C, *g0 = dyrow + first * OC;
+          const long xs = g->sw * C, n = stop - first;
+          long cb = 0;
+          for (; cb + 32 <= C; cb += 32) {
+            v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+            const float *xp = x0 + cb, *gp = g0 + cb;
+            for (long i = 0; i < n; i++, xp += xs, gp += OC) {
+              a0 += LD(xp) * LD(gp);
+              a1 += LD(xp + 8) * LD(gp + 8);
+              a2 += LD(xp + 16) * LD(gp + 16);
+              a3 += LD(xp + 24) * LD(gp + 24);
+            }
+            ST(rs + cb, a0); ST(rs + cb + 8, a1); ST(rs + cb + 16, a2); ST(rs + cb + 24, a3);
+          }
+          for (; cb < C; cb += 8) {
+            v8 a0 = {0};
+            const float *xp = x0 + cb, *gp = g0 + cb;
+            for (long i = 0; i < n; i++, xp += xs, gp += OC) a0 += LD(xp) * LD(gp);
+            ST(rs + cb, a0);
+          }
+        } else {
+          memset(rs, 0, sizeof(float) * OC);
+          for (long ow = first; ow < stop; ow++) {
+            const float *restrict xp = xrow + (ow * g->sw + iw0) * C;
+            const float *restrict gp = dyrow + ow * OC;
+            if (M == 1) {
+              for (long c = 0; c < C; c++) rs[c] += xp[c] * gp[c];
+            } else {
+              for (long c = 0; c < C; c++) {
+                float xv = xp[c];
+                for (long m = 0; m < M; m++) rs[c * M + m] += xv * gp[c * M + m];
+              }
+            }
+          }
+        }
+        double *restrict ap = acc + (kh * g->KW + kw) * OC;
+        for (long o = 0; o < OC; o++) ap[o] += rs[o];
+      }
+    }
+  }
+  k->partial[pbegin] = acc;
+}
+
+/*
+ * depthwiseBackpropFilter(x, dy, dw, geom): dw[KH,KW,C,M] = Σ_{b,oh,ow} x·dy (overwritten). The rows are split into
+ * cn_threads() fixed parts and the partial sums are added in part order, so for a given thread count the result does
+ * not depend on scheduling.
+ */
+static napi_value js_depthwise_backprop_filter(napi_env env, napi_callback_info info) {
+  const char *fn = "depthwiseBackpropFilter";
+  napi_value a[4];
+  float *x, *dy, *dw;
+  size_t lx, ldy, ldw;
+  bpf_ctx *k = (bpf_ctx *)calloc(1, sizeof(bpf_ctx));
+  if (k == NULL) return cn_throw(env, "%s: out of memory", fn);
+  if (!cn_args(env, info, fn, 4, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &dy, &ldy) ||
+      !cn_f32(env, a[2], fn, 2, &dw, &ldw) || !read_geom(env, a[3], fn, 3, &k->g) ||
+      !cn_need(env, fn, 0, lx, x_size(&k->g)) || !cn_need(env, fn, 1, ldy, y_size(&k->g)) ||
+      !cn_need(env, fn, 2, ldw, w_size(&k->g))) {
+    free(k);
+    return NULL;
+  }
+  long owr[2 * DW_MAX_FILTER];
+  for (long kw = 0; kw < k->g.KW; kw++)
+    valid_range(kw * k->g.dw - k->g.pl, k->g.sw, k->g.W, k->g.OW, &owr[2 * kw], &owr[2 * kw + 1]);
+  long rows = k->g.B * k->g.OH;
+  long parts = cn_threads();
+  if (parts > DW_MAX_PARTS) parts = DW_MAX_PARTS;
+  if (parts > rows) parts = rows;
+  k->x = x; k->dy = dy; k->owr = owr; k->parts = parts;
+  /* parallel_for over the parts: each thread gets one contiguous run of parts and records its buffer at its first part. */
+  cn_parallel_for(parts, bpf_parts, k);
+  if (k->failed) {
+    free(k);
+    return cn_throw(env, "%s: out of memory for the per-thread partial sums", fn);
+  }
+  size_t nw = w_size(&k->g);
+  const double *first = NULL;
+  for (long p = 0; p < parts; p++) {
+    if (k->partial[p] == NULL) continue;
+    if (first == NULL) { first = k->partial[p]; continue; }
+    double *restrict d = (double *)first;
+    const double *restrict s = k->partial[p];
+    for (size_t i = 0; i < nw; i++) d[i] += s[i];
+  }
+  for (size_t i = 0; i < nw; i++) dw[i] = first ? (float)first[i] : 0.f;
+  free(k);
+  return NULL;
+}
+CN_EXPORT("depthwiseBackpropFilter", js_depthwise_backprop_filter)
+
+/* ------------------------------------------------------------ grouped shift ---- */
+
+/*
+ * ShiftNet's fixed shift: channels in runs [c0, c1) that share one offset (dy, dx), y[n, h, w, c] = x[n, h + dy, w + dx, c]
+ * (0 outside the image). Its adjoint is the same shift with (−dy, −dx), so this one kernel serves both directions.
+ */
+typedef struct {
+  long N, H, W, C, R;
+  const int32_t *runs; /* R × [c0, c1, dy, dx] */
+  const float *x;
+  float *y;
+} shift_ctx;
+
+/* One task = one output row (n, h); each (column, run) is a contiguous copy of c1 − c0 floats, or zeros. */
+static void shift_rows(void *vctx, long begin, long end) {
+  const shift_ctx *k = (const shift_ctx *)vctx;
+  const long H = k->H, W = k->W, C = k->C;
+  for (long r = begin; r < end; r++) {
+    long n = r / H, h = r % H;
+    float *yrow = k->y + (size_t)r * W * C;
+    for (long j = 0; j < k->R; j++) {
+      const long c0 = k->runs[4 * j], len = k->runs[4 * j + 1] - c0, dy = k->runs[4 * j + 2], dx = k->runs[4 * j + 3];
+      const long ih = h + dy;
+      /* Columns w with 0 ≤ w + dx < W are [wlo, whi); everything else, or the whole row when ih is outside, is 0. */
+      long wlo = dx < 0 ? -dx : 0, whi = dx > 0 ? W - dx : W;
+      if (ih < 0 || ih >= H || wlo > W || whi < 0) wlo = whi = 0;
+      if (wlo > whi) wlo = whi;
+      const float *xrow = k->x + ((size_t)n * H + (ih < 0 || ih >= H ? 0 : ih)) * W * C;
+      for (long w = 0; w < wlo; w++) memset(yrow + w * C + c0, 0, sizeof(float) * len);
+      for (long w = wlo; w < whi; w++) memcpy(yrow + w * C + c0, xrow + (w + dx) * C + c0, sizeof(float) * len);
+      for (long w = whi; w < W; w++) memset(yrow + w * C + c0, 0, sizeof(float) * len);
+    }
+  }
+}
+
+/* groupedShift(x, y, runs, geom): x, y [N,H,W,C]; runs Int32Array R×[c0, c1, dy, dx] covering 0..C in order; geom [N,H,W,C]. */
+static napi_value js_grouped_shift(napi_env env, napi_callback_info info) {
+  const char *fn = "groupedShift";
+  napi_value a[4];
+  float *x, *y;
+  int32_t *runs, *geom;
+  size_t lx, ly, lr, lg;
+  if (!cn_args(env, info, fn, 4, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &y, &ly) ||
+      !cn_i32(env, a[2], fn, 2, &runs, &lr) || !cn_i32(env, a[3], fn, 3, &geom, &lg))
+    return NULL;
+  if (lg != 4) return cn_throw(env, "%s: argument 3 (geometry) must hold 4 ints [N,H,W,C], got %zu", fn, lg);
+  for (int i = 0; i < 4; i++)
+    if (geom[i] < 1) return cn_throw(env, "%s: geometry [%d,%d,%d,%d] must be positive", fn, geom[0], geom[1], geom[2], geom[3]);
+  size_t size;
+  if (__builtin_mul_overflow((size_t)geom[0] * geom[1], (size_t)geom[2] * geom[3], &size))
+    return cn_throw(env, "%s: geometry sizes overflow", fn);
+  if (!cn_need(env, fn, 0, lx, size) || !cn_need(env, fn, 1, ly, size)) return NULL;
+  if (lr == 0 || lr % 4 != 0) return cn_throw(env, "%s: argument 2 (runs) must hold 4 ints per run, got %zu", fn, lr);
+  /* The runs must tile [0, C) in order: every output channel is written exactly once. */
+  int32_t next = 0;
+  for (size_t j = 0; j < lr / 4; j++) {
+    if (runs[4 * j] != next || runs[4 * j + 1] <= runs[4 * j] || runs[4 * j + 1] > geom[3])
+      return cn_throw(env, "%s: run %zu = [%d, %d) does not continue the channel tiling at %d (C = %d)", fn, j, runs[4 * j],
+                      runs[4 * j + 1], next, geom[3]);
+    next = runs[4 * j + 1];
+  }
+  if (next != geom[3]) return cn_throw(env, "%s: runs cover channels [0, %d), C = %d", fn, next, geom[3]);
+  shift_ctx k = {geom[0], geom[1], geom[2], geom[3], (long)(lr / 4), runs, x, y};
+  cn_parallel_for(k.N * k.H, shift_rows, &k);
+  return NULL;
+}
+CN_EXPORT("groupedShift", js_grouped_shift)

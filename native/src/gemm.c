@@ -1,0 +1,296 @@
+/*
+ * Single-precision GEMM: the system OpenBLAS when it can be loaded at run time (the same library Debian's PyTorch
+ * uses), else a built-in blocked kernel written with GCC/Clang vector extensions (compiled for the build machine).
+ */
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cn.h"
+
+typedef void (*cblas_sgemm_fn)(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A,
+                               int lda, const float *B, int ldb, float beta, float *C, int ldc);
+typedef void (*openblas_threads_fn)(int);
+
+static cblas_sgemm_fn g_cblas = 0;
+static openblas_threads_fn g_blas_threads = 0;
+static int g_use_blas = 0;
+static int g_blas_tried = 0;
+
+static void load_blas(void) {
+  if (g_blas_tried) return;
+  g_blas_tried = 1;
+  const char *force = getenv("COMPACT_NETS_BLAS");
+  if (force && strcmp(force, "builtin") == 0) return;
+  /* OpenBLAS workers spin ~0.1 s after each call by default (2^28 cycles), stealing the cores our own pool needs
+     between GEMMs; 2^16 cycles is enough to bridge back-to-back GEMMs. A user's own setting wins. */
+  setenv("OPENBLAS_THREAD_TIMEOUT", "16", 0);
+  const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", "libopenblas.0.dylib", 0};
+  for (int i = 0; names[i]; i++) {
+    void *h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (!h) continue;
+    g_cblas = (cblas_sgemm_fn)dlsym(h, "cblas_sgemm");
+    g_blas_threads = (openblas_threads_fn)dlsym(h, "openblas_set_num_threads");
+    if (g_cblas) {
+      g_use_blas = 1;
+      if (g_blas_threads) g_blas_threads(cn_threads());
+      return;
+    }
+  }
+}
+
+const char *cn_blas_name(void) {
+  load_blas();
+  return g_use_blas ? "openblas" : "builtin";
+}
+
+void cn_blas_set_threads(int n) {
+  load_blas();
+  if (g_blas_threads) g_blas_threads(n);
+}
+
+/* Chooses the GEMM implementation: 1 = OpenBLAS (if loaded), 0 = built-in. Returns the name now in use. */
+const char *cn_blas_select(int want_blas) {
+  load_blas();
+  g_use_blas = want_blas && g_cblas != 0;
+  return cn_blas_name();
+}
+
+/* ---------------- built-in kernel ----------------
+ * A BLIS-style blocked GEMM: B is packed per (KC × NC) block into NR-column panels (shared by all threads), a
+ * transposed A per (MC × KC) block into MR-row panels (per thread; untransposed A is read in place, its rows being
+ * contiguous), and a 6×16 register tile of FMAs runs over them. Packing absorbs the transposes, so no transposed
+ * copies are made; with beta = 0 the first K block stores instead of accumulating, so C is never zeroed first.
+ * Sizes target AVX2 with FMA (16 ymm registers: 12 accumulators + 2 B vectors + 1 broadcast; KC·NR·4 = 16 KB of B
+ * per micro-panel stays in L1, MC·KC·4 = 96 KB of A in L2, KC·NC·4 = 4 MB of B in L3).
+ */
+/* aligned(4) + may_alias: unaligned vector loads/stores by plain dereference (memcpy makes GCC 12 bounce the
+ * vectors through the stack in 16-byte halves, a 6× slowdown of the inner loop). */
+typedef float v8 __attribute__((vector_size(32), aligned(4), may_alias));
+
+#define MR 6
+#define NR 16
+#define KC 256
+#define MC 96   /* multiple of MR */
+#define NC 4096 /* multiple of NR */
+
+static inline v8 load8(const float *p) { return *(const v8 *)p; }
+static inline void store8(float *p, v8 v) { *(v8 *)p = v; }
+
+/* Per-thread packing buffers, grown on demand (the pool's workers live as long as the process). */
+static __thread float *t_apack, *t_bpack;
+static __thread size_t t_apack_len, t_bpack_len;
+
+static float *grow(float **buf, size_t *len, size_t floats) {
+  if (floats > *len) {
+    free(*buf);
+    void *p = 0;
+    if (posix_memalign(&p, 64, floats * sizeof(float)) != 0) p = 0;
+    *buf = (float *)p;
+    *len = p ? floats : 0;
+  }
+  return *buf;
+}
+
+/* Packs rows i0..i0+mc of op(A), columns k0..k0+kc, as MR-row panels [kc][MR] (rows past mc are zero). */
+static void pack_a(int transA, const float *A, int lda, int i0, int mc, int k0, int kc, float *Ap) {
+  for (int p = 0; p < mc; p += MR, Ap += (size_t)kc * MR) {
+    int mr = mc - p < MR ? mc - p : MR;
+    if (transA) { /* op(A)(i, k) = A[k, i]: the MR rows of one k are contiguous */
+      for (int k = 0; k < kc; k++) {
+        const float *src = A + (size_t)(k0 + k) * lda + i0 + p;
+        float *dst = Ap + (size_t)k * MR;
+        for (int r = 0; r < mr; r++) dst[r] = src[r];
+        for (int r = mr; r < MR; r++) dst[r] = 0.0f;
+      }
+    } else {
+      for (int r = 0; r < MR; r++) {
+        if (r < mr) {
+          const float *src = A + (size_t)(i0 + p + r) * lda + k0;
+          for (int k = 0; k < kc; k++) Ap[(size_t)k * MR + r] = src[k];
+        } else {
+          for (int k = 0; k < kc; k++) Ap[(size_t)k * MR + r] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/* Packs columns j0..j0+nc of op(B), rows k0..k0+kc, as NR-column panels [kc][NR] (columns past nc are zero). */
+static void pack_b(int transB, const float *B, int ldb, int j0, int nc, int k0, int kc, float *Bp) {
+  for (int q = 0; q < nc; q += NR, Bp += (size_t)kc * NR) {
+    int nr = nc - q < NR ? nc - q : NR;
+    if (!transB) {
+      for (int k = 0; k < kc; k++) {
+        const float *src = B + (size_t)(k0 + k) * ldb + j0 + q;
+        float *dst = Bp + (size_t)k * NR;
+        if (nr == NR) memcpy(dst, src, sizeof(float) * NR);
+        else {
+          for (int j = 0; j < nr; j++) dst[j] = src[j];
+          for (int j = nr; j < NR; j++) dst[j] = 0.0f;
+        }
+      }
+    } else { /* op(B)(k, j) = B[j, k] */
+      for (int j = 0; j < NR; j++) {
+        if (j < nr) {
+          const float *src = B + (size_t)(j0 + q + j) * ldb + k0;
+          for (int k = 0; k < kc; k++) Bp[(size_t)k * NR + j] = src[k];
+        } else {
+          for (int k = 0; k < kc; k++) Bp[(size_t)k * NR + j] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/*
+ * C[0:mr, 0:nr] += alpha · A (MR×kc) · Bp (kc×NR panel), 6×16 register tile. A(r, k) = Ap[r·rs + k·ks]: a packed
+ * panel (rs 1, ks MR) or, for untransposed A, the matrix rows themselves (rs lda, ks 1; no packing needed then).
+ */
+static void micro_6x16(int kc, const float *restrict Ap, long rs, long ks, const float *restrict Bp, float *C, int ldc,
+                       int mr, int nr, float alpha, int overwrite) {
+  v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
+  v8 c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
+  const float *a0 = Ap, *a1 = Ap + rs, *a2 = a1 + rs, *a3 = a2 + rs, *a4 = a3 + rs, *a5 = a4 + rs;
+  for (long k = 0; k < kc * ks; k += ks, Bp += NR) {
+    v8 b0 = load8(Bp), b1 = load8(Bp + 8);
+    float a;
+    a = a0[k]; c00 += a * b0; c01 += a * b1;
+    a = a1[k]; c10 += a * b0; c11 += a * b1;
+    a = a2[k]; c20 += a * b0; c21 += a * b1;
+    a = a3[k]; c30 += a * b0; c31 += a * b1;
+    a = a4[k]; c40 += a * b0; c41 += a * b1;
+    a = a5[k]; c50 += a * b0; c51 += a * b1;
+  }
+  v8 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  if (mr == MR && nr == NR && overwrite) {
+    for (int r = 0; r < MR; r++) {
+      float *c = C + (size_t)r * ldc;
+      store8(c, alpha * acc[r][0]);
+      store8(c + 8, alpha * acc[r][1]);
+    }
+  } else if (mr == MR && nr == NR) {
+    for (int r = 0; r < MR; r++) {
+      float *c = C + (size_t)r * ldc;
+      store8(c, load8(c) + alpha * acc[r][0]);
+      store8(c + 8, load8(c + 8) + alpha * acc[r][1]);
+    }
+  } else if (overwrite) {
+    float tmp[MR][NR];
+    for (int r = 0; r < MR; r++) { store8(tmp[r], acc[r][0]); store8(tmp[r] + 8, acc[r][1]); }
+    for (int r = 0; r < mr; r++)
+      for (int j = 0; j < nr; j++) C[(size_t)r * ldc + j] = alpha * tmp[r][j];
+  } else { /* edge tile: only the valid part of C may be touched */
+    float tmp[MR][NR];
+    for (int r = 0; r < MR; r++) { store8(tmp[r], acc[r][0]); store8(tmp[r] + 8, acc[r][1]); }
+    for (int r = 0; r < mr; r++)
+      for (int j = 0; j < nr; j++) C[(size_t)r * ldc + j] += alpha * tmp[r][j];
+  }
+}
+
+typedef struct {
+  int transA;
+  const float *A;
+  int lda;
+  const float *Bp; /* packed B block: kc × nc */
+  const float *Ap; /* packed A (whole M) when parallel over column panels; NULL when each thread packs its rows */
+  float *C;
+  int ldc;
+  int M, nc, kc, j0, k0;
+  float alpha;
+  int overwrite; /* beta = 0 and first K block: store instead of accumulating (saves zeroing C first) */
+} block_job;
+
+/*
+ * Rows [i0, i0+mc) × packed B panels q0..q1. Ap holds the packed A panels, or is NULL for untransposed A read in
+ * place (then only a last partial panel, fewer than MR rows, is packed: at tail).
+ */
+static void run_block(const block_job *g, const float *Ap, const float *tail, int i0, int mc, int q0, int q1) {
+  for (int q = q0; q < q1; q++) { /* B micro-panel stays in L1 across the A panels */
+    int j = q * NR, nr = g->nc - j < NR ? g->nc - j : NR;
+    const float *bp = g->Bp + (size_t)q * g->kc * NR;
+    for (int p = 0; p < mc; p += MR) {
+      int mr = mc - p < MR ? mc - p : MR;
+      float *c = g->C + (size_t)(i0 + p) * g->ldc + g->j0 + j;
+      if (Ap) micro_6x16(g->kc, Ap + (size_t)(p / MR) * g->kc * MR, 1, MR, bp, c, g->ldc, mr, nr, g->alpha, g->overwrite);
+      else if (mr == MR) micro_6x16(g->kc, g->A + (size_t)(i0 + p) * g->lda + g->k0, g->lda, 1, bp, c, g->ldc, mr, nr, g->alpha, g->overwrite);
+      else micro_6x16(g->kc, tail, 1, MR, bp, c, g->ldc, mr, nr, g->alpha, g->overwrite);
+    }
+  }
+}
+
+/* Parallel over MC row blocks: each thread packs its own A block. */
+static void rows_task(void *ctx, long b0, long b1) {
+  const block_job *g = (const block_job *)ctx;
+  float *Ap = grow(&t_apack, &t_apack_len, (size_t)MC * KC);
+  if (!Ap) abort(); /* a few hundred KB: failure means the process is out of memory anyway */
+  int panels = (g->nc + NR - 1) / NR;
+  for (long b = b0; b < b1; b++) {
+    int i0 = (int)b * MC, mc = g->M - i0 < MC ? g->M - i0 : MC;
+    if (g->transA) {
+      pack_a(1, g->A, g->lda, i0, mc, g->k0, g->kc, Ap);
+      run_block(g, Ap, 0, i0, mc, 0, panels);
+    } else { /* rows are read in place; a partial last panel is packed (zero rows) so the tile never reads past M */
+      int full = mc / MR * MR;
+      if (full < mc) pack_a(0, g->A, g->lda, i0 + full, mc - full, g->k0, g->kc, Ap);
+      run_block(g, 0, Ap, i0, mc, 0, panels);
+    }
+  }
+}
+
+/* Parallel over NR column panels (few rows): A is packed once for all of M by the caller. */
+static void cols_task(void *ctx, long q0, long q1) {
+  const block_job *g = (const block_job *)ctx;
+  for (int i0 = 0; i0 < g->M; i0 += MC) {
+    int mc = g->M - i0 < MC ? g->M - i0 : MC;
+    run_block(g, g->Ap + (size_t)(i0 / MR) * g->kc * MR, 0, i0, mc, (int)q0, (int)q1);
+  }
+}
+
+static void builtin_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+                          const float *B, int ldb, float beta, float *C, int ldc) {
+  /* beta first, so the kernel only accumulates; beta = 0 instead lets the first K block overwrite C. */
+  const int overwrite = beta == 0.0f && K > 0 && alpha != 0.0f;
+  for (int i = 0; i < M && !overwrite; i++) {
+    float *c = C + (size_t)i * ldc;
+    if (beta == 0.0f) memset(c, 0, sizeof(float) * (size_t)N);
+    else if (beta != 1.0f) for (int j = 0; j < N; j++) c[j] *= beta;
+  }
+  if (K == 0 || alpha == 0.0f) return;
+  const int threads = cn_threads();
+  const long row_blocks = (M + MC - 1) / MC;
+  /* Few row blocks for the threads (dense layers, small batches): split the columns instead. */
+  const int by_cols = threads > 1 && row_blocks < threads && N > NR;
+  const int mpad = (M + MR - 1) / MR * MR;
+  for (int j0 = 0; j0 < N; j0 += NC) {
+    int nc = N - j0 < NC ? N - j0 : NC;
+    for (int k0 = 0; k0 < K; k0 += KC) {
+      int kc = K - k0 < KC ? K - k0 : KC;
+      float *Bp = grow(&t_bpack, &t_bpack_len, (size_t)KC * NC);
+      if (!Bp) abort();
+      pack_b(transB, B, ldb, j0, nc, k0, kc, Bp);
+      block_job g = {transA, A, lda, Bp, 0, C, ldc, M, nc, kc, j0, k0, alpha, overwrite && k0 == 0};
+      if (by_cols) {
+        float *Ap = grow(&t_apack, &t_apack_len, (size_t)(mpad > MC ? mpad : MC) * KC);
+        if (!Ap) abort();
+        pack_a(transA, A, lda, 0, M, k0, kc, Ap);
+        g.Ap = Ap;
+        cn_parallel_for((nc + NR - 1) / NR, cols_task, &g);
+      } else if (threads > 1 && row_blocks > 1) {
+        cn_parallel_for(row_blocks, rows_task, &g);
+      } else {
+        rows_task(&g, 0, row_blocks);
+      }
+    }
+  }
+}
+
+void cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
+              float beta, float *C, int ldc) {
+  if (M <= 0 || N <= 0) return;
+  load_blas();
+  if (g_use_blas) {
+    g_cblas(101 /* RowMajor */, transA ? 112 : 111, transB ? 112 : 111, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  builtin_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}

@@ -1,0 +1,130 @@
+/* A small fork-join thread pool: the caller and (threads − 1) persistent workers split a range into contiguous parts. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cn.h"
+
+#define CN_MAX_THREADS 64
+
+static int g_threads = 1;
+static int g_started = 0; /* workers alive */
+static pthread_t g_workers[CN_MAX_THREADS];
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t g_done = PTHREAD_COND_INITIALIZER;
+static unsigned long g_generation = 0;
+static int g_pending = 0;
+static int g_parts = 0;
+static long g_n = 0;
+static cn_range_fn g_fn = 0;
+static void *g_ctx = 0;
+static __thread int t_index = 0;
+static __thread int t_inside = 0;
+
+int cn_threads(void) { return g_threads; }
+int cn_thread_index(void) { return t_index; }
+
+static void range_of(int part, int parts, long n, long *begin, long *end) {
+  long base = n / parts, extra = n % parts;
+  *begin = part * base + (part < extra ? part : extra);
+  *end = *begin + base + (part < extra ? 1 : 0);
+}
+
+static void *worker_main(void *arg) {
+  int index = (int)(intptr_t)arg;
+  unsigned long seen = 0;
+  t_index = index;
+  t_inside = 1;
+  for (;;) {
+    pthread_mutex_lock(&g_lock);
+    while (g_generation == seen) pthread_cond_wait(&g_wake, &g_lock);
+    seen = g_generation;
+    int parts = g_parts;
+    long n = g_n;
+    cn_range_fn fn = g_fn;
+    void *ctx = g_ctx;
+    pthread_mutex_unlock(&g_lock);
+    if (index < parts) {
+      long b, e;
+      range_of(index, parts, n, &b, &e);
+      if (b < e) fn(ctx, b, e);
+      pthread_mutex_lock(&g_lock);
+      if (--g_pending == 0) pthread_cond_signal(&g_done);
+      pthread_mutex_unlock(&g_lock);
+    }
+  }
+  return 0;
+}
+
+static void ensure_workers(void) {
+  while (g_started < g_threads - 1) {
+    int index = g_started + 1;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 8u << 20);
+    if (pthread_create(&g_workers[g_started], &attr, worker_main, (void *)(intptr_t)index) != 0) {
+      pthread_attr_destroy(&attr);
+      g_threads = g_started + 1; /* could not start more: run with what we have */
+      return;
+    }
+    pthread_detach(g_workers[g_started]);
+    pthread_attr_destroy(&attr);
+    g_started++;
+  }
+}
+
+void cn_parallel_for(long n, cn_range_fn fn, void *ctx) {
+  if (n <= 0) return;
+  int parts = g_threads < n ? g_threads : (int)n;
+  if (parts <= 1 || t_inside) {
+    fn(ctx, 0, n);
+    return;
+  }
+  ensure_workers();
+  if (parts > g_started + 1) parts = g_started + 1;
+  pthread_mutex_lock(&g_lock);
+  g_fn = fn;
+  g_ctx = ctx;
+  g_n = n;
+  g_parts = parts;
+  g_pending = parts - 1;
+  g_generation++;
+  pthread_cond_broadcast(&g_wake);
+  pthread_mutex_unlock(&g_lock);
+  long b, e;
+  range_of(0, parts, n, &b, &e);
+  t_inside = 1;
+  fn(ctx, b, e);
+  t_inside = 0;
+  pthread_mutex_lock(&g_lock);
+  while (g_pending > 0) pthread_cond_wait(&g_done, &g_lock);
+  pthread_mutex_unlock(&g_lock);
+}
+
+void cn_blas_set_threads(int n); /* gemm.c */
+
+void cn_set_threads(int n) {
+  if (n < 1) n = 1;
+  if (n > CN_MAX_THREADS) n = CN_MAX_THREADS;
+  g_threads = n;
+  cn_blas_set_threads(n);
+}
+
+/* Per-thread scratch: slot s of thread t, grown on demand (never shrunk: kernels reuse the same sizes every step). */
+#define CN_SLOTS 4
+static float *g_scratch[CN_MAX_THREADS][CN_SLOTS];
+static size_t g_scratch_len[CN_MAX_THREADS][CN_SLOTS];
+
+float *cn_scratch(int slot, size_t floats) {
+  int t = t_index;
+  if (floats > g_scratch_len[t][slot]) {
+    free(g_scratch[t][slot]);
+    /* 64-byte alignment for vector loads; round up so small regrowths are rare. */
+    size_t want = floats + floats / 4 + 64;
+    void *p = 0;
+    if (posix_memalign(&p, 64, want * sizeof(float)) != 0) p = 0;
+    g_scratch[t][slot] = (float *)p;
+    g_scratch_len[t][slot] = p ? want : 0;
+  }
+  return g_scratch[t][slot];
+}

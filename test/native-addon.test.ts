@@ -1,0 +1,97 @@
+/** The native addon's core: loading, thread and BLAS selection, GEMM against a float64 oracle, argument checks, build fallback. */
+import { strict as assert } from 'assert';
+import { execFileSync, spawnSync } from 'child_process';
+import * as path from 'path';
+import { nativeAddon, nativeStatus, parseThreads } from '../src/lib/native/addon';
+import { backendSummary, initBackend } from '../src/lib/backend';
+import { randomValues } from './ops-helpers';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Row-major op(A)·op(B) in float64. */
+function gemmOracle(ta: boolean, tb: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array): Float64Array {
+  const out = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let k = 0; k < K; k++) {
+      const a = ta ? A[k * M + i] : A[i * K + k];
+      for (let j = 0; j < N; j++) out[i * N + j] += a * (tb ? B[j * K + k] : B[k * N + j]);
+    }
+  }
+  return out;
+}
+
+describe('native addon', () => {
+  const addon = nativeAddon();
+
+  it('is built and loads (the CI installs a C compiler; COMPACT_NETS_NATIVE=0 is the only way to turn it off)', () => {
+    const status = nativeStatus();
+    assert.ok(status.loaded, `native addon not loaded: ${status.reason}`);
+    assert.ok(status.threads !== undefined && status.threads >= 1);
+    assert.ok(status.blas === 'openblas' || status.blas === 'builtin', String(status.blas));
+  });
+
+  for (const blas of [1, 0]) {
+    for (const threads of [1, 2]) {
+      it(`sgemm matches a float64 oracle (${blas ? 'OpenBLAS' : 'built-in'}, ${threads} thread(s), every transpose, odd sizes)`, () => {
+        assert.ok(addon !== null);
+        const before = addon.info();
+        try {
+          addon.setThreads(threads);
+          const used = addon.selectBlas(blas);
+          if (blas === 0) assert.equal(used, 'builtin');
+          for (const [M, N, K] of [[1, 1, 1], [37, 53, 29], [70, 17, 300], [5, 40, 1]]) {
+            for (const ta of [false, true]) {
+              for (const tb of [false, true]) {
+                const A = randomValues(M * K, M + 3 * N + 7 * K), B = randomValues(K * N, 11 * M + N + K);
+                const C = randomValues(M * N, 5);
+                const C0 = Float32Array.from(C);
+                addon.sgemm(ta ? 1 : 0, tb ? 1 : 0, M, N, K, 1.5, A, ta ? M : K, B, tb ? K : N, 0.25, C, N);
+                const ref = gemmOracle(ta, tb, M, N, K, A, B);
+                for (let i = 0; i < M * N; i++) {
+                  const want = 1.5 * ref[i] + 0.25 * C0[i];
+                  assert.ok(Math.abs(C[i] - want) <= 1e-5 * (1 + Math.sqrt(K)), `C[${i}] = ${C[i]}, want ${want} (M${M} N${N} K${K} ta${ta} tb${tb})`);
+                }
+              }
+            }
+          }
+        } finally {
+          addon.setThreads(before.threads);
+          addon.selectBlas(before.blas === 'openblas' ? 1 : 0);
+        }
+      });
+    }
+  }
+
+  it('rejects operands too small for the sizes, wrong argument types and bad thread counts', () => {
+    assert.ok(addon !== null);
+    const small = new Float32Array(4), c = new Float32Array(9);
+    assert.throws(() => addon.sgemm(0, 0, 3, 3, 3, 1, small, 3, new Float32Array(9), 3, 0, c, 3), /argument 6 holds 4 floats, the shapes need 9/);
+    assert.throws(() => (addon.sgemm as unknown as (...a: unknown[]) => void)(0, 0, 1, 1, 1, 1, [1], 1, small, 1, 0, c, 1), /argument 6 must be a Float32Array/);
+    assert.throws(() => (addon.sgemm as unknown as (...a: unknown[]) => void)(0, 0, 1), /expected 13 arguments, got 3/);
+    assert.throws(() => addon.setThreads(0), /0 threads requested; choose 1\.\.64/);
+    assert.throws(() => parseThreads('two', '$COMPACT_NETS_THREADS'), /"two" is not a thread count; give an integer from 1 to 64/);
+    assert.equal(parseThreads('3', 'x'), 3);
+  });
+
+  it('says which kernels run: backendSummary names the native kernels, or why they are off', async () => {
+    const info = await initBackend('wasm');
+    assert.match(backendSummary(info), /^wasm \(SIMD\) \+ native kernels: \d+ \((openblas|builtin) GEMM, \d+ threads\)$/);
+    const off = execFileSync(process.execPath, [path.join(ROOT, 'bin', 'compact-nets.js'), 'env'], {
+      env: { ...process.env, COMPACT_NETS_NATIVE: '0' }, encoding: 'utf8',
+    });
+    assert.match(off, /computes with +wasm \(SIMD\); native kernels off: disabled by COMPACT_NETS_NATIVE=0/);
+    const threads = execFileSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(path.join(ROOT, 'dist/src/lib/native/addon.js'))}).nativeStatus().threads)`], {
+      env: { ...process.env, COMPACT_NETS_THREADS: '1' }, encoding: 'utf8',
+    });
+    assert.equal(threads.trim(), '1');
+  });
+
+  it('build script: without a C compiler it explains and exits 0, leaving the built addon in place', () => {
+    const res = spawnSync('/bin/sh', [path.join(ROOT, 'tools', 'build-native.sh')], {
+      env: { PATH: '/nonexistent' }, encoding: 'utf8',
+    });
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /native kernels: not built \(no C compiler found: install clang or gcc/);
+    assert.ok(nativeStatus().loaded);
+  });
+});
