@@ -174,3 +174,23 @@ describe('mobilenet_v2', () => {
     assert.throws(() => mobilenetV2({ groups: 2 }), /unknown option "groups"/);
   });
 });
+
+describe('MobileNet BN momentum by profile', () => {
+  /** Momenta of every BatchNormalization layer of a model. */
+  const momenta = (m: tf.LayersModel) =>
+    [...new Set(m.layers.filter((l) => l.getClassName() === 'BatchNormalization').map((l) => (l.getConfig() as { momentum: number }).momentum))];
+
+  it('ImageNet keeps Keras/TF-slim 0.999 (torchvision padding 0.9); the small-image profiles use 0.9', () => {
+    const cases: Array<[tf.LayersModel, number]> = [
+      [mobilenetV1({ width: 0.25, resolution: 128 }), 0.999],
+      [mobilenetV1({ width: 0.25, dataset: 'cifar10' }), 0.9],
+      [mobilenetV2({ width: 0.35, resolution: 96 }), 0.999],
+      [mobilenetV2({ width: 0.35, resolution: 96, padding: 'torch' }), 0.9],
+      [mobilenetV2({ width: 0.35, dataset: 'tiny-imagenet' }), 0.9],
+    ];
+    for (const [model, want] of cases) {
+      assert.deepStrictEqual(momenta(model), [want], model.name);
+      model.dispose();
+    }
+  });
+});

@@ -16,4 +16,4 @@ if [ ! -f "$root/node_modules/tslab/bin/tslab" ]; then
   exit 1
 fi
 cd "$root"
-exec node node_modules/tslab/bin/tslab kernel --config-path "$1"
+exec node --require "$root/tools/tslab-serial-send.js" node_modules/tslab/bin/tslab kernel --config-path "$1"

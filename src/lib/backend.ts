@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { nativeStatus, NativeStatus } from './native/addon';
 import { registerNativeKernels } from './native/kernels';
+import { installEagerBackprop } from './eager-backprop';
+import { installFusedBatchNorm } from './native/fused-batch-norm';
 
 /** Environment variable that picks the backend when `initBackend` gets no name. */
 export const BACKEND_ENV_VAR = 'COMPACT_NETS_BACKEND';
@@ -109,6 +111,8 @@ async function startWasm(): Promise<void> {
   }
   registerWasmTrainingKernels();
   nativeKernels = registerNativeKernels();
+  installEagerBackprop();
+  installFusedBatchNorm();
   await setBackendOrThrow('wasm');
 }
 let wasmPathsSet = false;

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convBnAct } from '../lib/blocks/conv';
 import { depthwiseSeparable } from '../lib/blocks/separable';
-import { BaselineProfile, imageInput, logits, requireResolution, resolveProfile } from './baselines-common';
+import { BaselineProfile, imageInput, logits, requireResolution, resolveProfile, smallProfileBnMomentum } from './baselines-common';
 import { ModelConfig, PublishedFigures, registerModel, VariantEntry } from './registry';
 
 /** Keras / TF-slim BatchNorm ε and momentum (Keras' 0.999). */
@@ -49,7 +49,10 @@ export interface MobileNetV1Config extends BaselineProfile {
   width: number;
   /** Stem stride: 2 on ImageNet, 1 for the small-image profiles (cifar10, tiny-imagenet). */
   stemStride: number;
+  /** BN moving-average momentum (Keras sense): see smallProfileBnMomentum (baselines-common). */
+  bnMomentum: number;
 }
+
 
 /** Channels after the width multiplier, as Keras: `int(c·α)`. */
 export function scaledChannels(channels: number, width: number): number {
@@ -75,11 +78,12 @@ export function validateMobileNetV1Config(cfg: ModelConfig): MobileNetV1Config {
   const stemStride = profile.dataset === 'imagenet' ? 2 : 1;
   // 'same' padding would accept any size, but below the total stride the last maps are made of padding.
   requireResolution('mobilenet_v1', profile, (r) => Math.floor(r / totalStride(stemStride)));
-  return { ...profile, width, stemStride };
+  return { ...profile, width, stemStride, bnMomentum: smallProfileBnMomentum(profile.dataset, MOBILENET_V1_BN.momentum) };
 }
 
 /** Builds the network of `table` for a validated config. [N,r,r,3] → logits [N,classes]. */
 function build(table: readonly SeparableRow[], cfg: MobileNetV1Config): tf.LayersModel {
+  const bn = { ...MOBILENET_V1_BN, momentum: cfg.bnMomentum };
   const input = imageInput(cfg);
   let x = convBnAct(input, {
     filters: scaledChannels(STEM_CHANNELS, cfg.width),
@@ -87,7 +91,7 @@ function build(table: readonly SeparableRow[], cfg: MobileNetV1Config): tf.Layer
     strides: cfg.stemStride,
     padding: 'same',
     activation: 'relu6',
-    bn: MOBILENET_V1_BN,
+    bn,
     name: 'stem',
   });
   table.forEach((row, i) => {
@@ -95,7 +99,7 @@ function build(table: readonly SeparableRow[], cfg: MobileNetV1Config): tf.Layer
       filters: scaledChannels(row.channels, cfg.width),
       strides: row.stride,
       activation: 'relu6',
-      bn: MOBILENET_V1_BN,
+      bn,
       name: `block${i + 1}`,
     });
   });

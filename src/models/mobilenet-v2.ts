@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BatchNormConfig, convBnAct } from '../lib/blocks/conv';
 import { invertedResidual } from '../lib/blocks/inverted-residual';
 import { makeDivisible } from '../lib/channels';
-import { BaselineProfile, choiceOption, imageInput, logits, requireResolution, resolveProfile } from './baselines-common';
+import { BaselineProfile, choiceOption, imageInput, logits, requireResolution, resolveProfile, smallProfileBnMomentum } from './baselines-common';
 import { ModelConfig, registerModel, VariantEntry } from './registry';
 
 /** Stem filters and last-conv filters at α = 1 (P-MB2 Table 2). */
@@ -96,7 +96,8 @@ export function validateMobileNetV2Config(cfg: ModelConfig): MobileNetV2Config {
 
 /** Builds the network of `table` for a validated config. [N,r,r,3] → logits [N,classes]. */
 function build(table: readonly BottleneckRow[], cfg: MobileNetV2Config): tf.LayersModel {
-  const bn = cfg.padding === 'tf' ? BN_TF : BN_TORCH;
+  const base = cfg.padding === 'tf' ? BN_TF : BN_TORCH;
+  const bn = { ...base, momentum: smallProfileBnMomentum(cfg.dataset, base.momentum ?? 0.9) };
   const input = imageInput(cfg);
   let x = convBnAct(input, {
     filters: v2Channels(STEM_CHANNELS, cfg.width),
