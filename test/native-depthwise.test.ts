@@ -9,7 +9,7 @@ import { nativeAddon, nativeStatus } from '../src/lib/native/addon';
 import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
 import { DepthwiseAddon } from '../src/lib/native/kernels/depthwise';
 import { GROUPED_SHIFT, shiftOffsets, shiftTensor } from '../src/lib/ops/shift';
-import { randomValues } from './ops-helpers';
+import { randomValues, scaledError } from './ops-helpers';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -19,18 +19,6 @@ const FUSED = tf.FusedDepthwiseConv2D;
 const BPI = tf.DepthwiseConv2dNativeBackpropInput;
 const BPF = tf.DepthwiseConv2dNativeBackpropFilter;
 
-/** max|a − b| / max|b|: error relative to the oracle's scale. */
-function scaledError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length, 'length');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  assert.ok(scale > 0, 'oracle is all zeros: the case does not test anything');
-  return Number.isNaN(diff) ? Infinity : diff / scale;
-}
 
 function assertScaled(actual: Float32Array, expected: Float32Array, what: string, tol = 1e-4): void {
   const e = scaledError(actual, expected);

@@ -13,26 +13,8 @@ import {
   BATCH_NORM_GRAD, RANGE_MASK_GRAD, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS,
 } from '../src/lib/wasm-kernels';
 import { activeShiftTensor, sparseShiftTensor } from '../src/lib/ops';
-import { randomValues } from './ops-helpers';
+import { randomValues, scaledError } from './ops-helpers';
 
-/** max|a − b| / max|b| (NaN in the same places on both sides is equal): error relative to the oracle's scale. */
-function scaledError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length, 'length');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    if (Number.isNaN(e) || Number.isNaN(a)) {
-      if (Number.isNaN(e) !== Number.isNaN(a)) return Infinity;
-      continue;
-    }
-    diff = Math.max(diff, Math.abs(a - e));
-    scale = Math.max(scale, Math.abs(e));
-  }
-  assert.ok(scale > 0, 'oracle is all zeros: the case does not test anything');
-  return diff / scale;
-}
 
 function assertScaled(actual: Float32Array, expected: Float32Array, what: string, tol = 1e-4): void {
   const e = scaledError(actual, expected);

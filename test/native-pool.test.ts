@@ -8,29 +8,12 @@ import { initBackend } from '../src/lib/backend';
 import { nativeAddon, nativeStatus } from '../src/lib/native/addon';
 import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
 import { PoolAddon } from '../src/lib/native/kernels/pool';
-import { randomValues } from './ops-helpers';
+import { randomValues, scaledError } from './ops-helpers';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
-/** max|a − b| / max|b|: error relative to the oracle's scale (NaN/±inf must match exactly). */
-function scaledError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length, 'length');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const [a, e] = [actual[i], expected[i]];
-    if (!Number.isFinite(e) || !Number.isFinite(a)) {
-      if (!Object.is(a, e) && !(Number.isNaN(a) && Number.isNaN(e))) return Infinity;
-      continue;
-    }
-    diff = Math.max(diff, Math.abs(a - e));
-    scale = Math.max(scale, Math.abs(e));
-  }
-  assert.ok(scale > 0, 'oracle is all zeros: the case does not test anything');
-  return Number.isNaN(diff) ? Infinity : diff / scale;
-}
 
 function assertScaled(actual: Float32Array, expected: Float32Array, what: string, tol = 1e-4): void {
   const e = scaledError(actual, expected);

@@ -159,3 +159,26 @@ export async function saveAndLoad(model: tf.LayersModel): Promise<tf.LayersModel
   assert.ok(saved !== null, 'save handler was not called');
   return tf.loadLayersModel(tf.io.fromMemory(saved));
 }
+
+/**
+ * max|a − b| / max(floor, max|b|): error relative to the oracle's scale over the finite values; NaN/±inf must sit at
+ * the same places with the same values (else Infinity). Fails when the scale is 0 (the case would test nothing).
+ * `floor` bounds the scale from below where exact gradients are 0 and only rounding remains.
+ */
+export function scaledError(actual: ArrayLike<number>, expected: ArrayLike<number>, floor = 0): number {
+  assert.equal(actual.length, expected.length, 'length');
+  let diff = 0;
+  let scale = floor;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (!Number.isFinite(a) || !Number.isFinite(e)) {
+      if (!Object.is(a, e) && !(Number.isNaN(a) && Number.isNaN(e))) return Infinity;
+      continue;
+    }
+    diff = Math.max(diff, Math.abs(a - e));
+    scale = Math.max(scale, Math.abs(e));
+  }
+  assert.ok(scale > 0, 'oracle is all zeros: the case does not test anything');
+  return diff / scale;
+}

@@ -10,7 +10,7 @@ import {
   CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS, RANGE_MASK_GRAD, explicitTransposeMatMulCalls, leadingReductionCalls,
   sharedIdentityCalls, broadcastDivideCalls, BROADCAST_DIVIDE,
 } from '../src/lib/wasm-kernels';
-import { randomValues } from './ops-helpers';
+import { randomValues, scaledError } from './ops-helpers';
 import { activeShiftTensor } from '../src/lib/ops/active-shift';
 import { sparseShiftTensor } from '../src/lib/ops/sparse-shift';
 import { ActiveShift } from '../src/lib/ops/active-shift';
@@ -34,18 +34,6 @@ async function onBackend(name: string, work: () => tf.Tensor[]): Promise<{ array
   return { arrays, kernels: profile.kernelNames };
 }
 
-/** max|a − b| / max|b| (error relative to the oracle's scale). */
-function scaledError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length, 'length');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  assert.ok(scale > 0, 'oracle is all zeros: the case does not test anything');
-  return diff / scale;
-}
 
 /** Runs `work` on cpu and on wasm and asserts every result agrees within 1e-4 of the oracle's scale. */
 async function compareWithCpu(work: () => tf.Tensor[], what: string): Promise<string[]> {

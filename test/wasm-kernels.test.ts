@@ -7,7 +7,7 @@ import {
   WASM_TRAINING_KERNELS, WASM_KERNEL_OVERRIDES, BATCH_NORM_GRAD, RANGE_MASK_GRAD, BROADCAST_DIVIDE, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT,
   CHANNEL_SHIFT_CORNER_DOTS, pointwiseBackpropInputCalls, kernelsUsedBy, missingKernels,
 } from '../src/lib/wasm-kernels';
-import { randomValues } from './ops-helpers';
+import { randomValues, scaledError } from './ops-helpers';
 
 type Arrays = Float32Array[];
 
@@ -22,18 +22,6 @@ async function onBackend(name: string, work: () => tf.Tensor[]): Promise<Arrays>
   return arrays;
 }
 
-/** max|a − b| / max|b|: error relative to the oracle's scale (elementwise ratios explode where b ≈ 0). */
-function scaledError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length, 'length');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  assert.ok(scale > 0, 'oracle is all zeros: the case does not test anything');
-  return diff / scale;
-}
 
 /** Asserts |a − b| ≤ max(absTol, relTol·|b|) elementwise. */
 function assertClose(actual: Float32Array, expected: Float32Array, what: string, relTol = 1e-4, absTol = 1e-5): void {
