@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CostAware } from '../cost-types';
+import { groupConv2dNative } from '../native/kernels/group-conv';
 import { BaseLayerArgs, channelsOf, convOutputLength, nhwcDims, requirePositiveInt, singleShape } from './validate';
 
 /** TensorFlow padding modes supported by the layer ('same' pads asymmetrically at stride 2, like TF). */
@@ -96,6 +97,11 @@ export function groupConv2dTensor(
     );
   }
   return tf.tidy(() => {
+    // wasm with the native addon: one in-place GEMM per group (native/src/groupconv.c), no split / concat.
+    if (groups > 1) {
+      const y = groupConv2dNative(x, kernel, groups, strides, padding);
+      if (y !== null) return y;
+    }
     if (groups === 1) return tf.conv2d(x, kernel, strides, padding) as tf.Tensor4D;
     const xs = tf.split(x, groups, 3) as tf.Tensor4D[];
     const ks = tf.split(kernel, groups, 3) as tf.Tensor4D[];

@@ -1,6 +1,7 @@
 /** Native kernel overrides for the wasm backend (see ../addon.ts); registered by backend.ts when the addon loads. */
 import { NativeOverride, registerNativeOverrides } from './override';
 import { CONV_OVERRIDES } from './conv';
+import { GROUP_CONV_OVERRIDES } from './group-conv';
 import { DEPTHWISE_OVERRIDES } from './depthwise';
 import { ELEMENTWISE_OVERRIDES } from './elementwise';
 import { COPY_OVERRIDES } from './copy';
@@ -9,6 +10,7 @@ import { POOL_OVERRIDES } from './pool';
 /** Every native override, in registration order (later modules may build on earlier ones' names). */
 export const NATIVE_OVERRIDES: readonly NativeOverride[] = [
   ...CONV_OVERRIDES,
+  ...GROUP_CONV_OVERRIDES,
   ...DEPTHWISE_OVERRIDES,
   ...ELEMENTWISE_OVERRIDES,
   ...COPY_OVERRIDES,
