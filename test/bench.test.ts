@@ -1,4 +1,5 @@
 /** Smoke test of the benchmark harness (bench/run.ts + bench/peer.py) at tiny sizes: schema and consistency, not speed. */
+import { nativeStatus } from '../src/lib/native/addon';
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { benchMain, parseBenchOptions, BenchLine } from '../bench/run';
@@ -55,7 +56,11 @@ describe('benchmark harness (smoke, tiny sizes)', function () {
         assert.ok(key in r, `missing ${key} in ${JSON.stringify(r)}`);
       }
       assert.equal(l.error, undefined, `run failed: ${l.error}`);
-      assert.equal(l.backend, 'wasm');
+      // With the native addon (built wherever a C compiler exists, CI included) the line says so, with its threads.
+      const native = nativeStatus();
+      assert.equal(l.backend, native.loaded ? 'wasm+native' : 'wasm', JSON.stringify(l.native));
+      assert.equal(l.oursThreads, native.loaded ? l.threads : 1);
+      if (native.loaded) assert.ok((l.native?.kernels?.length ?? 0) > 10 && l.native?.blas !== undefined, JSON.stringify(l.native));
       assert.equal(l.unit, l.mode === 'infer224' ? 'ms' : 'images/s');
       assert.ok(l.ours! > 0 && l.peer! > 0);
       assert.ok(Math.abs(l.ratio! - l.ours! / l.peer!) < 1e-9);

@@ -272,9 +272,9 @@ describe('native fused batch normalisation (training)', function () {
     const batch = 16;
     const xv = values(batch * 32 * 32 * 3, 11, 0.5, 0.5);
     const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => (3 * i + 1) % 10), 'int32'), 10).toFloat();
-    const steps = 3;
+    const totalSteps = 3;
     /** Losses of `steps` SGD steps from the same start, and every weight after the first step. */
-    const run = (fused: boolean): { losses: number[]; afterFirst: Float32Array[] } => {
+    const run = (fused: boolean, steps = totalSteps): { losses: number[]; afterFirst: Float32Array[] } => {
       restore(model, initial);
       const x = tf.tensor(xv, [batch, 32, 32, 3]);
       const old = setFusedBatchNormEnabled(fused);
@@ -297,20 +297,27 @@ describe('native fused batch normalisation (training)', function () {
     const before = calls();
     const on = run(true);
     const mid = calls();
-    assert.equal(mid.forward - before.forward, steps * bnCount, 'every BN layer fused in every step');
-    assert.equal(mid.backward - before.backward, steps * bnCount, 'every BN gradient fused');
+    assert.equal(mid.forward - before.forward, totalSteps * bnCount, 'every BN layer fused in every step');
+    assert.equal(mid.backward - before.backward, totalSteps * bnCount, 'every BN gradient fused');
     const off = run(false);
     assert.equal(calls().forward, mid.forward, 'off: nothing fused');
     // This untrained network's training is chaotic: the ORIGINAL path alone, with the input scaled by 1 + 1e-6, moves
-    // the third loss by 0.5–2 % (measured at batch 4, 8 and 16, lr 0.002–0.05; 6.9 % once in a full run). So the first
-    // two losses (the forward from the same weights, and the forward after one update) must agree to 1e-3; the third
-    // is only checked to be finite (comparing it would test rounding amplification, not the kernels).
-    on.losses.forEach((l, i) => {
-      assert.ok(Number.isFinite(l), `step ${i}: loss ${l} (fused) is not finite`);
-      if (i >= 2) return;
-      const rel = Math.abs(l - off.losses[i]) / Math.abs(off.losses[i]);
-      assert.ok(rel <= 1e-3, `step ${i}: loss ${l} (fused) vs ${off.losses[i]}: ${rel.toExponential(2)} > 1e-3`);
-    });
+    // the third loss by 0.5–2 % and the second by up to 0.2 % (measured at batch 4, 8 and 16, lr 0.002–0.05). So the
+    // deterministic quantities are compared: the first loss (same weights) and the first update of every weight
+    // (lr × gradient, as one vector, scaled by its largest entry); later losses are only checked to be finite.
+    on.losses.forEach((l, i) => assert.ok(Number.isFinite(l), `step ${i}: loss ${l} (fused) is not finite`));
+    const rel0 = Math.abs(on.losses[0] - off.losses[0]) / Math.abs(off.losses[0]);
+    assert.ok(rel0 <= 1e-4, `first loss ${on.losses[0]} (fused) vs ${off.losses[0]}: ${rel0.toExponential(2)} > 1e-4`);
+    const trainable = model.weights.map((w, i) => (w.trainable ? i : -1)).filter((i) => i >= 0);
+    const update = (r: { afterFirst: Float32Array[] }) => Float32Array.from(trainable.flatMap((i) => Array.from(r.afterFirst[i], (v, k) => v - initial[i][k])));
+    const eUpdate = scaledError(update(on), update(off));
+    // The noise floor of this comparison: the original path on cpu vs on wasm (same ops, other rounding).
+    await tf.setBackend('cpu');
+    const cpu = run(false, 1); // one step: the cpu backend is slow
+    await tf.setBackend('wasm');
+    const floor = scaledError(update(off), update(cpu));
+    const bound = Math.max(1e-3, 3 * floor);
+    assert.ok(eUpdate <= bound, `first SGD update: scaled error ${eUpdate.toExponential(2)} > ${bound.toExponential(2)} (cpu vs wasm: ${floor.toExponential(2)})`);
     assert.notEqual(on.losses[0], on.losses[2], 'the steps changed the model');
     // Batch means that are 0 in exact arithmetic (an expand conv fed by a BN's output: ~1e-11 on both sides) are
     // rounding noise: each moving statistic's scale is taken as at least 1 % of the largest one's.
