@@ -9,7 +9,7 @@
  * Input 224² by default as torchvision; the Caffe models use 227² (variants "…-227").
  */
 import * as tf from '@tensorflow/tfjs';
-import { fire, FireBypass } from '../lib/blocks/fire';
+import { fire, FireBypass, FIRE_INIT } from '../lib/blocks/fire';
 import { zeroPad } from '../lib/blocks/conv';
 import { convOutputSize, maxPool2dTorch, maxPoolOutputSize } from '../lib/blocks/torch-pooling';
 import { BaselineProfile, choiceOption, imageInput, requireResolution, resolveProfile } from './baselines-common';
@@ -86,7 +86,7 @@ function build(modelName: string, table: SqueezeNetTable, cfg: SqueezeNetConfig)
   const input = imageInput(cfg);
   const k = table.stem.kernelSize;
   let x = cfg.smallImages ? zeroPad(input, (k - 1) / 2, 'conv1.pad') : input;
-  x = tf.layers.conv2d({ filters: table.stem.filters, kernelSize: k, strides: cfg.smallImages ? 1 : 2, padding: 'valid', useBias: true, name: 'conv1' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.conv2d({ filters: table.stem.filters, kernelSize: k, strides: cfg.smallImages ? 1 : 2, padding: 'valid', useBias: true, kernelInitializer: FIRE_INIT, name: 'conv1' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ name: 'conv1.relu' }).apply(x) as tf.SymbolicTensor;
   let pools = 0;
   for (const step of bodyFor(table, cfg)) {
@@ -101,7 +101,8 @@ function build(modelName: string, table: SqueezeNetTable, cfg: SqueezeNetConfig)
     x = fire(x, { squeeze: step.squeeze, expand1x1: step.expand1x1, expand3x3: step.expand3x3, bypass, name: step.name });
   }
   x = tf.layers.dropout({ rate: CLASSIFIER_DROPOUT, name: 'classifier.dropout' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.conv2d({ filters: cfg.classes, kernelSize: 1, useBias: true, name: 'conv10' }).apply(x) as tf.SymbolicTensor;
+  // torchvision: the final conv starts at N(0, 0.01), so the first logits are near 0 (loss ≈ ln classes).
+  x = tf.layers.conv2d({ filters: cfg.classes, kernelSize: 1, useBias: true, kernelInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 0.01 }), name: 'conv10' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ name: 'conv10.relu' }).apply(x) as tf.SymbolicTensor;
   const output = tf.layers.globalAveragePooling2d({ name: 'pool10' }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: output, name: modelName });
