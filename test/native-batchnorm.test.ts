@@ -316,7 +316,9 @@ describe('native fused batch normalisation (training)', function () {
     const cpu = run(false, 1); // one step: the cpu backend is slow
     await tf.setBackend('wasm');
     const floor = scaledError(update(off), update(cpu));
-    const bound = Math.max(1e-3, 3 * floor);
+    // Through 52 BN layers rounding differences grow with the (random, unseeded) initial weights' conditioning: measured
+    // 2e-3–6e-3 fused-vs-original against a 1.8e-3 cpu-vs-wasm floor. A wrong gradient formula gives errors of order 1.
+    const bound = Math.max(2e-2, 5 * floor);
     assert.ok(eUpdate <= bound, `first SGD update: scaled error ${eUpdate.toExponential(2)} > ${bound.toExponential(2)} (cpu vs wasm: ${floor.toExponential(2)})`);
     assert.notEqual(on.losses[0], on.losses[2], 'the steps changed the model');
     // Batch means that are 0 in exact arithmetic (an expand conv fed by a BN's output: ~1e-11 on both sides) are
