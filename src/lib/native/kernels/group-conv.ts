@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nativeAddon, NativeAddon } from '../addon';
 import { convGeometry } from './conv';
-import { allFloat32, heapF32, KernelArgs, NativeOverride, setNativeKernelsEnabled } from './override';
+import { allFloat32, heapF32, KernelArgs, NativeOverride, nativeKernelsEnabled } from './override';
 
 /** Kernel names of the grouped convolution. */
 export const GROUP_CONV2D = 'CompactNetsGroupConv2D';
@@ -105,17 +105,10 @@ export const GROUP_CONV_OVERRIDES: readonly NativeOverride[] = [
   { kernelName: GROUP_CONV2D_BACKPROP_FILTER, impl: backpropFilterImpl },
 ];
 
-/** Whether the native kernels are switched on (withoutNativeKernels turns them off); reads the flag without changing it. */
-function nativeKernelsOn(): boolean {
-  const on = setNativeKernelsEnabled(true);
-  setNativeKernelsEnabled(on);
-  return on;
-}
-
 /** Whether `kernelName` can run natively now: wasm backend, addon loaded, kernel registered, native kernels on. */
 function canRunNative(kernelName: string, ...tensors: tf.Tensor[]): boolean {
   return tf.getBackend() === 'wasm' && nativeAddon() !== null && tf.getKernel(kernelName, 'wasm') !== undefined &&
-    nativeKernelsOn() && tensors.every((t) => t.dtype === 'float32');
+    nativeKernelsEnabled() && tensors.every((t) => t.dtype === 'float32');
 }
 
 /**

@@ -36,6 +36,11 @@ export function setNativeKernelsEnabled(on: boolean): boolean {
   return old;
 }
 
+/** Whether the native paths are on (see setNativeKernelsEnabled). */
+export function nativeKernelsEnabled(): boolean {
+  return enabled;
+}
+
 /** How often each override ran natively vs handed the call back (for tests and profiles). */
 export function nativeKernelCalls(): Record<string, { native: number; fallback: number }> {
   return Object.fromEntries([...calls].map(([k, v]) => [k, { ...v }]));
