@@ -1,7 +1,10 @@
 /**
  * Benchmark against PyTorch (issue 9): `npm run bench -- --json [--models a,b] [--modes train32,train224,infer224]
- * [--repetitions N] [--warmup N] [--threads N] [--profile]`. Each model × mode runs in a fresh Node worker (ours, wasm)
- * and a fresh Python process (peer), so peak RSS is per run and an out-of-memory failure only marks its own line.
+ * [--repetitions N] [--rounds N] [--warmup N] [--threads N] [--profile]`. Each model × mode runs in fresh Node workers
+ * (ours, wasm) and fresh Python processes (peer), so peak RSS is per run and an out-of-memory failure only marks its
+ * own line. The two sides alternate over `rounds` rounds (ours first in odd rounds, the peer first in even ones) and
+ * each side's median is taken over all its timed units: on a shared machine whose speed drifts by ±30 % over minutes,
+ * back-to-back single runs compare two different machines.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -11,13 +14,16 @@ import { parseArgs, numberOption, stringOption, UsageError, ParsedArgs } from '.
 import { initBackend } from '../src/lib/backend';
 import { getModelEntry } from '../src/models';
 import { buildForMode, timeOurs, OursResult } from './ours';
-import { DEFAULT_MODELS, macsPerUnit, Mode, MODE_SPECS, MODES, parseMode } from './modes';
+import { DEFAULT_MODELS, macsPerUnit, median, Mode, MODE_SPECS, MODES, parseMode } from './modes';
 
 /** Settings of one benchmark invocation. */
 export interface BenchOptions {
   models: string[];
   modes: Mode[];
+  /** Timed units per process; 0 = the mode's default. */
   repetitions: number;
+  /** Alternations of ours and the peer; 0 = the mode's default. */
+  rounds: number;
   warmup: number;
   threads: number;
   json: boolean;
@@ -38,6 +44,9 @@ export interface BenchLine {
   peer: number | null;
   unit: 'images/s' | 'ms';
   ratio: number | null;
+  /** Rounds run (ours and the peer alternating) and the smallest/largest per-round ratio: the noise of the machine. */
+  rounds: number;
+  ratioRange: [number, number] | null;
   threads: number;
   /** Threads our kernels actually used: the native kernels' count when they run, else 1 (wasm is single-threaded in Node). */
   oursThreads: number;
@@ -61,7 +70,7 @@ export interface BenchLine {
   profile?: Array<{ kernel: string; ms: number; calls: number }>;
 }
 
-const VALUE_OPTIONS = ['models', 'modes', 'repetitions', 'warmup', 'threads', 'python', 'batch', 'resolution', 'timeout-s', 'worker', 'graph-out'];
+const VALUE_OPTIONS = ['models', 'modes', 'repetitions', 'rounds', 'warmup', 'threads', 'python', 'batch', 'resolution', 'timeout-s', 'worker', 'graph-out'];
 const FLAG_OPTIONS = ['json', 'profile'];
 
 /** Parses the command line; every bad value is a UsageError naming it. */
@@ -80,6 +89,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     models,
     modes,
     repetitions: numberOption(args, 'repetitions', { integer: true, min: 1 }) ?? 0,
+    rounds: numberOption(args, 'rounds', { integer: true, min: 1 }) ?? 0,
     warmup: numberOption(args, 'warmup', { integer: true, min: 0 }) ?? 1,
     threads: numberOption(args, 'threads', { integer: true, min: 1 }) ?? 1,
     json: args.options.get('json') === true,
@@ -91,10 +101,15 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   };
 }
 
-/** Repetitions when --repetitions is not given: fewer for the slow 224×224 training. */
+/** Timed units per process when --repetitions is not given: fewer for the slow 224×224 training. */
 function repetitionsFor(mode: Mode, opts: BenchOptions): number {
   if (opts.repetitions > 0) return opts.repetitions;
-  return mode === 'train224' ? 2 : mode === 'train32' ? 5 : 10;
+  return mode === 'train224' ? 1 : mode === 'train32' ? 3 : 8;
+}
+
+/** Rounds when --rounds is not given: 3 (each side's median then pools 3, 9 or 24 units). */
+function roundsFor(opts: BenchOptions): number {
+  return opts.rounds > 0 ? opts.rounds : 3;
 }
 
 /** Last JSON object printed on stdout by a child process, or null. */
@@ -135,69 +150,122 @@ function peerDir(): string {
   return found;
 }
 
-/** Runs ours and the peer for one model × mode and assembles the report line. */
+type OursRecord = OursResult & { ok: boolean; error?: string; backend?: string; native?: BenchLine['native'] };
+type PeerRecord = { ok: boolean; error?: string; seconds: number[]; peakRssBytes: number; trainableParams: number };
+
+/** One timing process of ours (a Node worker): its record, or the reason it gave none. Writes the graph to graphFile. */
+function runOurs(model: string, mode: Mode, opts: BenchOptions, reps: number, graphFile: string): { ours: OursRecord | null; error?: string } {
+  const workerArgs = [__filename, '--worker', `${model}:${mode}`, '--repetitions', String(reps), '--warmup', String(opts.warmup)];
+  if (opts.batch !== undefined) workerArgs.push('--batch', String(opts.batch));
+  if (opts.resolution !== undefined) workerArgs.push('--resolution', String(opts.resolution));
+  if (opts.profile) workerArgs.push('--profile');
+  workerArgs.push('--graph-out', graphFile);
+  // Same thread count as the peer: the native kernels read it at load time.
+  const env = { ...process.env, COMPACT_NETS_THREADS: String(opts.threads) };
+  const res = spawnSync(process.execPath, workerArgs, { encoding: 'utf8', timeout: opts.timeoutS * 1000, maxBuffer: 64 << 20, env });
+  const ours = lastJsonLine(res.stdout ?? '') as OursRecord | null;
+  if (ours === null || !ours.ok) return { ours, error: ours?.error !== undefined ? `ours: ${ours.error}` : childFailure(res, 'ours') };
+  return { ours };
+}
+
+/** One timing process of the peer on the exported graph: its record, or the reason it gave none. */
+function runPeer(opts: BenchOptions, job: Record<string, unknown>, jobFile: string): { peer: PeerRecord | null; error?: string } {
+  fs.writeFileSync(jobFile, JSON.stringify(job));
+  const pres = spawnSync(opts.python, [path.join(peerDir(), 'peer.py'), '--job', jobFile], { encoding: 'utf8', timeout: opts.timeoutS * 1000 });
+  const peer = lastJsonLine(pres.stdout ?? '') as PeerRecord | null;
+  if (peer === null || peer.ok !== true) return { peer: null, error: peer !== null && typeof peer.error === 'string' ? `peer: ${peer.error}` : childFailure(pres, 'peer') };
+  return { peer };
+}
+
+/** Median over every timed unit of every round (each unit counts once, whichever process timed it). */
+function pooledMedian(runs: number[][]): number {
+  return median(runs.flat());
+}
+
+/** Runs ours and the peer for one model × mode, alternating over the rounds, and assembles the report line. */
 export function benchOne(model: string, mode: Mode, opts: BenchOptions, gemm: Map<number, number | null>): BenchLine {
   const spec = MODE_SPECS[mode];
   const batch = opts.batch ?? spec.batch;
   const resolution = opts.resolution ?? spec.resolution;
   const reps = repetitionsFor(mode, opts);
+  const rounds = roundsFor(opts);
   const line: BenchLine = {
-    model, mode, ours: null, peer: null, unit: spec.unit, ratio: null, threads: opts.threads, oursThreads: 1, backend: 'wasm',
-    macsPerSec: null, peakFraction: null, peerMacsPerSec: null, peerPeakFraction: null, gemmPeakMacsPerSec: gemm.get(opts.threads) ?? null,
-    batch, resolution, oursPeakRssMB: null, peerPeakRssMB: null, rssRatio: null, oursParams: null, peerParams: null,
+    model, mode, ours: null, peer: null, unit: spec.unit, ratio: null, rounds: 0, ratioRange: null, threads: opts.threads, oursThreads: 1,
+    backend: 'wasm', macsPerSec: null, peakFraction: null, peerMacsPerSec: null, peerPeakFraction: null,
+    gemmPeakMacsPerSec: gemm.get(opts.threads) ?? null, batch, resolution, oursPeakRssMB: null, peerPeakRssMB: null, rssRatio: null,
+    oursParams: null, peerParams: null,
   };
   const errors: string[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'compact-nets-bench-'));
   let macsPerImage: number | null = null;
+  const oursRuns: number[][] = [];
+  const peerRuns: number[][] = [];
+  const roundRatios: number[] = [];
+  const toUnit = (secs: number) => (spec.training ? batch / secs : secs * 1000);
   try {
-    // Ours, in a worker process.
-    const workerArgs = [__filename, '--worker', `${model}:${mode}`, '--repetitions', String(reps), '--warmup', String(opts.warmup)];
-    if (opts.batch !== undefined) workerArgs.push('--batch', String(opts.batch));
-    if (opts.resolution !== undefined) workerArgs.push('--resolution', String(opts.resolution));
-    if (opts.profile) workerArgs.push('--profile');
     const graphFile = path.join(tmp, 'graph.json');
-    workerArgs.push('--graph-out', graphFile);
-    // Same thread count as the peer: the native kernels read it at load time.
-    const env = { ...process.env, COMPACT_NETS_THREADS: String(opts.threads) };
-    const res = spawnSync(process.execPath, workerArgs, { encoding: 'utf8', timeout: opts.timeoutS * 1000, maxBuffer: 64 << 20, env });
-    const ours = lastJsonLine(res.stdout ?? '') as (OursResult & { ok: boolean; error?: string; backend?: string; native?: BenchLine['native'] }) | null;
-    if (ours !== null && ours.macsPerImage !== undefined) macsPerImage = ours.macsPerImage;
-    if (ours === null || !ours.ok) errors.push(ours?.error !== undefined ? `ours: ${ours.error}` : childFailure(res, 'ours'));
-    else {
-      const unitMacs = macsPerUnit(ours.macsPerImage, { ...spec, batch });
-      line.ours = spec.training ? batch / ours.secondsMedian : ours.secondsMedian * 1000;
-      line.macsPerSec = unitMacs / ours.secondsMedian;
-      line.oursPeakRssMB = ours.peakRssBytes / 2 ** 20;
-      line.oursParams = ours.trainableParams;
-      line.backend = ours.backend ?? 'wasm';
-      if (ours.native !== undefined) {
-        line.native = ours.native;
-        if (ours.native.loaded && (ours.native.kernels?.length ?? 0) > 0) {
-          line.backend = `${line.backend}+native`;
-          line.oursThreads = ours.native.threads ?? 1;
+    const jobFile = path.join(tmp, 'job.json');
+    for (let round = 0; round < rounds && errors.length === 0; round++) {
+      let oursSecs: number[] | null = null;
+      let peerSecs: number[] | null = null;
+      const doOurs = () => {
+        const { ours, error } = runOurs(model, mode, opts, reps, graphFile);
+        if (ours !== null && ours.macsPerImage !== undefined) macsPerImage = ours.macsPerImage;
+        if (error !== undefined || ours === null) {
+          errors.push(error ?? 'ours: no result');
+          return;
         }
-      }
-      if (ours.profile) line.profile = ours.profile;
+        oursSecs = ours.seconds;
+        line.oursPeakRssMB = Math.max(line.oursPeakRssMB ?? 0, ours.peakRssBytes / 2 ** 20);
+        line.oursParams = ours.trainableParams;
+        line.backend = ours.backend ?? 'wasm';
+        if (ours.native !== undefined) {
+          line.native = ours.native;
+          if (ours.native.loaded && (ours.native.kernels?.length ?? 0) > 0) {
+            line.backend = `${line.backend}+native`;
+            line.oursThreads = ours.native.threads ?? 1;
+          }
+        }
+        if (ours.profile) line.profile = ours.profile;
+      };
+      const doPeer = () => {
+        // The peer runs the graph ours exported (written before timing, so it exists even if ours failed later).
+        if (!fs.existsSync(graphFile)) {
+          errors.push('peer: not run, the model graph was not exported');
+          return;
+        }
+        const job = { graph: JSON.parse(fs.readFileSync(graphFile, 'utf8')), batch, resolution, training: spec.training, threads: opts.threads, repetitions: reps, warmup: opts.warmup };
+        const { peer, error } = runPeer(opts, job, jobFile);
+        if (error !== undefined || peer === null) {
+          errors.push(error ?? 'peer: no result');
+          return;
+        }
+        peerSecs = peer.seconds;
+        line.peerPeakRssMB = Math.max(line.peerPeakRssMB ?? 0, peer.peakRssBytes / 2 ** 20);
+        line.peerParams = peer.trainableParams;
+      };
+      // The first round needs ours first (it exports the graph); later rounds alternate the order.
+      if (round % 2 === 0) { doOurs(); if (errors.length === 0 || fs.existsSync(graphFile)) doPeer(); }
+      else { doPeer(); doOurs(); }
+      if (oursSecs !== null) oursRuns.push(oursSecs);
+      if (peerSecs !== null) peerRuns.push(peerSecs);
+      if (oursSecs !== null && peerSecs !== null) roundRatios.push(toUnit(median(oursSecs)) / toUnit(median(peerSecs)));
     }
-    // The peer, on the graph the worker exported (written before timing, so it exists even if ours failed later).
-    if (fs.existsSync(graphFile)) {
-      const job = { graph: JSON.parse(fs.readFileSync(graphFile, 'utf8')), batch, resolution, training: spec.training, threads: opts.threads, repetitions: reps, warmup: opts.warmup };
-      const jobFile = path.join(tmp, 'job.json');
-      fs.writeFileSync(jobFile, JSON.stringify(job));
-      const pres = spawnSync(opts.python, [path.join(peerDir(), 'peer.py'), '--job', jobFile], { encoding: 'utf8', timeout: opts.timeoutS * 1000 });
-      const peer = lastJsonLine(pres.stdout ?? '');
-      if (peer === null || peer.ok !== true) errors.push(peer !== null && typeof peer.error === 'string' ? `peer: ${peer.error}` : childFailure(pres, 'peer'));
-      else {
-        const secs = peer.secondsMedian as number;
-        line.peer = spec.training ? batch / secs : secs * 1000;
-        line.peerPeakRssMB = (peer.peakRssBytes as number) / 2 ** 20;
-        line.peerParams = peer.trainableParams as number;
-        if (macsPerImage !== null) line.peerMacsPerSec = macsPerUnit(macsPerImage, { ...spec, batch }) / secs;
-      }
-    } else errors.push('peer: not run, the model graph was not exported');
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+  line.rounds = Math.min(oursRuns.length, peerRuns.length);
+  if (oursRuns.length > 0) {
+    const secs = pooledMedian(oursRuns);
+    line.ours = toUnit(secs);
+    if (macsPerImage !== null) line.macsPerSec = macsPerUnit(macsPerImage, { ...spec, batch }) / secs;
+  }
+  if (peerRuns.length > 0) {
+    const secs = pooledMedian(peerRuns);
+    line.peer = toUnit(secs);
+    if (macsPerImage !== null) line.peerMacsPerSec = macsPerUnit(macsPerImage, { ...spec, batch }) / secs;
+  }
+  if (roundRatios.length > 0) line.ratioRange = [Math.min(...roundRatios), Math.max(...roundRatios)];
   if (line.ours !== null && line.peer !== null) line.ratio = line.ours / line.peer;
   const peak = line.gemmPeakMacsPerSec;
   if (peak !== null && line.macsPerSec !== null) line.peakFraction = line.macsPerSec / peak;
@@ -242,7 +310,7 @@ async function workerMain(argv: string[]): Promise<void> {
 function formatLine(l: BenchLine): string {
   const f = (v: number | null, d = 1) => (v === null ? '—' : v.toFixed(d));
   return `${l.model.padEnd(14)} ${l.mode.padEnd(9)} ours ${f(l.ours).padStart(8)} peer ${f(l.peer).padStart(8)} ${l.unit.padEnd(8)} ` +
-    `ratio ${f(l.ratio, 2).padStart(5)}  peak ${l.peakFraction === null ? '—' : (100 * l.peakFraction).toFixed(1) + '%'} ` +
+    `ratio ${f(l.ratio, 2).padStart(5)}${l.ratioRange ? ` (${l.ratioRange[0].toFixed(2)}–${l.ratioRange[1].toFixed(2)} over ${l.rounds} rounds)` : ''}  peak ${l.peakFraction === null ? '—' : (100 * l.peakFraction).toFixed(1) + '%'} ` +
     `rss ${f(l.oursPeakRssMB, 0)}/${f(l.peerPeakRssMB, 0)} MB${l.error ? `  ERROR ${l.error}` : ''}`;
 }
 

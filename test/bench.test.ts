@@ -14,6 +14,7 @@ describe('benchmark harness (smoke, tiny sizes)', function () {
     assert.throws(() => parseBenchOptions(['--modes', 'train99']), /unknown mode "train99".*train32/);
     assert.throws(() => parseBenchOptions(['--models', 'nope']), /unknown model "nope"/);
     assert.throws(() => parseBenchOptions(['--threads', '0']), /threads/);
+    assert.throws(() => parseBenchOptions(['--rounds', '0']), /rounds/);
   });
 
   it('median, MAC accounting', () => {
@@ -40,7 +41,7 @@ describe('benchmark harness (smoke, tiny sizes)', function () {
   it('prints one schema-conforming JSON line per model and mode, with the peer on the same architecture', async () => {
     const out: string[] = [];
     const lines: BenchLine[] = await benchMain(
-      ['--json', '--models', 'fe_net', '--modes', 'train32,infer224', '--batch', '2', '--resolution', '32', '--repetitions', '1', '--warmup', '0'],
+      ['--json', '--models', 'fe_net', '--modes', 'train32,infer224', '--batch', '2', '--resolution', '32', '--repetitions', '2', '--rounds', '2', '--warmup', '0'],
       (s) => out.push(s),
     );
     const records = out.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -64,6 +65,9 @@ describe('benchmark harness (smoke, tiny sizes)', function () {
       assert.equal(l.unit, l.mode === 'infer224' ? 'ms' : 'images/s');
       assert.ok(l.ours! > 0 && l.peer! > 0);
       assert.ok(Math.abs(l.ratio! - l.ours! / l.peer!) < 1e-9);
+      // Two alternating rounds ran; the pooled ratio need not lie between the per-round ones, but both are finite.
+      assert.equal(l.rounds, 2);
+      assert.ok(l.ratioRange !== null && l.ratioRange[0] > 0 && l.ratioRange[0] <= l.ratioRange[1], JSON.stringify(l.ratioRange));
       assert.ok(l.peakFraction! > 0 && l.peakFraction! < 1, `peak fraction ${l.peakFraction}`);
       // Same architecture on both sides: trainable parameter counts agree exactly.
       assert.equal(l.peerParams, l.oursParams, `${l.model}: peer has ${l.peerParams} parameters, ours ${l.oursParams}`);

@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
 import { nativeAddon, nativeStatus, parseThreads } from '../src/lib/native/addon';
 import { backendSummary, initBackend } from '../src/lib/backend';
-import { randomValues } from './ops-helpers';
+import { blasModeOf, randomValues } from './ops-helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -27,12 +27,12 @@ describe('native addon', () => {
     const status = nativeStatus();
     assert.ok(status.loaded, `native addon not loaded: ${status.reason}`);
     assert.ok(status.threads !== undefined && status.threads >= 1);
-    assert.ok(status.blas === 'openblas' || status.blas === 'builtin', String(status.blas));
+    assert.ok(['openblas', 'builtin', 'builtin+openblas'].includes(String(status.blas)), String(status.blas));
   });
 
-  for (const blas of [1, 0]) {
+  for (const blas of [1, 0, 2]) {
     for (const threads of [1, 2]) {
-      it(`sgemm matches a float64 oracle (${blas ? 'OpenBLAS' : 'built-in'}, ${threads} thread(s), every transpose, odd sizes)`, () => {
+      it(`sgemm matches a float64 oracle (${['built-in', 'OpenBLAS', 'auto'][blas]}, ${threads} thread(s), every transpose, odd sizes)`, () => {
         assert.ok(addon !== null);
         const before = addon.info();
         try {
@@ -56,7 +56,7 @@ describe('native addon', () => {
           }
         } finally {
           addon.setThreads(before.threads);
-          addon.selectBlas(before.blas === 'openblas' ? 1 : 0);
+          addon.selectBlas(blasModeOf(before.blas));
         }
       });
     }
@@ -75,7 +75,7 @@ describe('native addon', () => {
 
   it('says which kernels run: backendSummary names the native kernels, or why they are off', async () => {
     const info = await initBackend('wasm');
-    assert.match(backendSummary(info), /^wasm \(SIMD\) \+ native kernels: \d+ \((openblas|builtin) GEMM, \d+ threads\)$/);
+    assert.match(backendSummary(info), /^wasm \(SIMD\) \+ native kernels: \d+ \((openblas|builtin|builtin\+openblas) GEMM, \d+ threads\)$/);
     const off = execFileSync(process.execPath, [path.join(ROOT, 'bin', 'compact-nets.js'), 'env'], {
       env: { ...process.env, COMPACT_NETS_NATIVE: '0' }, encoding: 'utf8',
     });

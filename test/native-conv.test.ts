@@ -9,7 +9,7 @@ import { initBackend } from '../src/lib/backend';
 import { nativeAddon, nativeStatus } from '../src/lib/native/addon';
 import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
 import type { ConvAddon } from '../src/lib/native/kernels/conv';
-import { randomValues, scaledError } from './ops-helpers';
+import { blasModeOf, randomValues, scaledError } from './ops-helpers';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -114,17 +114,19 @@ describe('native conv and matmul kernels', function () {
   let backendBefore: string | null = null;
   let addon: ReturnType<typeof nativeAddon> = null;
   let threadsBefore = 1;
+  let blasBefore = 2;
 
   before(async () => {
     backendBefore = tf.engine().backendName;
     await initBackend('wasm');
     addon = nativeAddon();
     threadsBefore = addon?.info().threads ?? 1;
+    blasBefore = blasModeOf(addon?.info().blas ?? 'builtin');
   });
   after(async () => {
     if (previousKernelBugs.size > 0) console.log(`      (previous wasm kernels disagreeing with cpu, not compared: ${[...previousKernelBugs].join('; ')})`);
     addon?.setThreads(threadsBefore);
-    addon?.selectBlas(1);
+    addon?.selectBlas(blasBefore);
     await tf.setBackend(backendBefore ?? 'wasm');
   });
 
@@ -145,7 +147,7 @@ describe('native conv and matmul kernels', function () {
         });
         afterEach(() => {
           addon?.setThreads(threadsBefore);
-          addon?.selectBlas(1);
+          addon?.selectBlas(blasBefore);
         });
 
         it('Conv2D forward over the grid of shapes, strides, paddings, dilations', async () => {
@@ -220,18 +222,19 @@ describe('native conv and matmul kernels', function () {
         await check(`conv2d grads ${label(c)}`, convGrads(c, 3), [tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter]);
       } finally {
         addon.setThreads(threadsBefore);
-        addon.selectBlas(1);
+        addon.selectBlas(blasBefore);
       }
     });
   }
 
-  it('built-in GEMM: every transpose, beta 0 (overwrites NaN) / 1 / 0.5, ldc > N, edges of the 6×16 tile and of the blocks', () => {
+  it('built-in GEMM: every transpose, beta 0 (overwrites NaN) / 1 / 0.5, ldc > N, edges of the 6×16 tile and of the blocks, every thread split', () => {
     assert.ok(addon !== null, `native addon not loaded: ${nativeStatus().reason}`);
     try {
       for (const threads of [1, 2]) {
         addon.setThreads(threads);
         assert.equal(addon.selectBlas(0), 'builtin');
-        for (const [M, N, K] of [[1, 1, 1], [7, 17, 257], [97, 40, 513], [13, 4200, 5], [200, 33, 300], [3, 70, 40]]) {
+        // [13, 4200, 40]: column-split threads; [97, 1200, 40]: B packed in parallel; [200, 33, 300]: balanced row blocks.
+        for (const [M, N, K] of [[1, 1, 1], [7, 17, 257], [97, 40, 513], [13, 4200, 5], [13, 4200, 40], [97, 1200, 40], [200, 33, 300], [3, 70, 40]]) {
           for (const ta of [0, 1]) {
             for (const tb of [0, 1]) {
               for (const beta of [0, 1, 0.5]) {
@@ -259,7 +262,7 @@ describe('native conv and matmul kernels', function () {
       }
     } finally {
       addon.setThreads(threadsBefore);
-      addon.selectBlas(1);
+      addon.selectBlas(blasBefore);
     }
   });
 

@@ -70,7 +70,6 @@ int cn_need(napi_env env, const char *fn, int index, size_t len, size_t need) {
 }
 
 /* ---- core exports ---- */
-const char *cn_blas_select(int want_blas);
 
 /* info() → { threads, blas } */
 static napi_value js_info(napi_env env, napi_callback_info info) {
@@ -97,7 +96,7 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
 }
 CN_EXPORT("setThreads", js_set_threads)
 
-/* selectBlas(useOpenBlas: 0|1) → name in use ("openblas" only if it loaded). */
+/* selectBlas(mode: 0 built-in | 1 OpenBLAS | 2 auto) → name in use: "builtin", "openblas" or "builtin+openblas" (auto). */
 static napi_value js_select_blas(napi_env env, napi_callback_info info) {
   napi_value argv[1], out;
   int want;

@@ -26,6 +26,9 @@ void cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const fl
               float beta, float *C, int ldc);
 /* "openblas" when the system OpenBLAS was loaded, else "builtin". */
 const char *cn_blas_name(void);
+/* GEMM choices of cn_blas_select / selectBlas. */
+enum { CN_GEMM_BUILTIN = 0, CN_GEMM_OPENBLAS = 1, CN_GEMM_AUTO = 2 };
+const char *cn_blas_select(int mode);
 
 /* ---- scratch (pool.c): per-thread growable buffers, valid until the next call with the same slot ---- */
 float *cn_scratch(int slot, size_t floats);

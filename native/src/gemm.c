@@ -13,7 +13,8 @@ typedef void (*openblas_threads_fn)(int);
 
 static cblas_sgemm_fn g_cblas = 0;
 static openblas_threads_fn g_blas_threads = 0;
-static int g_use_blas = 0;
+/* Which GEMM runs: CN_GEMM_BUILTIN, CN_GEMM_OPENBLAS (every product) or CN_GEMM_AUTO (per shape, see use_openblas). */
+static int g_mode = CN_GEMM_BUILTIN;
 static int g_blas_tried = 0;
 
 static void load_blas(void) {
@@ -31,7 +32,7 @@ static void load_blas(void) {
     g_cblas = (cblas_sgemm_fn)dlsym(h, "cblas_sgemm");
     g_blas_threads = (openblas_threads_fn)dlsym(h, "openblas_set_num_threads");
     if (g_cblas) {
-      g_use_blas = 1;
+      g_mode = force && strcmp(force, "openblas") == 0 ? CN_GEMM_OPENBLAS : CN_GEMM_AUTO;
       if (g_blas_threads) g_blas_threads(cn_threads());
       return;
     }
@@ -40,7 +41,7 @@ static void load_blas(void) {
 
 const char *cn_blas_name(void) {
   load_blas();
-  return g_use_blas ? "openblas" : "builtin";
+  return g_mode == CN_GEMM_AUTO ? "builtin+openblas" : g_mode == CN_GEMM_OPENBLAS ? "openblas" : "builtin";
 }
 
 void cn_blas_set_threads(int n) {
@@ -48,10 +49,11 @@ void cn_blas_set_threads(int n) {
   if (g_blas_threads) g_blas_threads(n);
 }
 
-/* Chooses the GEMM implementation: 1 = OpenBLAS (if loaded), 0 = built-in. Returns the name now in use. */
-const char *cn_blas_select(int want_blas) {
+/* Chooses the GEMM: CN_GEMM_BUILTIN, CN_GEMM_OPENBLAS or CN_GEMM_AUTO (the last two only if OpenBLAS loaded, else
+   built-in). Returns the name now in use. */
+const char *cn_blas_select(int mode) {
   load_blas();
-  g_use_blas = want_blas && g_cblas != 0;
+  g_mode = g_cblas != 0 && (mode == CN_GEMM_OPENBLAS || mode == CN_GEMM_AUTO) ? mode : CN_GEMM_BUILTIN;
   return cn_blas_name();
 }
 
@@ -196,6 +198,7 @@ typedef struct {
   float *C;
   int ldc;
   int M, nc, kc, j0, k0;
+  int mc; /* rows per row block (≤ MC, a multiple of MR) */
   float alpha;
   int overwrite; /* beta = 0 and first K block: store instead of accumulating (saves zeroing C first) */
 } block_job;
@@ -218,14 +221,14 @@ static void run_block(const block_job *g, const float *Ap, const float *tail, in
   }
 }
 
-/* Parallel over MC row blocks: each thread packs its own A block. */
+/* Parallel over row blocks of g->mc rows: each thread packs its own A block. */
 static void rows_task(void *ctx, long b0, long b1) {
   const block_job *g = (const block_job *)ctx;
   float *Ap = grow(&t_apack, &t_apack_len, (size_t)MC * KC);
   if (!Ap) abort(); /* a few hundred KB: failure means the process is out of memory anyway */
   int panels = (g->nc + NR - 1) / NR;
   for (long b = b0; b < b1; b++) {
-    int i0 = (int)b * MC, mc = g->M - i0 < MC ? g->M - i0 : MC;
+    int i0 = (int)b * g->mc, mc = g->M - i0 < g->mc ? g->M - i0 : g->mc;
     if (g->transA) {
       pack_a(1, g->A, g->lda, i0, mc, g->k0, g->kc, Ap);
       run_block(g, Ap, 0, i0, mc, 0, panels);
@@ -246,6 +249,30 @@ static void cols_task(void *ctx, long q0, long q1) {
   }
 }
 
+typedef struct {
+  int transB;
+  const float *B;
+  int ldb, j0, nc, k0, kc;
+  float *Bp;
+} pack_b_job;
+
+/* Packs B panels [q0, q1) of one block (each worker its own panels, into the shared buffer). */
+static void pack_b_task(void *ctx, long q0, long q1) {
+  const pack_b_job *p = (const pack_b_job *)ctx;
+  int j = (int)q0 * NR, n = (int)(q1 - q0) * NR;
+  if (n > p->nc - j) n = p->nc - j;
+  pack_b(p->transB, p->B, p->ldb, p->j0 + j, n, p->k0, p->kc, p->Bp + (size_t)q0 * p->kc * NR);
+}
+
+/* Rows per row block: MC, or fewer so that every thread gets the same number of blocks when there are few. */
+static int rows_per_block(int M, int threads) {
+  long blocks = (M + MC - 1) / MC;
+  if (threads <= 1 || blocks >= 4L * threads) return MC;
+  blocks = (blocks + threads - 1) / threads * threads;
+  int mc = (int)((M + blocks - 1) / blocks);
+  return (mc + MR - 1) / MR * MR;
+}
+
 static void builtin_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
                           const float *B, int ldb, float beta, float *C, int ldc) {
   /* beta first, so the kernel only accumulates; beta = 0 instead lets the first K block overwrite C. */
@@ -256,10 +283,12 @@ static void builtin_sgemm(int transA, int transB, int M, int N, int K, float alp
     else if (beta != 1.0f) for (int j = 0; j < N; j++) c[j] *= beta;
   }
   if (K == 0 || alpha == 0.0f) return;
-  const int threads = cn_threads();
-  const long row_blocks = (M + MC - 1) / MC;
-  /* Few row blocks for the threads (dense layers, small batches): split the columns instead. */
-  const int by_cols = threads > 1 && row_blocks < threads && N > NR;
+  /* Waking the pool costs tens of microseconds: products under ~0.5 M MACs run on the calling thread alone. */
+  const int threads = (double)M * N * K < 5e5 ? 1 : cn_threads();
+  const int mc = rows_per_block(M, threads);
+  const long row_blocks = (M + mc - 1) / mc;
+  /* Under two MR panels per thread (dense layers, small batches): split the columns instead. */
+  const int by_cols = threads > 1 && (M + MR - 1) / MR < 2 * threads && N > NR;
   const int mpad = (M + MR - 1) / MR * MR;
   for (int j0 = 0; j0 < N; j0 += NC) {
     int nc = N - j0 < NC ? N - j0 : NC;
@@ -267,14 +296,19 @@ static void builtin_sgemm(int transA, int transB, int M, int N, int K, float alp
       int kc = K - k0 < KC ? K - k0 : KC;
       float *Bp = grow(&t_bpack, &t_bpack_len, (size_t)KC * NC);
       if (!Bp) abort();
-      pack_b(transB, B, ldb, j0, nc, k0, kc, Bp);
-      block_job g = {transA, A, lda, Bp, 0, C, ldc, M, nc, kc, j0, k0, alpha, overwrite && k0 == 0};
+      pack_b_job pb = {transB, B, ldb, j0, nc, k0, kc, Bp};
+      long b_panels = (nc + NR - 1) / NR;
+      /* Packing B serially would idle the other threads for ~10 % of a small-M product. */
+      if (threads > 1 && (long)kc * nc >= 32768) cn_parallel_for(b_panels, pack_b_task, &pb);
+      else pack_b_task(&pb, 0, b_panels);
+      block_job g = {transA, A, lda, Bp, 0, C, ldc, M, nc, kc, j0, k0, mc, alpha, overwrite && k0 == 0};
       if (by_cols) {
         float *Ap = grow(&t_apack, &t_apack_len, (size_t)(mpad > MC ? mpad : MC) * KC);
         if (!Ap) abort();
         pack_a(transA, A, lda, 0, M, k0, kc, Ap);
         g.Ap = Ap;
-        cn_parallel_for((nc + NR - 1) / NR, cols_task, &g);
+        g.mc = MC;
+        cn_parallel_for(b_panels, cols_task, &g);
       } else if (threads > 1 && row_blocks > 1) {
         cn_parallel_for(row_blocks, rows_task, &g);
       } else {
@@ -284,11 +318,22 @@ static void builtin_sgemm(int transA, int transB, int M, int N, int K, float alp
   }
 }
 
+/*
+ * The auto policy. Measured on AVX2 machines over the shapes our convolutions produce (pixels 196..32768, channels
+ * 16..512; tools/gemm-grid.js): the built-in kernel is faster for C = A·B and A·Bᵀ (forward and input gradients: a
+ * 0.8× median time, 0.5× for narrow K), OpenBLAS for Aᵀ·B with a long K (filter gradients, a reduction over every
+ * pixel: built-in 1.3× slower), which it blocks over K better.
+ */
+static int use_openblas(int transA, int transB) {
+  if (g_mode == CN_GEMM_OPENBLAS) return 1;
+  return g_mode == CN_GEMM_AUTO && transA && !transB;
+}
+
 void cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc) {
   if (M <= 0 || N <= 0) return;
   load_blas();
-  if (g_use_blas) {
+  if (use_openblas(transA, transB)) {
     g_cblas(101 /* RowMajor */, transA ? 112 : 111, transB ? 112 : 111, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }

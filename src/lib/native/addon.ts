@@ -17,7 +17,8 @@ export interface NativeAddon {
   info(): { threads: number; blas: string };
   setThreads(n: number): void;
   /** 1 → OpenBLAS if it loaded, 0 → built-in GEMM; returns the name now in use. */
-  selectBlas(useOpenBlas: number): string;
+  /** GEMM choice: 0 built-in, 1 OpenBLAS for every product, 2 auto (built-in, OpenBLAS for Aᵀ·B); returns the name in use. */
+  selectBlas(mode: number): string;
   /** Row-major C[M,N] = alpha·op(A)·op(B) + beta·C (cblas semantics, leading dimensions in floats). */
   sgemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number, A: Float32Array, lda: number,
     B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
