@@ -168,6 +168,21 @@ describe('native conv and matmul kernels', function () {
           }
         });
 
+        it('FusedConv2D over several cache tiles (small filter: per-thread im2col tiles, a partial last tile)', async () => {
+          // K = 27, so a 192 KB tile holds 1,824 output pixels; 2·41·43 = 3,526 pixels make one full and one partial tile,
+          // and a 7×7/2 stem (K = 147: 336-pixel tiles) six tiles, the last one partial.
+          const tiled: ConvCase[] = [
+            { x: [2, 41, 43, 3], w: [3, 3, 3, 8], strides: 1, pad: 'same' },
+            { x: [1, 96, 90, 3], w: [7, 7, 3, 32], strides: 2, pad: 'valid' },
+          ];
+          for (const [i, c] of tiled.entries()) {
+            await check(`FusedConv2D relu tiles ${label(c)}`, () => [tf.fused.conv2d({
+              x: randomTensor(c.x, 700 + i) as tf.Tensor4D, filter: randomTensor(c.w, 710 + i) as tf.Tensor4D,
+              strides: c.strides, pad: c.pad as 'same', bias: randomTensor([c.w[3]], 720 + i), activation: 'relu',
+            })], [tf.FusedConv2D]);
+          }
+        });
+
         it('Conv2DBackpropInput and Conv2DBackpropFilter (gradients of conv2d) over the grid', async () => {
           // tfjs computes no conv2d gradients for dilations > 1, and its conv2d gradient drops dimRoundingMode (dy
           // then does not match the input gradient's geometry: the native kernel declines, the fallback runs).

@@ -228,6 +228,14 @@ describe('native depthwise kernels', function () {
           x: [3, 5, 6, 7], what: 'arbitrary offsets, some beyond the image',
           offsets: () => [[0, 0], [-1, 2], [-1, 2], [5, 0], [0, -6], [-7, 9], [2, -3]],
         },
+        { x: [1, 6, 7, 100], offsets: () => shiftOffsets(100, 3), what: 'ShiftNet 3×3, runs of 11–12 channels' },
+        { x: [2, 5, 5, 130], offsets: () => shiftOffsets(130, 5), what: 'ShiftNet 5×5, runs of 5–6 channels' },
+        {
+          // Every length branch of the short copies: 1, 2, 3 (scalar), 4–7 (two 4-wide), 8, 9–17 (8-wide + tail).
+          x: [2, 4, 5, 72], what: 'runs of 1, 2, 3, 4, 5, 7, 8, 9, 16 and 17 channels',
+          offsets: () => [1, 2, 3, 4, 5, 7, 8, 9, 16, 17].flatMap((len, i) =>
+            Array.from({ length: len }, () => [[0, 1], [1, -1], [-1, 0], [2, 2]][i % 4] as [number, number])),
+        },
       ];
       for (const sc of shiftCases) {
         it(`grouped shift forward and gradient: ${sc.what} x=[${sc.x}]`, async () => {

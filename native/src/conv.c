@@ -59,7 +59,6 @@ static void im2col_range(void *ctx, long p0, long p1) {
   const conv_geom *g = j->g;
   const long K = geom_K(g);
   const int C = g->C, KW = g->KW, W = g->W;
-  const size_t rowbytes = sizeof(float) * (size_t)KW * C;
   for (long p = p0; p < p1; p++) {
     long gp = j->first + p;
     int ox = (int)(gp % g->OW);
@@ -71,21 +70,21 @@ static void im2col_range(void *ctx, long p0, long p1) {
     long ix0 = (long)ox * g->sw - g->pl;
     for (int ky = 0; ky < g->KH; ky++, dst += (long)KW * C) {
       long iy = (long)oy * g->sh - g->pt + (long)ky * g->dh;
-      if (iy < 0 || iy >= g->H) { memset(dst, 0, rowbytes); continue; }
+      if (iy < 0 || iy >= g->H) { cn_zero_floats(dst, (long)KW * C); continue; }
       const float *xrow = xb + iy * W * C;
       if (g->dw == 1) {
         /* Undilated: the in-bounds taps kx ∈ [lo, hi) are one contiguous run of the input row. */
         long lo = ix0 < 0 ? -ix0 : 0, hi = W - ix0 < KW ? W - ix0 : KW;
         if (hi < lo) hi = lo;
         if (lo > KW) lo = hi = KW;
-        if (lo > 0) memset(dst, 0, sizeof(float) * (size_t)(lo * C));
-        if (hi > lo) memcpy(dst + lo * C, xrow + (ix0 + lo) * C, sizeof(float) * (size_t)((hi - lo) * C));
-        if (hi < KW) memset(dst + hi * C, 0, sizeof(float) * (size_t)((KW - hi) * C));
+        if (lo > 0) cn_zero_floats(dst, lo * C);
+        if (hi > lo) cn_copy_floats(dst + lo * C, xrow + (ix0 + lo) * C, (hi - lo) * C);
+        if (hi < KW) cn_zero_floats(dst + hi * C, (KW - hi) * C);
       } else {
         for (int kx = 0; kx < KW; kx++) {
           long ix = ix0 + (long)kx * g->dw;
-          if (ix < 0 || ix >= W) memset(dst + (long)kx * C, 0, sizeof(float) * (size_t)C);
-          else memcpy(dst + (long)kx * C, xrow + ix * C, sizeof(float) * (size_t)C);
+          if (ix < 0 || ix >= W) cn_zero_floats(dst + (long)kx * C, C);
+          else cn_copy_floats(dst + (long)kx * C, xrow + ix * C, C);
         }
       }
     }
@@ -175,6 +174,47 @@ static void epilogue(float *y, long rows, int n, const float *bias, int act, flo
 }
 
 /* ---------------- kernels ---------------- */
+
+/*
+ * Small filters (K·Cout ≤ SMALL_FILTER_FLOATS: stems, 1×1 strided, 3×3 on few channels) run as cache-sized tiles:
+ * each thread builds the im2col rows of TILE_BYTES of output pixels in its own scratch and multiplies them at once,
+ * while they are still in its L2. Through one big cols buffer the stem of ShiftNet-A (7×7×3 → 32 at 112², 7 MB of
+ * cols) spent more time streaming cols to memory and back than multiplying. Larger filters keep the chunked path:
+ * every GEMM call packs the whole filter, which small tiles would repeat too often.
+ */
+#define SMALL_FILTER_FLOATS (64L << 10)
+#define TILE_BYTES (192L << 10)
+
+typedef struct {
+  const conv_geom *g;
+  const float *x, *w, *bias;
+  float *y;
+  int act;
+  float alpha;
+  long tile; /* output pixels per tile */
+  long P;
+  int failed;
+} tile_job;
+
+static void conv_tiles(void *ctx, long t0, long t1) {
+  tile_job *j = (tile_job *)ctx;
+  const conv_geom *g = j->g;
+  const long K = geom_K(g);
+  float *cols = cn_scratch(SLOT_COLS, (size_t)(j->tile * K));
+  if (!cols) { j->failed = 1; return; }
+  for (long t = t0; t < t1; t++) {
+    long p0 = t * j->tile, np = j->P - p0 < j->tile ? j->P - p0 : j->tile;
+    im2col_job ij = {g, j->x, cols, p0};
+    im2col_range(&ij, 0, np);
+    float *yc = j->y + p0 * g->CO;
+    cn_sgemm(0, 0, (int)np, g->CO, (int)K, 1.0f, cols, (int)K, j->w, g->CO, 0.0f, yc, g->CO);
+    if (j->bias || j->act != ACT_LINEAR) {
+      epi_job e = {yc, g->CO, j->bias, j->act, j->alpha};
+      epilogue_range(&e, 0, np);
+    }
+  }
+}
+
 /* y = act(conv(x, w) + bias). Returns 0, or -1 when scratch could not be allocated. */
 static int conv_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *y, int act,
                         float alpha) {
@@ -183,6 +223,13 @@ static int conv_forward(const conv_geom *g, const float *x, const float *w, cons
     cn_sgemm(0, 0, (int)P, g->CO, g->C, 1.0f, x, g->C, w, g->CO, 0.0f, y, g->CO);
     epilogue(y, P, g->CO, bias, act, alpha);
     return 0;
+  }
+  if (K * g->CO <= SMALL_FILTER_FLOATS) {
+    long tile = TILE_BYTES / (4 * K);
+    tile = tile < 24 ? 24 : (tile + 5) / 6 * 6; /* whole 6-row GEMM panels */
+    tile_job j = {g, x, w, bias, y, act, alpha, tile, P, 0};
+    cn_parallel_for((P + tile - 1) / tile, conv_tiles, &j);
+    return j.failed ? -1 : 0;
   }
   const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
   float *cols = cn_scratch(SLOT_COLS, (size_t)((step < rows ? step : rows) * g->OW * K));

@@ -559,7 +559,10 @@ typedef struct {
   float *y;
 } shift_ctx;
 
-/* One task = one output row (n, h); each (column, run) is a contiguous copy of c1 − c0 floats, or zeros. */
+/* One task = one output row (n, h); each (column, run) is a short copy of c1 − c0 floats, or zeros. Run by run, the
+   columns stream through one source row and the output at the same stride. (Tried and not faster on a 2-core AMD EPYC:
+   pixel by pixel with all runs at once, 2× slower, the source rows 4 KB apart competing for cache sets; column tiles of
+   4–32 pixels, within noise.) */
 static void shift_rows(void *vctx, long begin, long end) {
   const shift_ctx *k = (const shift_ctx *)vctx;
   const long H = k->H, W = k->W, C = k->C;
@@ -574,9 +577,9 @@ static void shift_rows(void *vctx, long begin, long end) {
       if (ih < 0 || ih >= H || wlo > W || whi < 0) wlo = whi = 0;
       if (wlo > whi) wlo = whi;
       const float *xrow = k->x + ((size_t)n * H + (ih < 0 || ih >= H ? 0 : ih)) * W * C;
-      for (long w = 0; w < wlo; w++) memset(yrow + w * C + c0, 0, sizeof(float) * len);
-      for (long w = wlo; w < whi; w++) memcpy(yrow + w * C + c0, xrow + (w + dx) * C + c0, sizeof(float) * len);
-      for (long w = whi; w < W; w++) memset(yrow + w * C + c0, 0, sizeof(float) * len);
+      for (long w = 0; w < wlo; w++) cn_zero_floats(yrow + w * C + c0, len);
+      for (long w = wlo; w < whi; w++) cn_copy_floats(yrow + w * C + c0, xrow + (w + dx) * C + c0, len);
+      for (long w = whi; w < W; w++) cn_zero_floats(yrow + w * C + c0, len);
     }
   }
 }

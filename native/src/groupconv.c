@@ -73,7 +73,6 @@ static void im2col_range(void *ctx, long p0, long p1) {
   const gconv_geom *g = j->g;
   const long Kg = g_Kg(g);
   const int C = g->C, Cg = g_Cg(g), KW = g->KW, W = g->W;
-  const size_t cbytes = sizeof(float) * (size_t)Cg;
   for (long p = p0; p < p1; p++) {
     long gp = j->first + p;
     int ox = (int)(gp % g->OW);
@@ -85,13 +84,13 @@ static void im2col_range(void *ctx, long p0, long p1) {
     long ix0 = (long)ox * g->sw - g->pl;
     for (int ky = 0; ky < g->KH; ky++, dst += (long)KW * Cg) {
       long iy = (long)oy * g->sh - g->pt + (long)ky * g->dh;
-      if (iy < 0 || iy >= g->H) { memset(dst, 0, cbytes * (size_t)KW); continue; }
+      if (iy < 0 || iy >= g->H) { cn_zero_floats(dst, (long)KW * Cg); continue; }
       const float *xrow = xb + iy * W * C;
       /* The group's channels are a run of Cg floats inside each pixel's C: one copy per tap. */
       for (int kx = 0; kx < KW; kx++) {
         long ix = ix0 + (long)kx * g->dw;
-        if (ix < 0 || ix >= W) memset(dst + (long)kx * Cg, 0, cbytes);
-        else memcpy(dst + (long)kx * Cg, xrow + ix * C, cbytes);
+        if (ix < 0 || ix >= W) cn_zero_floats(dst + (long)kx * Cg, Cg);
+        else cn_copy_floats(dst + (long)kx * Cg, xrow + ix * C, Cg);
       }
     }
   }
