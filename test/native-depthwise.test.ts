@@ -257,6 +257,20 @@ describe('native depthwise kernels', function () {
         });
       }
 
+      it('grouped shift caches only frozen runs: a mutable runs array is checked again on every call', async () => {
+        const runs = [0, 2, 0, 1, 2, 4, 1, 0];
+        const x = rand([1, 3, 3, 4], 40);
+        const frozen = Object.freeze([...runs]);
+        const run = (r: readonly number[]) => tf.engine().runKernel(GROUPED_SHIFT, { x }, { runs: r } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        await tf.setBackend('wasm');
+        const first = await run(frozen).data();
+        assert.deepEqual(Array.from(await run(frozen).data()), Array.from(first), 'frozen runs, second call (cached)');
+        assert.deepEqual(Array.from(await run(runs).data()), Array.from(first), 'same runs, mutable array');
+        runs[1] = 3; // [0, 3) and [2, 4) overlap: no longer a tiling of the channels
+        assert.throws(() => run(runs), /attrs\.runs must be/);
+        x.dispose();
+      });
+
       it('backprop filter is deterministic for a given thread count', async () => {
         const xShape: Shape4 = [8, 12, 12, 24];
         const work = () => tf.tidy(() => [tf.engine().runKernel(BPF, { x: rand(xShape, 1), dy: rand([8, 12, 12, 24], 2) },

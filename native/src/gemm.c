@@ -319,21 +319,24 @@ static void builtin_sgemm(int transA, int transB, int M, int N, int K, float alp
 }
 
 /*
- * The auto policy. Measured on AVX2 machines over the shapes our convolutions produce (pixels 196..32768, channels
- * 16..512; tools/gemm-grid.js): the built-in kernel is faster for C = A·B and A·Bᵀ (forward and input gradients: a
- * 0.8× median time, 0.5× for narrow K), OpenBLAS for Aᵀ·B with a long K (filter gradients, a reduction over every
- * pixel: built-in 1.3× slower), which it blocks over K better.
+ * The auto policy. Measured on a 2-core AMD EPYC (AVX2) over the shapes our convolutions produce (pixels 1..32768,
+ * channels 16..512; tools/gemm-grid.js): the built-in kernel is faster for C = A·B and A·Bᵀ (forward and input
+ * gradients: a 0.7–0.8× median time, 0.5× for narrow K) once M reaches a few dozen rows; OpenBLAS is faster for
+ * Aᵀ·B with a long K (filter gradients, a reduction over every pixel: built-in 1.3× slower), which it blocks over K
+ * better, and for a handful of rows (batch-1 dense layers, 1×1 convolutions on 1×1 to 4×4 maps: up to 1.4×), where
+ * packing all of B costs more than the product.
  */
-static int use_openblas(int transA, int transB) {
+#define AUTO_MIN_ROWS 24
+static int use_openblas(int transA, int transB, int M) {
   if (g_mode == CN_GEMM_OPENBLAS) return 1;
-  return g_mode == CN_GEMM_AUTO && transA && !transB;
+  return g_mode == CN_GEMM_AUTO && ((transA && !transB) || M < AUTO_MIN_ROWS);
 }
 
 void cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc) {
   if (M <= 0 || N <= 0) return;
   load_blas();
-  if (use_openblas(transA, transB)) {
+  if (use_openblas(transA, transB, M)) {
     g_cblas(101 /* RowMajor */, transA ? 112 : 111, transB ? 112 : 111, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }

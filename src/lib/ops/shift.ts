@@ -93,12 +93,19 @@ export function groupedShiftRuns(pairs: ReadonlyArray<readonly [number, number]>
   return runs;
 }
 
+/** Opposite runs of frozen runs, computed once (a training step asks for them every backward pass). */
+const oppositeRuns = new WeakMap<readonly number[], readonly number[]>();
+
 // The adjoint of a zero-filled shift by (dy, dx) is the zero-filled shift by (−dy, −dx): the same kernel.
 tf.registerGradient({
   kernelName: GROUPED_SHIFT,
   gradFunc: (dy: tf.Tensor | tf.Tensor[], _saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
-    const runs = (attrs as unknown as { runs: number[] }).runs;
-    const back = runs.map((v, i) => (i % 4 >= 2 ? -v : v));
+    const runs = (attrs as unknown as { runs: readonly number[] }).runs;
+    let back = oppositeRuns.get(runs);
+    if (back === undefined) {
+      back = Object.freeze(runs.map((v, i) => (i % 4 >= 2 ? -v : v)));
+      if (Object.isFrozen(runs)) oppositeRuns.set(runs, back);
+    }
     return { x: () => tf.engine().runKernel(GROUPED_SHIFT, { x: dy as tf.Tensor }, { runs: back } as unknown as tf.NamedAttrMap) as tf.Tensor };
   },
 });
@@ -110,10 +117,18 @@ tf.registerGradient({
  * concat (no convolution; the gradient is tf's autodiff of pad/slice).
  */
 export function shiftTensor(x: tf.Tensor4D, offsets: ShiftOffsetsInput): tf.Tensor4D {
+  const pairs = normaliseShiftOffsets(offsets, x.shape[3], 'shiftTensor');
+  return shiftByRuns(x, pairs, Object.freeze(groupedShiftRuns(pairs)));
+}
+
+/**
+ * {@link shiftTensor} with the offsets already checked against x's channels and their runs computed (frozen, so the
+ * kernels may cache what they derive from them): the {@link Shift} layer's per-call path.
+ */
+function shiftByRuns(x: tf.Tensor4D, pairs: ReadonlyArray<readonly [number, number]>, runs: readonly number[]): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  const pairs = normaliseShiftOffsets(offsets, c, 'shiftTensor');
   if (c > 0 && x.dtype === 'float32' && tf.getBackend() === 'wasm' && tf.getKernel(GROUPED_SHIFT, 'wasm') !== undefined) {
-    return tf.engine().runKernel(GROUPED_SHIFT, { x }, { runs: groupedShiftRuns(pairs) } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    return tf.engine().runKernel(GROUPED_SHIFT, { x }, { runs } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   }
   // Offsets beyond the image only ever read padding, so the padding never needs to exceed the image size.
   const padY = Math.min(h, Math.max(0, ...pairs.map(([dy]) => Math.abs(dy))));
@@ -154,6 +169,8 @@ export class Shift extends tf.layers.Layer implements CostAware {
   readonly kernelSize: number;
   readonly dilation: number;
   private offsets: Array<[number, number]> = [];
+  /** Runs of equal offsets, computed at build (frozen: kernels cache their typed copies by identity). */
+  private runs: readonly number[] = [];
 
   constructor(args: ShiftArgs = {}) {
     super(args);
@@ -165,6 +182,7 @@ export class Shift extends tf.layers.Layer implements CostAware {
   build(inputShape: tf.Shape | tf.Shape[]): void {
     const [, , c] = nhwcDims(singleShape(inputShape), `Shift '${this.name}'`);
     this.offsets = shiftOffsets(c, this.kernelSize, this.dilation);
+    this.runs = Object.freeze(groupedShiftRuns(this.offsets));
     this.built = true;
   }
 
@@ -174,7 +192,8 @@ export class Shift extends tf.layers.Layer implements CostAware {
 
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-    return shiftTensor(x, this.offsets);
+    if (x.rank !== 4 || x.shape[3] !== this.offsets.length) return shiftTensor(x, this.offsets); // names the mismatch
+    return shiftByRuns(x, this.offsets, this.runs);
   }
 
   /** Pure memory movement: 0 multiply-accumulates. */

@@ -128,11 +128,24 @@ function backpropFilter(args: KernelArgs, addon: NativeAddon, backend: BackendWa
 /** The runs attribute of GROUPED_SHIFT when it tiles 0..channels in order with integer offsets, else null. */
 function shiftRuns(attrs: tf.NamedAttrMap | undefined, channels: number): Int32Array | null {
   const runs = (attrs as { runs?: unknown } | undefined)?.runs;
-  if (!Array.isArray(runs) || runs.length === 0 || runs.length % 4 !== 0) return null;
+  if (!Array.isArray(runs)) return null;
+  // Frozen runs (the Shift layer's) cannot change: their checked typed copy is reused, not rebuilt every call.
+  const cached = Object.isFrozen(runs) ? checkedRuns.get(runs) : undefined;
+  if (cached !== undefined && cached.channels === channels) return cached.runs;
+  const checked = checkRuns(runs, channels);
+  if (checked !== null && Object.isFrozen(runs)) checkedRuns.set(runs, { channels, runs: checked });
+  return checked;
+}
+
+const checkedRuns = new WeakMap<readonly unknown[], { channels: number; runs: Int32Array }>();
+
+/** Validates [c0, c1, dy, dx, …] as runs tiling channels 0..channels in order; their Int32Array, or null. */
+function checkRuns(runs: readonly unknown[], channels: number): Int32Array | null {
+  if (runs.length === 0 || runs.length % 4 !== 0) return null;
   if (!runs.every((v) => Number.isInteger(v) && Math.abs(v as number) < 2 ** 31)) return null;
   let next = 0;
   for (let j = 0; j < runs.length; j += 4) {
-    if (runs[j] !== next || runs[j + 1] <= runs[j]) return null;
+    if (runs[j] !== next || (runs[j + 1] as number) <= (runs[j] as number)) return null;
     next = runs[j + 1] as number;
   }
   return next === channels ? Int32Array.from(runs as number[]) : null;
