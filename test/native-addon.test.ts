@@ -73,6 +73,34 @@ describe('native addon', () => {
     assert.equal(parseThreads('3', 'x'), 3);
   });
 
+  it('the thread pool gives the same products whether its threads poll for work or sleep between jobs', () => {
+    assert.ok(addon !== null);
+    const before = addon.info();
+    const spinBefore = addon.setSpinMicros(0);
+    try {
+      addon.setThreads(2);
+      addon.selectBlas(0); // the built-in GEMM runs on the pool
+      const [M, N, K] = [300, 70, 90];
+      const A = randomValues(M * K, 1), B = randomValues(K * N, 2);
+      const results: Float32Array[] = [];
+      for (const spin of [0, 1000, 0, 50]) {
+        assert.equal(typeof addon.setSpinMicros(spin), 'number');
+        for (let rep = 0; rep < 20; rep++) { // back-to-back jobs: workers caught polling and asleep
+          const C = new Float32Array(M * N);
+          addon.sgemm(0, 0, M, N, K, 1, A, K, B, N, 0, C, N);
+          if (rep === 19) results.push(C);
+        }
+      }
+      const ref = gemmOracle(false, false, M, N, K, A, B);
+      for (const C of results) for (let i = 0; i < M * N; i++) assert.ok(Math.abs(C[i] - ref[i]) <= 1e-4 * (1 + Math.abs(ref[i])), `C[${i}]`);
+      assert.throws(() => addon.setSpinMicros(-1), /-1 µs requested; choose 0\.\.100000/);
+    } finally {
+      addon.setSpinMicros(spinBefore);
+      addon.setThreads(before.threads);
+      addon.selectBlas(blasModeOf(before.blas));
+    }
+  });
+
   it('says which kernels run: backendSummary names the native kernels, or why they are off', async () => {
     const info = await initBackend('wasm');
     assert.match(backendSummary(info), /^wasm \(SIMD\) \+ native kernels: \d+ \((openblas|builtin|builtin\+openblas) GEMM, \d+ threads\)$/);

@@ -96,6 +96,19 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
 }
 CN_EXPORT("setThreads", js_set_threads)
 
+/* setSpinMicros(us) → previous value: how long the thread pool polls for work before sleeping (0 = never polls). */
+static napi_value js_set_spin(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out;
+  int us;
+  if (!cn_args(env, info, "setSpinMicros", 1, argv) || !cn_int(env, argv[0], "setSpinMicros", 0, &us)) return NULL;
+  if (us < 0 || us > 100000) return cn_throw(env, "setSpinMicros: %d µs requested; choose 0..100000", us);
+  long before = cn_spin_us();
+  cn_set_spin_us(us);
+  napi_create_int32(env, (int)before, &out);
+  return out;
+}
+CN_EXPORT("setSpinMicros", js_set_spin)
+
 /* selectBlas(mode: 0 built-in | 1 OpenBLAS | 2 auto) → name in use: "builtin", "openblas" or "builtin+openblas" (auto). */
 static napi_value js_select_blas(napi_env env, napi_callback_info info) {
   napi_value argv[1], out;

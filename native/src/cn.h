@@ -17,6 +17,9 @@ void cn_set_threads(int n);
 /* Runs fn(ctx, begin, end) over [0, n) split into at most cn_threads() contiguous ranges; returns when all are done. */
 typedef void (*cn_range_fn)(void *ctx, long begin, long end);
 void cn_parallel_for(long n, cn_range_fn fn, void *ctx);
+/* Microseconds the pool polls before sleeping (workers between jobs, the caller for its workers). */
+void cn_set_spin_us(long us);
+long cn_spin_us(void);
 /* Index of the calling worker inside cn_parallel_for (0 = caller), for per-thread scratch. */
 int cn_thread_index(void);
 

@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cn.h"
 
 #define CN_MAX_THREADS 64
@@ -30,12 +31,60 @@ static void range_of(int part, int parts, long n, long *begin, long *end) {
   *end = *begin + base + (part < extra ? 1 : 0);
 }
 
+/* How long (µs) a worker polls for the next job before sleeping on the condition variable, and the caller for the
+   workers to finish: kernels come in bursts (a training step runs thousands of parallel loops, many shorter than a
+   futex wake-up). 0 = sleep at once. COMPACT_NETS_SPIN_US overrides the default. Measured in one process alternating
+   settings (2-core EPYC, 2 threads, medians of 6-10 steps; the machine's noise is ±10 %): 0 → 300 µs took MobileNet V2's
+   CIFAR step from 730 to 698 ms, ShiftNet-A's from 583 to 567 ms, MobileNet V2's 224² inference from 46 to 43 ms. */
+static long g_spin_ns = -1;
+
+static long spin_ns(void) {
+  if (g_spin_ns < 0) {
+    const char *e = getenv("COMPACT_NETS_SPIN_US");
+    long us = e ? atol(e) : 300;
+    g_spin_ns = us < 0 ? 0 : us * 1000;
+  }
+  return g_spin_ns;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+void cn_set_spin_us(long us) { g_spin_ns = us < 0 ? 0 : us * 1000; }
+long cn_spin_us(void) { return spin_ns() / 1000; }
+
+static long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+/* Polls until *flag != value (want_change) or *flag == 0 (!want_change), for at most spin_ns(). */
+static void poll_briefly(const void *flag, unsigned long value, int want_change) {
+  const long budget = spin_ns();
+  if (budget == 0) return;
+  const long start = now_ns();
+  for (unsigned i = 1;; i++) {
+    unsigned long v = want_change ? __atomic_load_n((const unsigned long *)flag, __ATOMIC_ACQUIRE)
+                                  : (unsigned long)__atomic_load_n((const int *)flag, __ATOMIC_ACQUIRE);
+    if (want_change ? v != value : v == 0) return;
+    cpu_relax();
+    if ((i & 63) == 0 && now_ns() - start > budget) return;
+  }
+}
+
 static void *worker_main(void *arg) {
   int index = (int)(intptr_t)arg;
   unsigned long seen = 0;
   t_index = index;
   t_inside = 1;
   for (;;) {
+    poll_briefly(&g_generation, seen, 1);
     pthread_mutex_lock(&g_lock);
     while (g_generation == seen) pthread_cond_wait(&g_wake, &g_lock);
     seen = g_generation;
@@ -88,7 +137,7 @@ void cn_parallel_for(long n, cn_range_fn fn, void *ctx) {
   g_n = n;
   g_parts = parts;
   g_pending = parts - 1;
-  g_generation++;
+  __atomic_add_fetch(&g_generation, 1, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&g_wake);
   pthread_mutex_unlock(&g_lock);
   long b, e;
@@ -96,6 +145,8 @@ void cn_parallel_for(long n, cn_range_fn fn, void *ctx) {
   t_inside = 1;
   fn(ctx, b, e);
   t_inside = 0;
+  /* The workers usually finish within microseconds of the caller's part: poll briefly before sleeping. */
+  poll_briefly(&g_pending, 0, 0);
   pthread_mutex_lock(&g_lock);
   while (g_pending > 0) pthread_cond_wait(&g_done, &g_lock);
   pthread_mutex_unlock(&g_lock);

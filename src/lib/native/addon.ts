@@ -16,6 +16,8 @@ export const THREADS_ENV_VAR = 'COMPACT_NETS_THREADS';
 export interface NativeAddon {
   info(): { threads: number; blas: string };
   setThreads(n: number): void;
+  /** Sets how long (µs, 0..100000) the thread pool polls for work before sleeping; returns the previous value. */
+  setSpinMicros(us: number): number;
   /** 1 → OpenBLAS if it loaded, 0 → built-in GEMM; returns the name now in use. */
   /** GEMM choice: 0 built-in, 1 OpenBLAS for every product, 2 auto (built-in, OpenBLAS for Aᵀ·B); returns the name in use. */
   selectBlas(mode: number): string;
