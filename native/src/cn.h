@@ -83,6 +83,25 @@ static inline void cn_zero_floats(float *d, long n) {
   }
 }
 
+/* ---- im2col / col2im (patches.c) ----
+ * Patches of a window of cn channels out of each C-channel pixel of x [B, H, W, C] (pointers already offset to the
+ * window's first channel): all C for a dense convolution, one group's Cg for a grouped one. cols has K = KH·KW·cn
+ * floats per output pixel, in (ky, kx, c) order. */
+typedef struct {
+  int B, H, W, C;     /* x [B, H, W, C] */
+  int cn;             /* channels of the window */
+  int OH, OW, KH, KW; /* output grid, filter size */
+  int sh, sw, dh, dw; /* strides, dilations */
+  int pt, pl;         /* top / left padding */
+} cn_patches;
+/* cols rows p0..p1 = patches of output pixels first + p (zeros over the padding); on the calling thread. */
+void cn_im2col_range(const cn_patches *g, const float *x, float *cols, long first, long p0, long p1);
+/* cols rows 0..pixels, on the pool. */
+void cn_im2col(const cn_patches *g, const float *x, float *cols, long first, long pixels);
+/* dx += col2im(cols) for output rows (b·OH + oy) row0..row1, cols holding their (row1 − row0)·OW patch rows; on the
+   pool, each thread owning whole input rows. */
+void cn_col2im_rows(const cn_patches *g, const float *cols, float *dx, long row0, long row1);
+
 /* ---- N-API glue (addon.c) ---- */
 #define CN_MAX_ARGS 24
 /* Reads exactly `want` arguments; on mismatch throws a JS error naming the function and returns 0. */

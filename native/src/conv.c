@@ -45,96 +45,10 @@ static long rows_per_chunk(const conv_geom *g) {
   return r < 1 ? 1 : r;
 }
 
-/* ---------------- im2col ---------------- */
-typedef struct {
-  const conv_geom *g;
-  const float *x;
-  float *cols;  /* [pixels of the chunk, K] */
-  long first;   /* global index of the chunk's first output pixel */
-} im2col_job;
-
-/* Rows p0..p1 of the chunk's cols: the receptive field of output pixel first+p, zeros where it falls in the padding. */
-static void im2col_range(void *ctx, long p0, long p1) {
-  const im2col_job *j = (const im2col_job *)ctx;
-  const conv_geom *g = j->g;
-  const long K = geom_K(g);
-  const int C = g->C, KW = g->KW, W = g->W;
-  for (long p = p0; p < p1; p++) {
-    long gp = j->first + p;
-    int ox = (int)(gp % g->OW);
-    long t = gp / g->OW;
-    int oy = (int)(t % g->OH);
-    long b = t / g->OH;
-    float *dst = j->cols + p * K;
-    const float *xb = j->x + b * g->H * (long)W * C;
-    long ix0 = (long)ox * g->sw - g->pl;
-    for (int ky = 0; ky < g->KH; ky++, dst += (long)KW * C) {
-      long iy = (long)oy * g->sh - g->pt + (long)ky * g->dh;
-      if (iy < 0 || iy >= g->H) { cn_zero_floats(dst, (long)KW * C); continue; }
-      const float *xrow = xb + iy * W * C;
-      if (g->dw == 1) {
-        /* Undilated: the in-bounds taps kx ∈ [lo, hi) are one contiguous run of the input row. */
-        long lo = ix0 < 0 ? -ix0 : 0, hi = W - ix0 < KW ? W - ix0 : KW;
-        if (hi < lo) hi = lo;
-        if (lo > KW) lo = hi = KW;
-        if (lo > 0) cn_zero_floats(dst, lo * C);
-        if (hi > lo) cn_copy_floats(dst + lo * C, xrow + (ix0 + lo) * C, (hi - lo) * C);
-        if (hi < KW) cn_zero_floats(dst + hi * C, (KW - hi) * C);
-      } else {
-        for (int kx = 0; kx < KW; kx++) {
-          long ix = ix0 + (long)kx * g->dw;
-          if (ix < 0 || ix >= W) cn_zero_floats(dst + (long)kx * C, C);
-          else cn_copy_floats(dst + (long)kx * C, xrow + ix * C, C);
-        }
-      }
-    }
-  }
-}
-
-static void im2col(const conv_geom *g, const float *x, float *cols, long first, long pixels) {
-  im2col_job j = {g, x, cols, first};
-  cn_parallel_for(pixels, im2col_range, &j);
-}
-
-/* ---------------- col2im (gather form: each worker owns whole input rows, so no write races) ---------------- */
-typedef struct {
-  const conv_geom *g;
-  const float *cols; /* [(row1 − row0)·OW, K] for output rows row0..row1 */
-  float *dx;
-  long row0, row1;   /* global output rows (b·OH + oy) of the chunk */
-  long in_first;     /* global input row (b·H + iy) of the range's start */
-} col2im_job;
-
-/* Input rows in_first+r0 .. in_first+r1: dx[b, iy, ix, :] += every cols entry that im2col would have read from it. */
-static void col2im_range(void *ctx, long r0, long r1) {
-  const col2im_job *j = (const col2im_job *)ctx;
-  const conv_geom *g = j->g;
-  const long K = geom_K(g);
-  const int C = g->C, W = g->W, KW = g->KW;
-  for (long r = r0; r < r1; r++) {
-    long gr = j->in_first + r;
-    long b = gr / g->H, iy = gr % g->H;
-    float *dst = j->dx + gr * W * C;
-    for (int ky = 0; ky < g->KH; ky++) {
-      long t = iy + g->pt - (long)ky * g->dh;
-      if (t < 0 || t % g->sh != 0) continue;
-      long oy = t / g->sh;
-      if (oy >= g->OH) continue;
-      long orow = b * g->OH + oy;
-      if (orow < j->row0 || orow >= j->row1) continue;
-      const float *src = j->cols + (orow - j->row0) * g->OW * K + (long)ky * KW * C;
-      for (int ox = 0; ox < g->OW; ox++, src += K) {
-        long ix0 = (long)ox * g->sw - g->pl;
-        for (int kx = 0; kx < KW; kx++) {
-          long ix = ix0 + (long)kx * g->dw;
-          if (ix < 0 || ix >= W) continue;
-          float *d = dst + ix * C;
-          const float *s = src + (long)kx * C;
-          for (int c = 0; c < C; c++) d[c] += s[c];
-        }
-      }
-    }
-  }
+/* The patch geometry of a dense convolution: every input channel. */
+static cn_patches patches_of(const conv_geom *g) {
+  cn_patches p = {g->B, g->H, g->W, g->C, g->C, g->OH, g->OW, g->KH, g->KW, g->sh, g->sw, g->dh, g->dw, g->pt, g->pl};
+  return p;
 }
 
 /* ---------------- epilogue: bias and activation, row by row ---------------- */
@@ -204,8 +118,8 @@ static void conv_tiles(void *ctx, long t0, long t1) {
   if (!cols) { j->failed = 1; return; }
   for (long t = t0; t < t1; t++) {
     long p0 = t * j->tile, np = j->P - p0 < j->tile ? j->P - p0 : j->tile;
-    im2col_job ij = {g, j->x, cols, p0};
-    im2col_range(&ij, 0, np);
+    const cn_patches pg = patches_of(g);
+    cn_im2col_range(&pg, j->x, cols, p0, 0, np);
     float *yc = j->y + p0 * g->CO;
     cn_sgemm(0, 0, (int)np, g->CO, (int)K, 1.0f, cols, (int)K, j->w, g->CO, 0.0f, yc, g->CO);
     if (j->bias || j->act != ACT_LINEAR) {
@@ -232,12 +146,13 @@ static int conv_forward(const conv_geom *g, const float *x, const float *w, cons
     return j.failed ? -1 : 0;
   }
   const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
+  const cn_patches pg = patches_of(g);
   float *cols = cn_scratch(SLOT_COLS, (size_t)((step < rows ? step : rows) * g->OW * K));
   if (!cols) return -1;
   for (long r0 = 0; r0 < rows; r0 += step) {
     long r1 = r0 + step < rows ? r0 + step : rows;
     long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
-    im2col(g, x, cols, p0, np);
+    cn_im2col(&pg, x, cols, p0, np);
     float *yc = y + p0 * g->CO;
     cn_sgemm(0, 0, (int)np, g->CO, (int)K, 1.0f, cols, (int)K, w, g->CO, 0.0f, yc, g->CO);
     /* Per chunk, while the chunk's output is still warm in cache. */
@@ -255,22 +170,14 @@ static int conv_backprop_input(const conv_geom *g, const float *dy, const float 
   }
   memset(dx, 0, sizeof(float) * (size_t)g->B * g->H * g->W * g->C);
   const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
+  const cn_patches pg = patches_of(g);
   float *cols = cn_scratch(SLOT_COLS, (size_t)((step < rows ? step : rows) * g->OW * K));
   if (!cols) return -1;
   for (long r0 = 0; r0 < rows; r0 += step) {
     long r1 = r0 + step < rows ? r0 + step : rows;
     long np = (r1 - r0) * g->OW;
     cn_sgemm(0, 1, (int)np, (int)K, g->CO, 1.0f, dy + r0 * g->OW * g->CO, g->CO, w, g->CO, 0.0f, cols, (int)K);
-    /* The input rows these output rows can reach: from the first row's top tap to the last row's bottom tap. */
-    long bf = r0 / g->OH, oyf = r0 % g->OH, bl = (r1 - 1) / g->OH, oyl = (r1 - 1) % g->OH;
-    long iyf = oyf * g->sh - g->pt, iyl = oyl * g->sh - g->pt + (long)(g->KH - 1) * g->dh;
-    /* Clamped into the image so the range never leaves dx; rows without contributions are simply not written. */
-    iyf = iyf < 0 ? 0 : iyf > g->H - 1 ? g->H - 1 : iyf;
-    iyl = iyl < 0 ? 0 : iyl > g->H - 1 ? g->H - 1 : iyl;
-    long first = bf * g->H + iyf, last = bl * g->H + iyl;
-    if (last < first) continue;
-    col2im_job j = {g, cols, dx, r0, r1, first};
-    cn_parallel_for(last - first + 1, col2im_range, &j);
+    cn_col2im_rows(&pg, cols, dx, r0, r1);
   }
   return 0;
 }
@@ -283,12 +190,13 @@ static int conv_backprop_filter(const conv_geom *g, const float *x, const float 
     return 0;
   }
   const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
+  const cn_patches pg = patches_of(g);
   float *cols = cn_scratch(SLOT_COLS, (size_t)((step < rows ? step : rows) * g->OW * K));
   if (!cols) return -1;
   for (long r0 = 0; r0 < rows; r0 += step) {
     long r1 = r0 + step < rows ? r0 + step : rows;
     long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
-    im2col(g, x, cols, p0, np);
+    cn_im2col(&pg, x, cols, p0, np);
     cn_sgemm(1, 0, (int)K, g->CO, (int)np, 1.0f, cols, (int)K, dy + p0 * g->CO, g->CO, r0 == 0 ? 0.0f : 1.0f, dw,
              g->CO);
   }

@@ -60,85 +60,10 @@ static long rows_per_chunk(const gconv_geom *g) {
   return r < min_rows ? min_rows : r;
 }
 
-/* ---------------- im2col of one group's channels ---------------- */
-typedef struct {
-  const gconv_geom *g;
-  const float *x;  /* already offset to the group's first channel (row stride C) */
-  float *cols;     /* [pixels of the chunk, Kg] */
-  long first;      /* global index of the chunk's first output pixel */
-} im2col_job;
-
-static void im2col_range(void *ctx, long p0, long p1) {
-  const im2col_job *j = (const im2col_job *)ctx;
-  const gconv_geom *g = j->g;
-  const long Kg = g_Kg(g);
-  const int C = g->C, Cg = g_Cg(g), KW = g->KW, W = g->W;
-  for (long p = p0; p < p1; p++) {
-    long gp = j->first + p;
-    int ox = (int)(gp % g->OW);
-    long t = gp / g->OW;
-    int oy = (int)(t % g->OH);
-    long b = t / g->OH;
-    float *dst = j->cols + p * Kg;
-    const float *xb = j->x + b * g->H * (long)W * C;
-    long ix0 = (long)ox * g->sw - g->pl;
-    for (int ky = 0; ky < g->KH; ky++, dst += (long)KW * Cg) {
-      long iy = (long)oy * g->sh - g->pt + (long)ky * g->dh;
-      if (iy < 0 || iy >= g->H) { cn_zero_floats(dst, (long)KW * Cg); continue; }
-      const float *xrow = xb + iy * W * C;
-      /* The group's channels are a run of Cg floats inside each pixel's C: one copy per tap. */
-      for (int kx = 0; kx < KW; kx++) {
-        long ix = ix0 + (long)kx * g->dw;
-        if (ix < 0 || ix >= W) cn_zero_floats(dst + (long)kx * Cg, Cg);
-        else cn_copy_floats(dst + (long)kx * Cg, xrow + ix * C, Cg);
-      }
-    }
-  }
-}
-
-static void im2col(const gconv_geom *g, const float *xg, float *cols, long first, long pixels) {
-  im2col_job j = {g, xg, cols, first};
-  cn_parallel_for(pixels, im2col_range, &j);
-}
-
-/* ---------------- col2im into one group's channels (gather form: workers own whole input rows) ---------------- */
-typedef struct {
-  const gconv_geom *g;
-  const float *cols; /* [(row1 − row0)·OW, Kg] for output rows row0..row1 */
-  float *dx;         /* already offset to the group's first channel (row stride C) */
-  long row0, row1;
-  long in_first;     /* global input row (b·H + iy) of the range's start */
-} col2im_job;
-
-static void col2im_range(void *ctx, long r0, long r1) {
-  const col2im_job *j = (const col2im_job *)ctx;
-  const gconv_geom *g = j->g;
-  const long Kg = g_Kg(g);
-  const int C = g->C, Cg = g_Cg(g), W = g->W, KW = g->KW;
-  for (long r = r0; r < r1; r++) {
-    long gr = j->in_first + r;
-    long b = gr / g->H, iy = gr % g->H;
-    float *dst = j->dx + gr * W * C;
-    for (int ky = 0; ky < g->KH; ky++) {
-      long t = iy + g->pt - (long)ky * g->dh;
-      if (t < 0 || t % g->sh != 0) continue;
-      long oy = t / g->sh;
-      if (oy >= g->OH) continue;
-      long orow = b * g->OH + oy;
-      if (orow < j->row0 || orow >= j->row1) continue;
-      const float *src = j->cols + (orow - j->row0) * g->OW * Kg + (long)ky * KW * Cg;
-      for (int ox = 0; ox < g->OW; ox++, src += Kg) {
-        long ix0 = (long)ox * g->sw - g->pl;
-        for (int kx = 0; kx < KW; kx++) {
-          long ix = ix0 + (long)kx * g->dw;
-          if (ix < 0 || ix >= W) continue;
-          float *d = dst + ix * C;
-          const float *s = src + (long)kx * Cg;
-          for (int c = 0; c < Cg; c++) d[c] += s[c];
-        }
-      }
-    }
-  }
+/* The patch geometry of one group: its Cg channels out of every C-channel pixel. */
+static cn_patches patches_of(const gconv_geom *g) {
+  cn_patches p = {g->B, g->H, g->W, g->C, g_Cg(g), g->OH, g->OW, g->KH, g->KW, g->sh, g->sw, g->dh, g->dw, g->pt, g->pl};
+  return p;
 }
 
 /* ---------------- kernels ---------------- */
@@ -157,13 +82,14 @@ static int gconv_forward(const gconv_geom *g, const float *x, const float *w, fl
     return 0;
   }
   const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
+  const cn_patches pg = patches_of(g);
   float *cols = cn_scratch(SLOT_GCOLS, (size_t)((step < rows ? step : rows) * g->OW * Kg));
   if (!cols) return -1;
   for (long r0 = 0; r0 < rows; r0 += step) {
     long r1 = r0 + step < rows ? r0 + step : rows;
     long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
     for (int i = 0; i < g->G; i++) {
-      im2col(g, x + (long)i * Cg, cols, p0, np);
+      cn_im2col(&pg, x + (long)i * Cg, cols, p0, np);
       cn_sgemm(0, 0, (int)np, COg, (int)Kg, 1.0f, cols, (int)Kg, w + (long)i * COg, CO, 0.0f,
                y + p0 * CO + (long)i * COg, CO);
     }
@@ -187,23 +113,16 @@ static int gconv_backprop_input(const gconv_geom *g, const float *dy, const floa
   }
   memset(dx, 0, sizeof(float) * (size_t)g->B * g->H * g->W * C);
   const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
+  const cn_patches pg = patches_of(g);
   float *cols = cn_scratch(SLOT_GCOLS, (size_t)((step < rows ? step : rows) * g->OW * Kg));
   if (!cols) return -1;
   for (long r0 = 0; r0 < rows; r0 += step) {
     long r1 = r0 + step < rows ? r0 + step : rows;
     long np = (r1 - r0) * g->OW;
-    /* The input rows these output rows can reach, clamped into the image. */
-    long bf = r0 / g->OH, oyf = r0 % g->OH, bl = (r1 - 1) / g->OH, oyl = (r1 - 1) % g->OH;
-    long iyf = oyf * g->sh - g->pt, iyl = oyl * g->sh - g->pt + (long)(g->KH - 1) * g->dh;
-    iyf = iyf < 0 ? 0 : iyf > g->H - 1 ? g->H - 1 : iyf;
-    iyl = iyl < 0 ? 0 : iyl > g->H - 1 ? g->H - 1 : iyl;
-    long first = bf * g->H + iyf, last = bl * g->H + iyl;
-    if (last < first) continue;
     for (int i = 0; i < g->G; i++) {
       cn_sgemm(0, 1, (int)np, (int)Kg, COg, 1.0f, dy + r0 * g->OW * CO + (long)i * COg, CO, w + (long)i * COg, CO,
                0.0f, cols, (int)Kg);
-      col2im_job j = {g, cols, dx + (long)i * Cg, r0, r1, first};
-      cn_parallel_for(last - first + 1, col2im_range, &j);
+      cn_col2im_rows(&pg, cols, dx + (long)i * Cg, r0, r1);
     }
   }
   return 0;
@@ -225,13 +144,14 @@ static int gconv_backprop_filter(const gconv_geom *g, const float *x, const floa
     return 0;
   }
   const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
+  const cn_patches pg = patches_of(g);
   float *cols = cn_scratch(SLOT_GCOLS, (size_t)((step < rows ? step : rows) * g->OW * Kg));
   if (!cols) return -1;
   for (long r0 = 0; r0 < rows; r0 += step) {
     long r1 = r0 + step < rows ? r0 + step : rows;
     long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
     for (int i = 0; i < g->G; i++) {
-      im2col(g, x + (long)i * Cg, cols, p0, np);
+      cn_im2col(&pg, x + (long)i * Cg, cols, p0, np);
       cn_sgemm(1, 0, (int)Kg, COg, (int)np, 1.0f, cols, (int)Kg, dy + p0 * CO + (long)i * COg, CO,
                r0 == 0 ? 0.0f : 1.0f, dw + (long)i * COg, CO);
     }
