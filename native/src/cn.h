@@ -120,6 +120,18 @@ napi_value cn_throw(napi_env env, const char *fmt, ...);
 /* Requires len >= need for argument `index`; throws otherwise. */
 int cn_need(napi_env env, const char *fn, int index, size_t len, size_t need);
 
+/* a·b·c, or 0 on size_t overflow (callers reject 0 for non-empty shapes). */
+static inline size_t cn_mul3(size_t a, size_t b, size_t c) {
+  size_t ab, abc;
+  if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc)) return 0;
+  return abc;
+}
+/* Convolution geometry argument: an Int32Array of CN_CONV_GEOM_LEN ints B,H,W,C,OH,OW,CO,KH,KW,sh,sw,dh,dw,pt,pl
+   (pads ≥ 0, the rest ≥ 1, all ≤ 2^24, and B·OH·OW, KH·KW·C small enough for GEMM ints). Copies it to out, or throws
+   a named error and returns 0. */
+#define CN_CONV_GEOM_LEN 15
+int cn_conv_geometry(napi_env env, napi_value v, const char *fn, int index, int out[CN_CONV_GEOM_LEN]);
+
 /* Self-registration of exported functions: CN_EXPORT(name, fn) in any source file adds `name` to the module. */
 typedef struct cn_export {
   const char *name;

@@ -8,7 +8,6 @@
  * cols is built (and consumed) in chunks of whole output rows so the scratch stays around 16 MB whatever the batch.
  * 1×1 stride-1 unpadded convolutions skip im2col entirely: x itself is cols.
  */
-#include <limits.h>
 #include <string.h>
 #include "cn.h"
 
@@ -19,7 +18,7 @@
 
 enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3 };
 
-/* Geometry of one convolution, in the order the JS side passes it (Int32Array of GEOM_LEN). */
+/* Geometry of one convolution, in the order the JS side passes it (Int32Array of CN_CONV_GEOM_LEN). */
 typedef struct {
   int B, H, W, C;    /* input x [B, H, W, C] */
   int OH, OW, CO;    /* output y [B, OH, OW, CO] */
@@ -27,7 +26,6 @@ typedef struct {
   int sh, sw, dh, dw; /* strides, dilations */
   int pt, pl;        /* top / left padding (bottom/right padding is implied by OH, OW) */
 } conv_geom;
-#define GEOM_LEN 15
 
 static inline long geom_K(const conv_geom *g) { return (long)g->KH * g->KW * g->C; }
 static inline long geom_P(const conv_geom *g) { return (long)g->B * g->OH * g->OW; }
@@ -204,39 +202,11 @@ static int conv_backprop_filter(const conv_geom *g, const float *x, const float 
 }
 
 /* ---------------- N-API glue ---------------- */
-/* Largest size accepted for any single dimension or element count (keeps every index inside long and GEMM ints). */
-#define MAX_DIM (1 << 24)
-
-/* a·b·… with overflow detection; 0 on overflow (callers reject 0 for non-empty shapes). */
-static size_t mul3(size_t a, size_t b, size_t c) {
-  size_t ab, abc;
-  if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc)) return 0;
-  return abc;
-}
-
 /* Reads and validates the geometry Int32Array; throws a named error and returns 0 when it is not sensible. */
 static int read_geom(napi_env env, napi_value v, const char *fn, int index, conv_geom *g) {
-  int32_t *p;
-  size_t n;
-  if (!cn_i32(env, v, fn, index, &p, &n)) return 0;
-  if (n != GEOM_LEN) { cn_throw(env, "%s: argument %d must hold %d geometry ints, got %zu", fn, index, GEOM_LEN, n); return 0; }
-  for (int i = 0; i < GEOM_LEN; i++) {
-    int min = i >= 13 ? 0 : 1; /* pads may be 0, everything else is a size, stride or dilation */
-    if (p[i] < min || p[i] > MAX_DIM) {
-      cn_throw(env, "%s: geometry[%d] = %d is out of range [%d, %d] (B,H,W,C,OH,OW,CO,KH,KW,sh,sw,dh,dw,pt,pl)", fn,
-               i, p[i], min, MAX_DIM);
-      return 0;
-    }
-  }
+  int p[CN_CONV_GEOM_LEN];
+  if (!cn_conv_geometry(env, v, fn, index, p)) return 0;
   *g = (conv_geom){p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]};
-  /* GEMM sizes are ints: P, K and their chunks must fit. */
-  size_t P = mul3((size_t)g->B, (size_t)g->OH, (size_t)g->OW), K = mul3((size_t)g->KH, (size_t)g->KW, (size_t)g->C);
-  size_t X = mul3(mul3((size_t)g->B, (size_t)g->H, 1), (size_t)g->W, (size_t)g->C);
-  if (!P || !K || !X || P > INT_MAX || K > INT_MAX || !mul3(P, (size_t)g->CO, 1) || !mul3(K, (size_t)g->CO, 1) ||
-      !mul3((size_t)g->OW, K, 1)) {
-    cn_throw(env, "%s: shapes too large (B·OH·OW = %zu, KH·KW·C = %zu)", fn, P, K);
-    return 0;
-  }
   return 1;
 }
 
@@ -274,39 +244,41 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
 }
 CN_EXPORT("conv2d", js_conv2d)
 
+/* The two gradients take (in0, in1, out, geom); which tensor each array holds decides its size. */
+enum { T_X, T_Y, T_W };
+typedef int (*conv_grad_fn)(const conv_geom *g, const float *in0, const float *in1, float *out);
+
+static size_t geom_size(const conv_geom *g, int which) {
+  return which == T_X ? geom_x(g) : which == T_Y ? geom_y(g) : geom_w(g);
+}
+
+static napi_value conv_grad_entry(napi_env env, napi_callback_info info, const char *fn, const int kinds[3],
+                                  conv_grad_fn run) {
+  napi_value a[4];
+  float *p[3];
+  size_t len[3];
+  conv_geom g;
+  if (!cn_args(env, info, fn, 4, a)) return NULL;
+  for (int i = 0; i < 3; i++)
+    if (!cn_f32(env, a[i], fn, i, &p[i], &len[i])) return NULL;
+  if (!read_geom(env, a[3], fn, 3, &g)) return NULL;
+  for (int i = 0; i < 3; i++)
+    if (!cn_need(env, fn, i, len[i], geom_size(&g, kinds[i]))) return NULL;
+  if (run(&g, p[0], p[1], p[2]) != 0) return cn_throw(env, "%s: out of memory for im2col", fn);
+  return NULL;
+}
+
 /* conv2dBackpropInput(dy, w, dx, geom): dx[B,H,W,C] = input gradient for dy[B,OH,OW,CO], w[KH,KW,C,CO]. */
 static napi_value js_conv2d_backprop_input(napi_env env, napi_callback_info info) {
-  const char *fn = "conv2dBackpropInput";
-  napi_value a[4];
-  float *dy, *w, *dx;
-  size_t ldy, lw, ldx;
-  conv_geom g;
-  if (!cn_args(env, info, fn, 4, a) || !cn_f32(env, a[0], fn, 0, &dy, &ldy) || !cn_f32(env, a[1], fn, 1, &w, &lw) ||
-      !cn_f32(env, a[2], fn, 2, &dx, &ldx) || !read_geom(env, a[3], fn, 3, &g))
-    return NULL;
-  if (!cn_need(env, fn, 0, ldy, geom_y(&g)) || !cn_need(env, fn, 1, lw, geom_w(&g)) ||
-      !cn_need(env, fn, 2, ldx, geom_x(&g)))
-    return NULL;
-  if (conv_backprop_input(&g, dy, w, dx) != 0) return cn_throw(env, "%s: out of memory for im2col", fn);
-  return NULL;
+  static const int kinds[3] = {T_Y, T_W, T_X};
+  return conv_grad_entry(env, info, "conv2dBackpropInput", kinds, conv_backprop_input);
 }
 CN_EXPORT("conv2dBackpropInput", js_conv2d_backprop_input)
 
 /* conv2dBackpropFilter(x, dy, dw, geom): dw[KH,KW,C,CO] = filter gradient for x[B,H,W,C], dy[B,OH,OW,CO]. */
 static napi_value js_conv2d_backprop_filter(napi_env env, napi_callback_info info) {
-  const char *fn = "conv2dBackpropFilter";
-  napi_value a[4];
-  float *x, *dy, *dw;
-  size_t lx, ldy, ldw;
-  conv_geom g;
-  if (!cn_args(env, info, fn, 4, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &dy, &ldy) ||
-      !cn_f32(env, a[2], fn, 2, &dw, &ldw) || !read_geom(env, a[3], fn, 3, &g))
-    return NULL;
-  if (!cn_need(env, fn, 0, lx, geom_x(&g)) || !cn_need(env, fn, 1, ldy, geom_y(&g)) ||
-      !cn_need(env, fn, 2, ldw, geom_w(&g)))
-    return NULL;
-  if (conv_backprop_filter(&g, x, dy, dw) != 0) return cn_throw(env, "%s: out of memory for im2col", fn);
-  return NULL;
+  static const int kinds[3] = {T_X, T_Y, T_W};
+  return conv_grad_entry(env, info, "conv2dBackpropFilter", kinds, conv_backprop_filter);
 }
 CN_EXPORT("conv2dBackpropFilter", js_conv2d_backprop_filter)
 
@@ -333,8 +305,8 @@ static napi_value js_batch_mat_mul(napi_env env, napi_callback_info info) {
   if (ba != bb && ba != 1 && bb != 1)
     return cn_throw(env, "%s: batch sizes %d and %d do not broadcast (equal, or one of them 1)", fn, ba, bb);
   int batch = ba > bb ? ba : bb;
-  size_t sa = mul3((size_t)M, (size_t)K, 1), sb = mul3((size_t)K, (size_t)N, 1), sc = mul3((size_t)M, (size_t)N, 1);
-  size_t na = mul3(sa, (size_t)ba, 1), nb = mul3(sb, (size_t)bb, 1), nc = mul3(sc, (size_t)batch, 1);
+  size_t sa = cn_mul3((size_t)M, (size_t)K, 1), sb = cn_mul3((size_t)K, (size_t)N, 1), sc = cn_mul3((size_t)M, (size_t)N, 1);
+  size_t na = cn_mul3(sa, (size_t)ba, 1), nb = cn_mul3(sb, (size_t)bb, 1), nc = cn_mul3(sc, (size_t)batch, 1);
   if (!na || !nb || !nc) return cn_throw(env, "%s: shapes too large", fn);
   if (!cn_need(env, fn, 0, la, na) || !cn_need(env, fn, 1, lb, nb) || (bias && !cn_need(env, fn, 2, lbias, (size_t)N)) ||
       !cn_need(env, fn, 3, lc, nc))

@@ -13,7 +13,6 @@
  * convs). Every kernel therefore works on tiles of pixels small enough (TILE_FLOATS of x, y and cols) to stay in
  * L2 while all G GEMMs of the tile run, so each tensor is streamed once.
  */
-#include <limits.h>
 #include <string.h>
 #include "cn.h"
 
@@ -33,7 +32,6 @@ typedef struct {
   int pt, pl;         /* top / left padding */
   int G;              /* groups */
 } gconv_geom;
-#define GEOM_LEN 15
 
 static inline int g_Cg(const gconv_geom *g) { return g->C / g->G; }
 static inline int g_COg(const gconv_geom *g) { return g->CO / g->G; }
@@ -160,40 +158,14 @@ static int gconv_backprop_filter(const gconv_geom *g, const float *x, const floa
 }
 
 /* ---------------- N-API glue ---------------- */
-#define MAX_DIM (1 << 24)
-
-static size_t mul3(size_t a, size_t b, size_t c) {
-  size_t ab, abc;
-  if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc)) return 0;
-  return abc;
-}
-
 /* Reads the geometry Int32Array and the group count; throws a named error and returns 0 when not sensible. */
 static int read_geom(napi_env env, napi_value v, napi_value vg, const char *fn, int index, gconv_geom *g) {
-  int32_t *p;
-  size_t n;
+  int p[CN_CONV_GEOM_LEN];
   int G;
-  if (!cn_i32(env, v, fn, index, &p, &n) || !cn_int(env, vg, fn, index + 1, &G)) return 0;
-  if (n != GEOM_LEN) { cn_throw(env, "%s: argument %d must hold %d geometry ints, got %zu", fn, index, GEOM_LEN, n); return 0; }
-  for (int i = 0; i < GEOM_LEN; i++) {
-    int min = i >= 13 ? 0 : 1;
-    if (p[i] < min || p[i] > MAX_DIM) {
-      cn_throw(env, "%s: geometry[%d] = %d is out of range [%d, %d] (B,H,W,C,OH,OW,CO,KH,KW,sh,sw,dh,dw,pt,pl)", fn,
-               i, p[i], min, MAX_DIM);
-      return 0;
-    }
-  }
+  if (!cn_conv_geometry(env, v, fn, index, p) || !cn_int(env, vg, fn, index + 1, &G)) return 0;
   *g = (gconv_geom){p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], G};
   if (G < 1 || g->C % G != 0 || g->CO % G != 0) {
     cn_throw(env, "%s: groups = %d must be positive and divide C = %d and CO = %d", fn, G, g->C, g->CO);
-    return 0;
-  }
-  /* Every GEMM size is an int; every index a long. */
-  size_t P = mul3((size_t)g->B, (size_t)g->OH, (size_t)g->OW), K = mul3((size_t)g->KH, (size_t)g->KW, (size_t)g->C);
-  size_t X = mul3(mul3((size_t)g->B, (size_t)g->H, 1), (size_t)g->W, (size_t)g->C);
-  if (!P || !K || !X || P > INT_MAX || K > INT_MAX || !mul3(P, (size_t)g->CO, 1) || !mul3(K, (size_t)g->CO, 1) ||
-      !mul3((size_t)g->OW, K, 1)) {
-    cn_throw(env, "%s: shapes too large (B·OH·OW = %zu, KH·KW·C = %zu)", fn, P, K);
     return 0;
   }
   return 1;
@@ -203,55 +175,46 @@ static size_t geom_x(const gconv_geom *g) { return (size_t)g->B * g->H * g->W * 
 static size_t geom_y(const gconv_geom *g) { return (size_t)g_P(g) * g->CO; }
 static size_t geom_w(const gconv_geom *g) { return (size_t)g_Kg(g) * g->CO; }
 
+/* The three entries take (in0, in1, out, geom, groups); which tensor each array holds decides its size. */
+enum { T_X, T_Y, T_W };
+typedef int (*gconv_fn)(const gconv_geom *g, const float *in0, const float *in1, float *out);
+
+static size_t geom_size(const gconv_geom *g, int which) {
+  return which == T_X ? geom_x(g) : which == T_Y ? geom_y(g) : geom_w(g);
+}
+
+static napi_value gconv_entry(napi_env env, napi_callback_info info, const char *fn, const int kinds[3], gconv_fn run) {
+  napi_value a[5];
+  float *p[3];
+  size_t len[3];
+  gconv_geom g;
+  if (!cn_args(env, info, fn, 5, a)) return NULL;
+  for (int i = 0; i < 3; i++)
+    if (!cn_f32(env, a[i], fn, i, &p[i], &len[i])) return NULL;
+  if (!read_geom(env, a[3], a[4], fn, 3, &g)) return NULL;
+  for (int i = 0; i < 3; i++)
+    if (!cn_need(env, fn, i, len[i], geom_size(&g, kinds[i]))) return NULL;
+  if (run(&g, p[0], p[1], p[2]) != 0) return cn_throw(env, "%s: out of memory for im2col", fn);
+  return NULL;
+}
+
 /* groupConv2d(x, w, y, geom, groups): y[B,OH,OW,CO] = grouped conv of x[B,H,W,C] with w[KH,KW,C/groups,CO]. */
 static napi_value js_group_conv2d(napi_env env, napi_callback_info info) {
-  const char *fn = "groupConv2d";
-  napi_value a[5];
-  float *x, *w, *y;
-  size_t lx, lw, ly;
-  gconv_geom g;
-  if (!cn_args(env, info, fn, 5, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &w, &lw) ||
-      !cn_f32(env, a[2], fn, 2, &y, &ly) || !read_geom(env, a[3], a[4], fn, 3, &g))
-    return NULL;
-  if (!cn_need(env, fn, 0, lx, geom_x(&g)) || !cn_need(env, fn, 1, lw, geom_w(&g)) || !cn_need(env, fn, 2, ly, geom_y(&g)))
-    return NULL;
-  if (gconv_forward(&g, x, w, y) != 0) return cn_throw(env, "%s: out of memory for im2col", fn);
-  return NULL;
+  static const int kinds[3] = {T_X, T_W, T_Y};
+  return gconv_entry(env, info, "groupConv2d", kinds, gconv_forward);
 }
 CN_EXPORT("groupConv2d", js_group_conv2d)
 
 /* groupConv2dBackpropInput(dy, w, dx, geom, groups): dx[B,H,W,C] = input gradient for dy[B,OH,OW,CO]. */
 static napi_value js_group_conv2d_backprop_input(napi_env env, napi_callback_info info) {
-  const char *fn = "groupConv2dBackpropInput";
-  napi_value a[5];
-  float *dy, *w, *dx;
-  size_t ldy, lw, ldx;
-  gconv_geom g;
-  if (!cn_args(env, info, fn, 5, a) || !cn_f32(env, a[0], fn, 0, &dy, &ldy) || !cn_f32(env, a[1], fn, 1, &w, &lw) ||
-      !cn_f32(env, a[2], fn, 2, &dx, &ldx) || !read_geom(env, a[3], a[4], fn, 3, &g))
-    return NULL;
-  if (!cn_need(env, fn, 0, ldy, geom_y(&g)) || !cn_need(env, fn, 1, lw, geom_w(&g)) ||
-      !cn_need(env, fn, 2, ldx, geom_x(&g)))
-    return NULL;
-  if (gconv_backprop_input(&g, dy, w, dx) != 0) return cn_throw(env, "%s: out of memory for im2col", fn);
-  return NULL;
+  static const int kinds[3] = {T_Y, T_W, T_X};
+  return gconv_entry(env, info, "groupConv2dBackpropInput", kinds, gconv_backprop_input);
 }
 CN_EXPORT("groupConv2dBackpropInput", js_group_conv2d_backprop_input)
 
 /* groupConv2dBackpropFilter(x, dy, dw, geom, groups): dw[KH,KW,C/groups,CO] = filter gradient. */
 static napi_value js_group_conv2d_backprop_filter(napi_env env, napi_callback_info info) {
-  const char *fn = "groupConv2dBackpropFilter";
-  napi_value a[5];
-  float *x, *dy, *dw;
-  size_t lx, ldy, ldw;
-  gconv_geom g;
-  if (!cn_args(env, info, fn, 5, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &dy, &ldy) ||
-      !cn_f32(env, a[2], fn, 2, &dw, &ldw) || !read_geom(env, a[3], a[4], fn, 3, &g))
-    return NULL;
-  if (!cn_need(env, fn, 0, lx, geom_x(&g)) || !cn_need(env, fn, 1, ldy, geom_y(&g)) ||
-      !cn_need(env, fn, 2, ldw, geom_w(&g)))
-    return NULL;
-  if (gconv_backprop_filter(&g, x, dy, dw) != 0) return cn_throw(env, "%s: out of memory for im2col", fn);
-  return NULL;
+  static const int kinds[3] = {T_X, T_Y, T_W};
+  return gconv_entry(env, info, "groupConv2dBackpropFilter", kinds, gconv_backprop_filter);
 }
 CN_EXPORT("groupConv2dBackpropFilter", js_group_conv2d_backprop_filter)
