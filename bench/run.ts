@@ -24,6 +24,7 @@ export interface BenchOptions {
   repetitions: number;
   /** Alternations of ours and the peer; 0 = the mode's default. */
   rounds: number;
+  /** Untimed units before timing; -1 = the mode's default. */
   warmup: number;
   threads: number;
   json: boolean;
@@ -90,7 +91,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     modes,
     repetitions: numberOption(args, 'repetitions', { integer: true, min: 1 }) ?? 0,
     rounds: numberOption(args, 'rounds', { integer: true, min: 1 }) ?? 0,
-    warmup: numberOption(args, 'warmup', { integer: true, min: 0 }) ?? 1,
+    warmup: numberOption(args, 'warmup', { integer: true, min: 0 }) ?? -1,
     threads: numberOption(args, 'threads', { integer: true, min: 1 }) ?? 1,
     json: args.options.get('json') === true,
     profile: args.options.get('profile') === true,
@@ -105,6 +106,17 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
 function repetitionsFor(mode: Mode, opts: BenchOptions): number {
   if (opts.repetitions > 0) return opts.repetitions;
   return mode === 'train224' ? 1 : mode === 'train32' ? 3 : 8;
+}
+
+/**
+ * Untimed units when --warmup is not given. V8 optimises the engine's JavaScript over the first forward passes: a
+ * batch-1 inference still ran 1.5–3× its steady time in reps 2–6 after one warm-up pass and had 2–4× outliers after ten
+ * (PyTorch's C++ needs none); a training step runs enough kernels to warm up within a few.
+ * Both sides get the same count.
+ */
+function warmupFor(mode: Mode, opts: BenchOptions): number {
+  if (opts.warmup >= 0) return opts.warmup;
+  return mode === 'infer224' ? 30 : mode === 'train32' ? 3 : 1;
 }
 
 /** Rounds when --rounds is not given: 3 (each side's median then pools 3, 9 or 24 units). */
@@ -155,7 +167,7 @@ type PeerRecord = { ok: boolean; error?: string; seconds: number[]; peakRssBytes
 
 /** One timing process of ours (a Node worker): its record, or the reason it gave none. Writes the graph to graphFile. */
 function runOurs(model: string, mode: Mode, opts: BenchOptions, reps: number, graphFile: string): { ours: OursRecord | null; error?: string } {
-  const workerArgs = [__filename, '--worker', `${model}:${mode}`, '--repetitions', String(reps), '--warmup', String(opts.warmup)];
+  const workerArgs = [__filename, '--worker', `${model}:${mode}`, '--repetitions', String(reps), '--warmup', String(warmupFor(mode, opts))];
   if (opts.batch !== undefined) workerArgs.push('--batch', String(opts.batch));
   if (opts.resolution !== undefined) workerArgs.push('--resolution', String(opts.resolution));
   if (opts.profile) workerArgs.push('--profile');
@@ -234,7 +246,7 @@ export function benchOne(model: string, mode: Mode, opts: BenchOptions, gemm: Ma
           errors.push('peer: not run, the model graph was not exported');
           return;
         }
-        const job = { graph: JSON.parse(fs.readFileSync(graphFile, 'utf8')), batch, resolution, training: spec.training, threads: opts.threads, repetitions: reps, warmup: opts.warmup };
+        const job = { graph: JSON.parse(fs.readFileSync(graphFile, 'utf8')), batch, resolution, training: spec.training, threads: opts.threads, repetitions: reps, warmup: warmupFor(mode, opts) };
         const { peer, error } = runPeer(opts, job, jobFile);
         if (error !== undefined || peer === null) {
           errors.push(error ?? 'peer: no result');
