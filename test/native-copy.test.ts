@@ -5,11 +5,10 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
-import { nativeAddon, nativeStatus } from '../src/lib/native/addon';
 import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
 import { CopyAddon } from '../src/lib/native/kernels/copy';
 import { channelShuffleTensor, channelUnshuffleTensor } from '../src/lib/ops/channel-shuffle';
+import { loadedAddon, nativeSuiteHooks, setNativeThreads as setThreads } from './native-helpers';
 import { randomValues } from './ops-helpers';
 
 /** Bitwise equality (−0 and 0 equal). */
@@ -76,34 +75,14 @@ function randomShape(rank: number, pick: (n: number) => number, maxDim = 5): num
   return Array.from({ length: rank }, () => 1 + pick(maxDim));
 }
 
-function setThreads(n: number): void {
-  const addon = nativeAddon();
-  assert.ok(addon !== null, `native addon not loaded: ${nativeStatus().reason}`);
-  addon.setThreads(n);
-}
 
 function cpAddon(): CopyAddon {
-  const addon = nativeAddon();
-  assert.ok(addon !== null, `native addon not loaded: ${nativeStatus().reason}`);
-  return addon as unknown as CopyAddon;
+  return loadedAddon<CopyAddon>();
 }
 
 describe('native copy kernels', function () {
   this.timeout(300000);
-  let backend0: string | null = null;
-  let threads0 = 1;
-
-  before(async () => {
-    backend0 = tf.engine().backendName;
-    await initBackend('wasm');
-    const status = nativeStatus();
-    assert.ok(status.loaded, `native addon not loaded: ${status.reason}`);
-    threads0 = status.threads ?? 1;
-  });
-  after(async () => {
-    setThreads(threads0);
-    await tf.setBackend(backend0 ?? 'wasm');
-  });
+  nativeSuiteHooks();
 
   for (const threads of [1, 2]) {
     describe(`${threads} thread(s)`, () => {

@@ -4,11 +4,10 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
-import { nativeAddon, nativeStatus } from '../src/lib/native/addon';
 import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
 import { DepthwiseAddon } from '../src/lib/native/kernels/depthwise';
 import { GROUPED_SHIFT, shiftOffsets, shiftTensor } from '../src/lib/ops/shift';
+import { loadedAddon, nativeSuiteHooks, setNativeThreads } from './native-helpers';
 import { randomValues, scaledError } from './ops-helpers';
 
 type Shape4 = [number, number, number, number];
@@ -94,25 +93,12 @@ cases.push({ x: [2, 9, 10, 24], k: [3, 3], mult: 1, stride: [1, 1], pad: 'valid'
 describe('native depthwise kernels', function () {
   this.timeout(300000);
   let addon: DepthwiseAddon;
-
-  before(async () => {
-    await initBackend('wasm');
-    const status = nativeStatus();
-    assert.ok(status.loaded, `native addon not loaded: ${status.reason}`);
-    addon = nativeAddon() as unknown as DepthwiseAddon;
-    for (const name of [FWD, FUSED, BPI, BPF]) {
-      const registered = tf.getKernel(name, 'wasm');
-      assert.ok(registered && (registered.kernelFunc as { compactNetsNative?: boolean }).compactNetsNative, `${name} not overridden`);
-    }
-  });
-  after(async () => {
-    nativeAddon()?.setThreads(1);
-    await tf.setBackend('wasm');
-  });
+  nativeSuiteHooks([FWD, FUSED, BPI, BPF]);
+  before(() => { addon = loadedAddon<DepthwiseAddon>(); });
 
   for (const threads of [1, 2]) {
     describe(`${threads} thread(s)`, () => {
-      before(() => nativeAddon()?.setThreads(threads));
+      before(() => setNativeThreads(threads));
 
       for (const c of cases) {
         const wShape: Shape4 = [c.k[0], c.k[1], c.x[3], c.mult];

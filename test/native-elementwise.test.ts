@@ -5,14 +5,13 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
-import { nativeAddon, nativeStatus } from '../src/lib/native/addon';
 import { nativeKernelCalls, previousKernel, withoutNativeKernels } from '../src/lib/native/kernels';
 import { ElementwiseAddon, leadingAxisCount } from '../src/lib/native/kernels/elementwise';
 import {
   BATCH_NORM_GRAD, RANGE_MASK_GRAD, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS,
 } from '../src/lib/wasm-kernels';
 import { activeShiftTensor, sparseShiftTensor } from '../src/lib/ops';
+import { loadedAddon, nativeSuiteHooks, setNativeThreads as setThreads } from './native-helpers';
 import { randomValues, scaledError } from './ops-helpers';
 
 
@@ -59,16 +58,9 @@ async function previousRun(fn: () => tf.Tensor[]): Promise<Float32Array[]> {
   return onBackend('wasm', () => withoutNativeKernels(fn));
 }
 
-function setThreads(n: number): void {
-  const addon = nativeAddon();
-  assert.ok(addon !== null, `native addon not loaded: ${nativeStatus().reason}`);
-  addon.setThreads(n);
-}
 
 function ew(): ElementwiseAddon {
-  const addon = nativeAddon();
-  assert.ok(addon !== null, `native addon not loaded: ${nativeStatus().reason}`);
-  return addon as unknown as ElementwiseAddon;
+  return loadedAddon<ElementwiseAddon>();
 }
 
 /** x with NaN, ±Infinity and values at and next to the bounds `marks` mixed into random values in [−8, 8). */
@@ -90,20 +82,7 @@ function edgyValues(size: number, seed: number, marks: number[]): Float32Array {
 
 describe('native element-wise kernels', function () {
   this.timeout(300000);
-  let before0: string | null = null;
-  let threads0 = 1;
-
-  before(async () => {
-    before0 = tf.engine().backendName;
-    await initBackend('wasm');
-    const status = nativeStatus();
-    assert.ok(status.loaded, `native addon not loaded: ${status.reason}`);
-    threads0 = status.threads ?? 1;
-  });
-  after(async () => {
-    setThreads(threads0);
-    await tf.setBackend(before0 ?? 'wasm');
-  });
+  nativeSuiteHooks();
 
   it('leadingAxisCount accepts exactly the leading-axes patterns', () => {
     assert.equal(leadingAxisCount([0, 1, 2], 4), 3);

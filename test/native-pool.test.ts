@@ -4,10 +4,9 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
-import { nativeAddon, nativeStatus } from '../src/lib/native/addon';
 import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
 import { PoolAddon } from '../src/lib/native/kernels/pool';
+import { loadedAddon, nativeSuiteHooks, setNativeThreads } from './native-helpers';
 import { randomValues, scaledError } from './ops-helpers';
 
 type Shape4 = [number, number, number, number];
@@ -105,25 +104,12 @@ cases.push({ x: [2, 6, 7, 5], k: [2, 2], stride: [1, 1], pad: [[0, 0], [0, 2], [
 describe('native pooling kernels', function () {
   this.timeout(300000);
   let addon: PoolAddon;
-
-  before(async () => {
-    await initBackend('wasm');
-    const status = nativeStatus();
-    assert.ok(status.loaded, `native addon not loaded: ${status.reason}`);
-    addon = nativeAddon() as unknown as PoolAddon;
-    for (const name of [tf.MaxPool, tf.AvgPool, tf.MaxPoolGrad, tf.AvgPoolGrad]) {
-      const registered = tf.getKernel(name, 'wasm');
-      assert.ok(registered && (registered.kernelFunc as { compactNetsNative?: boolean }).compactNetsNative, `${name} not overridden`);
-    }
-  });
-  after(async () => {
-    nativeAddon()?.setThreads(1);
-    await tf.setBackend('wasm');
-  });
+  nativeSuiteHooks([tf.MaxPool, tf.AvgPool, tf.MaxPoolGrad, tf.AvgPoolGrad]);
+  before(() => { addon = loadedAddon<PoolAddon>(); });
 
   for (const threads of [1, 2]) {
     describe(`${threads} thread(s)`, () => {
-      before(() => nativeAddon()?.setThreads(threads));
+      before(() => setNativeThreads(threads));
 
       for (const c of cases) {
         const seed = c.x[3] * 7 + c.k[0] * 3 + c.stride[0] + (typeof c.pad === 'string' ? c.pad.length : 5);
