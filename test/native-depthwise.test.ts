@@ -4,11 +4,11 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
+import { nativeKernelCalls } from '../src/lib/native/kernels';
 import { DepthwiseAddon } from '../src/lib/native/kernels/depthwise';
 import { GROUPED_SHIFT, shiftOffsets, shiftTensor } from '../src/lib/ops/shift';
-import { loadedAddon, nativeSuiteHooks, setNativeThreads } from './native-helpers';
-import { randomValues, scaledError } from './ops-helpers';
+import { assertScaled, loadedAddon, nativeCalls, nativeRun, nativeSuiteHooks, onBackend, previousRun, setNativeThreads } from './native-helpers';
+import { randomValues } from './ops-helpers';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -19,39 +19,8 @@ const BPI = tf.DepthwiseConv2dNativeBackpropInput;
 const BPF = tf.DepthwiseConv2dNativeBackpropFilter;
 
 
-function assertScaled(actual: Float32Array, expected: Float32Array, what: string, tol = 1e-4): void {
-  const e = scaledError(actual, expected);
-  assert.ok(e <= tol, `${what}: scaled error ${e.toExponential(2)} > ${tol}`);
-}
-
-/** Runs `work` on backend `name`; results copied out as plain float arrays. */
-async function onBackend(name: string, work: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(name);
-  const tensors = work();
-  const arrays = tensors.map((t) => Float32Array.from(t.dataSync()));
-  tf.dispose(tensors);
-  return arrays;
-}
-
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
   return tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed), shape).mul(scale);
-}
-
-function calls(name: string): number {
-  return nativeKernelCalls()[name]?.native ?? 0;
-}
-
-/** Runs `fn` on wasm and asserts that kernel `name` ran natively at least once during it. */
-async function nativeRun(name: string, fn: () => tf.Tensor[]): Promise<Float32Array[]> {
-  const before = calls(name);
-  const out = await onBackend('wasm', fn);
-  assert.ok(calls(name) > before, `${name} did not run natively (calls ${JSON.stringify(nativeKernelCalls()[name])})`);
-  return out;
-}
-
-/** Same work on wasm with the native kernels off (the previous kernels). */
-async function previousRun(fn: () => tf.Tensor[]): Promise<Float32Array[]> {
-  return onBackend('wasm', () => withoutNativeKernels(fn));
 }
 
 interface Case { x: Shape4; k: [number, number]; mult: number; stride: [number, number]; pad: Pad; dil: number }
@@ -126,9 +95,9 @@ describe('native depthwise kernels', function () {
             return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), r)))([x, w]);
           });
           const cpu = await onBackend('cpu', work);
-          const i0 = calls(BPI);
+          const i0 = nativeCalls(BPI);
           const native = await nativeRun(BPF, work);
-          assert.ok(calls(BPI) > i0, 'backprop input did not run natively');
+          assert.ok(nativeCalls(BPI) > i0, 'backprop input did not run natively');
           assertScaled(native[0], cpu[0], 'dx native vs cpu');
           assertScaled(native[1], cpu[1], 'dW native vs cpu');
           if (!previousIsSafe(c)) return;
@@ -156,9 +125,9 @@ describe('native depthwise kernels', function () {
             tf.engine().runKernel(BPI, { dy: tf.tensor(dy, yShape), filter: tf.tensor(w, wShape) }, { ...attrs, inputShape: c.x }) as tf.Tensor,
             tf.engine().runKernel(BPF, { x: tf.tensor(x, c.x), dy: tf.tensor(dy, yShape) }, { ...attrs, filterShape: wShape }) as tf.Tensor,
           ]);
-          const i0 = calls(BPI);
+          const i0 = nativeCalls(BPI);
           const [dx, dW] = await nativeRun(BPF, work);
-          assert.ok(calls(BPI) > i0, 'backprop input did not run natively');
+          assert.ok(nativeCalls(BPI) > i0, 'backprop input did not run natively');
           const [pdx, pdW] = await previousRun(work);
           assertScaled(dx, pdx, 'dx native vs previous');
           assertScaled(dW, pdW, 'dW native vs previous');

@@ -11,14 +11,9 @@ import {
   BATCH_NORM_GRAD, RANGE_MASK_GRAD, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS,
 } from '../src/lib/wasm-kernels';
 import { activeShiftTensor, sparseShiftTensor } from '../src/lib/ops';
-import { loadedAddon, nativeSuiteHooks, setNativeThreads as setThreads } from './native-helpers';
-import { randomValues, scaledError } from './ops-helpers';
+import { assertScaled, loadedAddon, nativeRun, nativeSuiteHooks, onBackend, previousRun, setNativeThreads as setThreads } from './native-helpers';
+import { randomValues } from './ops-helpers';
 
-
-function assertScaled(actual: Float32Array, expected: Float32Array, what: string, tol = 1e-4): void {
-  const e = scaledError(actual, expected);
-  assert.ok(e <= tol, `${what}: scaled error ${e.toExponential(2)} > ${tol}`);
-}
 
 /** Bitwise equality (NaN equal to NaN). */
 function assertSame(actual: Float32Array, expected: Float32Array, what: string): void {
@@ -30,14 +25,6 @@ function assertSame(actual: Float32Array, expected: Float32Array, what: string):
   }
 }
 
-async function onBackend(name: string, work: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(name);
-  const tensors = work();
-  const arrays = tensors.map((t) => Float32Array.from(t.dataSync()));
-  tf.dispose(tensors);
-  return arrays;
-}
-
 function rand(shape: number[], seed: number, scale = 1, shift = 0): tf.Tensor {
   return tf.tidy(() => tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed), shape).mul(scale).add(shift));
 }
@@ -45,19 +32,6 @@ function rand(shape: number[], seed: number, scale = 1, shift = 0): tf.Tensor {
 function counts(name: string): { native: number; fallback: number } {
   return nativeKernelCalls()[name] ?? { native: 0, fallback: 0 };
 }
-
-/** Runs `fn` on wasm and asserts that kernel `name` ran natively during it. */
-async function nativeRun(name: string, fn: () => tf.Tensor[]): Promise<Float32Array[]> {
-  const before = counts(name).native;
-  const out = await onBackend('wasm', fn);
-  assert.ok(counts(name).native > before, `${name} did not run natively (${JSON.stringify(counts(name))})`);
-  return out;
-}
-
-async function previousRun(fn: () => tf.Tensor[]): Promise<Float32Array[]> {
-  return onBackend('wasm', () => withoutNativeKernels(fn));
-}
-
 
 function ew(): ElementwiseAddon {
   return loadedAddon<ElementwiseAddon>();

@@ -1,8 +1,10 @@
-/** Mocha set-up shared by the native-kernel test files. */
+/** Mocha set-up and oracles shared by the native-kernel test files. */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
 import { nativeAddon, nativeStatus } from '../src/lib/native/addon';
+import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
+import { scaledError } from './ops-helpers';
 
 /**
  * Registers the suite's hooks: before, switch to wasm, assert that the addon loaded (else every case would silently
@@ -39,4 +41,38 @@ export function loadedAddon<T>(): T {
 /** Sets the addon's thread count (asserts that it loaded). */
 export function setNativeThreads(n: number): void {
   loadedAddon<{ setThreads(n: number): void }>().setThreads(n);
+}
+
+/** Asserts scaledError(actual, expected) ≤ tol, naming the check. */
+export function assertScaled(actual: Float32Array, expected: Float32Array, what: string, tol = 1e-4): void {
+  const e = scaledError(actual, expected);
+  assert.ok(e <= tol, `${what}: scaled error ${e.toExponential(2)} > ${tol}`);
+}
+
+/** Runs `work` on backend `name`; results copied out as plain float arrays. */
+export async function onBackend(name: string, work: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(name);
+  const tensors = work();
+  const arrays = tensors.map((t) => Float32Array.from(t.dataSync()));
+  tf.dispose(tensors);
+  return arrays;
+}
+
+/** How many times kernel `name` has run natively so far. */
+export function nativeCalls(name: string): number {
+  return nativeKernelCalls()[name]?.native ?? 0;
+}
+
+/** Runs `fn` on wasm and asserts that each named kernel ran natively at least once during it. */
+export async function nativeRun(names: string | readonly string[], fn: () => tf.Tensor[]): Promise<Float32Array[]> {
+  const list = typeof names === 'string' ? [names] : names;
+  const before = list.map(nativeCalls);
+  const out = await onBackend('wasm', fn);
+  list.forEach((name, i) => assert.ok(nativeCalls(name) > before[i], `${name} did not run natively (calls ${JSON.stringify(nativeKernelCalls()[name])})`));
+  return out;
+}
+
+/** The same work on wasm with the native kernels off (the kernels they replaced). */
+export async function previousRun(fn: () => tf.Tensor[]): Promise<Float32Array[]> {
+  return onBackend('wasm', () => withoutNativeKernels(fn));
 }

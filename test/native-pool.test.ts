@@ -4,29 +4,15 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
+import { nativeKernelCalls } from '../src/lib/native/kernels';
 import { PoolAddon } from '../src/lib/native/kernels/pool';
-import { loadedAddon, nativeSuiteHooks, setNativeThreads } from './native-helpers';
-import { randomValues, scaledError } from './ops-helpers';
+import { assertScaled, loadedAddon, nativeRun, nativeSuiteHooks, onBackend, previousRun, setNativeThreads } from './native-helpers';
+import { randomValues } from './ops-helpers';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
-
-function assertScaled(actual: Float32Array, expected: Float32Array, what: string, tol = 1e-4): void {
-  const e = scaledError(actual, expected);
-  assert.ok(e <= tol, `${what}: scaled error ${e.toExponential(2)} > ${tol}`);
-}
-
-/** Runs `work` on backend `name`; results copied out as plain float arrays. */
-async function onBackend(name: string, work: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(name);
-  const tensors = work();
-  const arrays = tensors.map((t) => Float32Array.from(t.dataSync()));
-  tf.dispose(tensors);
-  return arrays;
-}
 
 /** Random values in [-1, 1); 'ties': rounded to multiples of 1/2 so that many windows hold equal maxima; 'positive': in [1, 3). */
 function rand(shape: number[], seed: number, variant: Variant = 'signed'): tf.Tensor {
@@ -34,23 +20,6 @@ function rand(shape: number[], seed: number, variant: Variant = 'signed'): tf.Te
   if (variant === 'ties') for (let i = 0; i < v.length; i++) v[i] = Math.round(v[i] * 2) / 2;
   if (variant === 'positive') for (let i = 0; i < v.length; i++) v[i] += 2;
   return tf.tensor(v, shape);
-}
-
-function calls(name: string): number {
-  return nativeKernelCalls()[name]?.native ?? 0;
-}
-
-/** Runs `fn` on wasm and asserts that each kernel in `names` ran natively at least once during it. */
-async function nativeRun(names: string[], fn: () => tf.Tensor[]): Promise<Float32Array[]> {
-  const before = names.map(calls);
-  const out = await onBackend('wasm', fn);
-  names.forEach((name, i) => assert.ok(calls(name) > before[i], `${name} did not run natively (calls ${JSON.stringify(nativeKernelCalls()[name])})`));
-  return out;
-}
-
-/** Same work on wasm with the native kernels off (the previous kernels). */
-async function previousRun(fn: () => tf.Tensor[]): Promise<Float32Array[]> {
-  return onBackend('wasm', () => withoutNativeKernels(fn));
 }
 
 interface Case { x: Shape4; k: [number, number]; stride: [number, number]; pad: Pad; rounding?: Rounding }
