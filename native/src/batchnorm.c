@@ -26,8 +26,7 @@ static long bn_rows_per_block(int C) {
 /* forward                                                                                                           */
 
 typedef struct {
-  const float *x, *mean, *mul, *beta;
-  float *y;
+  const float *x;
   double *partial; /* [blocks][2][C]: each block's mean and M2 = Σ(x − mean_block)² (Welford) */
   long rows, rb;
   int C;
@@ -51,18 +50,6 @@ static void bnf_stats(void *vctx, long b0, long b1) {
         m2[k] += d * (v - m[k]);
       }
     }
-  }
-}
-
-static void bnf_apply(void *vctx, long b0, long b1) {
-  const bnf_ctx *c = vctx;
-  const int C = c->C;
-  const float *restrict mean = c->mean, *restrict mul = c->mul, *restrict beta = c->beta;
-  long r0 = b0 * c->rb, r1 = b1 * c->rb < c->rows ? b1 * c->rb : c->rows;
-  for (long r = r0; r < r1; r++) {
-    const float *restrict x = c->x + (size_t)r * C;
-    float *restrict y = c->y + (size_t)r * C;
-    for (int k = 0; k < C; k++) y[k] = (x[k] - mean[k]) * mul[k] + beta[k];
   }
 }
 
@@ -92,7 +79,7 @@ static napi_value js_bn_train_forward(napi_env env, napi_callback_info info) {
   if (!buf) return cn_throw(env, "%s: out of memory for %ld blocks of %d channels", fn, blocks, C);
   float *meanf = buf, *mul = buf + cp;
   double *partial = (double *)(buf + 2 * cp);
-  bnf_ctx c = {x, meanf, mul, beta, y, partial, rows, rb, C};
+  bnf_ctx c = {x, partial, rows, rb, C};
   cn_parallel_for(blocks, bnf_stats, &c);
   /* Chan et al.'s pairwise combination of the blocks' (count, mean, M2), in block order (thread-count independent). */
   for (int k = 0; k < C; k++) {
@@ -111,7 +98,7 @@ static napi_value js_bn_train_forward(napi_env env, napi_callback_info info) {
     /* The multiplier as the FusedBatchNorm kernels round it: from the float variance, in double, stored as float. */
     mul[k] = (float)((double)gamma[k] / sqrt((double)var[k] + eps));
   }
-  cn_parallel_for(blocks, bnf_apply, &c);
+  cn_normalize_channels(x, meanf, mul, beta, y, rows, C);
   return NULL;
 }
 CN_EXPORT("batchNormTrainForward", js_bn_train_forward)

@@ -83,6 +83,12 @@ static inline void cn_zero_floats(float *d, long n) {
   }
 }
 
+/* ---- per-channel affine (elementwise.c) ----
+ * out[r, k] = (x[r, k] − mean[k]) · mul[k] + off[k] for x, out [rows, C]: batch norm once its statistics and
+ * multiplier are known (training forward and inference), on the pool. */
+void cn_normalize_channels(const float *x, const float *mean, const float *mul, const float *off, float *out, long rows,
+                           int C);
+
 /* ---- im2col / col2im (patches.c) ----
  * Patches of a window of cn channels out of each C-channel pixel of x [B, H, W, C] (pointers already offset to the
  * window's first channel): all C for a dense convolution, one group's Cg for a grouped one. cols has K = KH·KW·cn

@@ -273,6 +273,12 @@ static void bni_range(void *vctx, long b0, long b1) {
   }
 }
 
+void cn_normalize_channels(const float *x, const float *mean, const float *mul, const float *off, float *out, long rows,
+                           int C) {
+  bni_ctx c = {x, mean, mul, off, out, rows, (EW_BLOCK + C - 1) / C, C};
+  cn_parallel_for(rows > 0 ? (rows + c.rb - 1) / c.rb : 0, bni_range, &c);
+}
+
 /* batchNormInference(x, mean, variance, offset|null, scale|null, eps, rows, C, out): x and out [rows, C]; each of
  * mean, variance, offset, scale holds C values (per channel) or 1 (broadcast); offset 0 and scale 1 when null. */
 static napi_value js_batch_norm_inference(napi_env env, napi_callback_info info) {
@@ -307,8 +313,7 @@ static napi_value js_batch_norm_inference(napi_env env, napi_callback_info info)
     mul[k] = (float)((double)sk / sqrt((double)vk + eps));
     b[k] = ok;
   }
-  bni_ctx c = {x, m, mul, b, out, rows, (EW_BLOCK + C - 1) / C, C};
-  cn_parallel_for(rows > 0 ? ((long)rows + c.rb - 1) / c.rb : 0, bni_range, &c);
+  cn_normalize_channels(x, m, mul, b, out, rows, C);
   return NULL;
 }
 CN_EXPORT("batchNormInference", js_batch_norm_inference)
