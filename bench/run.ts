@@ -165,13 +165,13 @@ function peerDir(): string {
 type OursRecord = OursResult & { ok: boolean; error?: string; backend?: string; native?: BenchLine['native'] };
 type PeerRecord = { ok: boolean; error?: string; seconds: number[]; peakRssBytes: number; trainableParams: number };
 
-/** One timing process of ours (a Node worker): its record, or the reason it gave none. Writes the graph to graphFile. */
-function runOurs(model: string, mode: Mode, opts: BenchOptions, reps: number, graphFile: string): { ours: OursRecord | null; error?: string } {
+/** One timing process of ours (a Node worker): its record, or the reason it gave none. Exports the graph to graphFile if given. */
+function runOurs(model: string, mode: Mode, opts: BenchOptions, reps: number, graphFile?: string): { ours: OursRecord | null; error?: string } {
   const workerArgs = [__filename, '--worker', `${model}:${mode}`, '--repetitions', String(reps), '--warmup', String(warmupFor(mode, opts))];
   if (opts.batch !== undefined) workerArgs.push('--batch', String(opts.batch));
   if (opts.resolution !== undefined) workerArgs.push('--resolution', String(opts.resolution));
   if (opts.profile) workerArgs.push('--profile');
-  workerArgs.push('--graph-out', graphFile);
+  if (graphFile !== undefined) workerArgs.push('--graph-out', graphFile);
   // Same thread count as the peer: the native kernels read it at load time.
   const env = { ...process.env, COMPACT_NETS_THREADS: String(opts.threads) };
   const res = spawnSync(process.execPath, workerArgs, { encoding: 'utf8', timeout: opts.timeoutS * 1000, maxBuffer: 64 << 20, env });
@@ -180,9 +180,8 @@ function runOurs(model: string, mode: Mode, opts: BenchOptions, reps: number, gr
   return { ours };
 }
 
-/** One timing process of the peer on the exported graph: its record, or the reason it gave none. */
-function runPeer(opts: BenchOptions, job: Record<string, unknown>, jobFile: string): { peer: PeerRecord | null; error?: string } {
-  fs.writeFileSync(jobFile, JSON.stringify(job));
+/** One timing process of the peer on a job file (graph and sizes): its record, or the reason it gave none. */
+function runPeer(opts: BenchOptions, jobFile: string): { peer: PeerRecord | null; error?: string } {
   const pres = spawnSync(opts.python, [path.join(peerDir(), 'peer.py'), '--job', jobFile], { encoding: 'utf8', timeout: opts.timeoutS * 1000 });
   const peer = lastJsonLine(pres.stdout ?? '') as PeerRecord | null;
   if (peer === null || peer.ok !== true) return { peer: null, error: peer !== null && typeof peer.error === 'string' ? `peer: ${peer.error}` : childFailure(pres, 'peer') };
@@ -221,7 +220,8 @@ export function benchOne(model: string, mode: Mode, opts: BenchOptions, gemm: Ma
       let oursSecs: number[] | null = null;
       let peerSecs: number[] | null = null;
       const doOurs = () => {
-        const { ours, error } = runOurs(model, mode, opts, reps, graphFile);
+        // Only the first round exports the graph; the architecture does not change between rounds.
+        const { ours, error } = runOurs(model, mode, opts, reps, round === 0 ? graphFile : undefined);
         if (ours !== null && ours.macsPerImage !== undefined) macsPerImage = ours.macsPerImage;
         if (error !== undefined || ours === null) {
           errors.push(error ?? 'ours: no result');
@@ -241,13 +241,17 @@ export function benchOne(model: string, mode: Mode, opts: BenchOptions, gemm: Ma
         if (ours.profile) line.profile = ours.profile;
       };
       const doPeer = () => {
-        // The peer runs the graph ours exported (written before timing, so it exists even if ours failed later).
-        if (!fs.existsSync(graphFile)) {
-          errors.push('peer: not run, the model graph was not exported');
-          return;
+        // The peer runs the graph ours exported (written before timing, so it exists even if ours failed later); the
+        // job file is written once and reused by every round.
+        if (!fs.existsSync(jobFile)) {
+          if (!fs.existsSync(graphFile)) {
+            errors.push('peer: not run, the model graph was not exported');
+            return;
+          }
+          const job = { graph: JSON.parse(fs.readFileSync(graphFile, 'utf8')), batch, resolution, training: spec.training, threads: opts.threads, repetitions: reps, warmup: warmupFor(mode, opts) };
+          fs.writeFileSync(jobFile, JSON.stringify(job));
         }
-        const job = { graph: JSON.parse(fs.readFileSync(graphFile, 'utf8')), batch, resolution, training: spec.training, threads: opts.threads, repetitions: reps, warmup: warmupFor(mode, opts) };
-        const { peer, error } = runPeer(opts, job, jobFile);
+        const { peer, error } = runPeer(opts, jobFile);
         if (error !== undefined || peer === null) {
           errors.push(error ?? 'peer: no result');
           return;

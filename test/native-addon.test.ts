@@ -4,7 +4,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
 import { nativeAddon, nativeStatus, parseThreads } from '../src/lib/native/addon';
 import { backendSummary, initBackend } from '../src/lib/backend';
-import { blasModeOf, randomValues } from './ops-helpers';
+import { blasModeOf } from './native-helpers';
+import { randomValues } from './ops-helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

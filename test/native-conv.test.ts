@@ -9,7 +9,8 @@ import { initBackend } from '../src/lib/backend';
 import { nativeAddon, nativeStatus } from '../src/lib/native/addon';
 import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
 import type { ConvAddon } from '../src/lib/native/kernels/conv';
-import { blasModeOf, randomValues, scaledError } from './ops-helpers';
+import { blasModeOf } from './native-helpers';
+import { randomValues, scaledError } from './ops-helpers';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];

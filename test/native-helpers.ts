@@ -76,3 +76,8 @@ export async function nativeRun(names: string | readonly string[], fn: () => tf.
 export async function previousRun(fn: () => tf.Tensor[]): Promise<Float32Array[]> {
   return onBackend('wasm', () => withoutNativeKernels(fn));
 }
+
+/** The `selectBlas` mode code of a GEMM name reported by the addon's `info().blas` (to restore it after a test). */
+export function blasModeOf(name: string): number {
+  return name === 'openblas' ? 1 : name === 'builtin+openblas' ? 2 : 0;
+}

@@ -182,8 +182,3 @@ export function scaledError(actual: ArrayLike<number>, expected: ArrayLike<numbe
   assert.ok(scale > 0, 'oracle is all zeros: the case does not test anything');
   return diff / scale;
 }
-
-/** The `selectBlas` mode code of a GEMM name reported by the addon's `info().blas` (to restore it after a test). */
-export function blasModeOf(name: string): number {
-  return name === 'openblas' ? 1 : name === 'builtin+openblas' ? 2 : 0;
-}

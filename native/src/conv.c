@@ -114,9 +114,9 @@ static void conv_tiles(void *ctx, long t0, long t1) {
   const long K = geom_K(g);
   float *cols = cn_scratch(SLOT_COLS, (size_t)(j->tile * K));
   if (!cols) { j->failed = 1; return; }
+  const cn_patches pg = patches_of(g);
   for (long t = t0; t < t1; t++) {
     long p0 = t * j->tile, np = j->P - p0 < j->tile ? j->P - p0 : j->tile;
-    const cn_patches pg = patches_of(g);
     cn_im2col_range(&pg, j->x, cols, p0, 0, np);
     float *yc = j->y + p0 * g->CO;
     cn_sgemm(0, 0, (int)np, g->CO, (int)K, 1.0f, cols, (int)K, j->w, g->CO, 0.0f, yc, g->CO);
