@@ -63,3 +63,35 @@ export function permutation(n: number, rng: Rng): Int32Array {
   for (let i = 0; i < n; i++) order[i] = i;
   return rng.shuffle(order);
 }
+
+/**
+ * A seed for one purpose derived from a run's seed (e.g. "weights", "data"), so that the streams of
+ * different purposes are independent and adding a draw to one does not shift the others.
+ */
+export function deriveSeed(seed: number, purpose: string): number {
+  if (!Number.isFinite(seed)) throw new Error(`deriveSeed: seed must be a finite number, got ${seed}`);
+  // FNV-1a over the purpose, mixed with the seed, then one mulberry32 step to spread the bits.
+  let h = 0x811c9dc5 ^ (seed >>> 0);
+  for (let i = 0; i < purpose.length; i++) h = Math.imul(h ^ purpose.charCodeAt(i), 0x01000193);
+  return new Rng(h >>> 0).seed31();
+}
+
+/**
+ * Runs the synchronous `fn` with `Math.random` drawing from `rng`, then restores it.
+ *
+ * Why: TensorFlow.js seeds every unseeded random op (weight initialisers, dropout masks, random offsets)
+ * from `Math.random()`. Supplying those draws from our seeded generator makes weight initialisation and
+ * dropout repeat bit for bit without threading a seed through every layer of every builder. `fn` must
+ * not be async: other code running between awaits would draw from (and advance) the same stream.
+ */
+export function withSeededRandom<T>(rng: Rng, fn: () => T): T {
+  const original = Math.random;
+  Math.random = () => rng.next();
+  try {
+    const out = fn();
+    if (out instanceof Promise) throw new Error('withSeededRandom: fn returned a Promise; only synchronous work can be seeded this way');
+    return out;
+  } finally {
+    Math.random = original;
+  }
+}

@@ -15,7 +15,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Augmentation, batchIndices, Dataset, makeBatch, Normalization } from './data/dataset';
 import { createProgress, ProgressMode, ProgressReporter } from './progress';
 import { configHash } from './results';
-import { Rng } from './seed';
+import { Rng, withSeededRandom } from './seed';
+import { applyConstraints, parameterGroups, ParameterGroups } from './train/parameter-groups';
 import { CheckpointState, EpochRecord, readCheckpointState, restoreCheckpoint, writeCheckpoint } from './train/checkpoint';
 import { evaluate, Evaluation } from './train/evaluate';
 import { createOptimizer, OptimizerOptions, setLearningRate } from './train/optimizers';
@@ -34,8 +35,8 @@ export interface TrainOptions {
   /** Default {name: 'sgd', momentum: 0.9}. */
   optimizer?: OptimizerOptions;
   /**
-   * Weight decay λ on convolution and dense kernels (weights of rank ≥ 2; biases and BatchNorm
-   * parameters are exempt). 'l2' (default) adds λ/2·Σw² to the loss, the classic SGD form;
+   * Weight decay λ on convolution and dense kernels only (biases, BatchNorm γ/β and learned shift offsets are
+   * spared: see train/parameter-groups.ts). 'l2' (default) adds λ/2·Σw² to the loss, the classic SGD form;
    * 'decoupled' shrinks w ← w − lr·λ·w after each step (AdamW), independent of the gradient scaling.
    */
   weightDecay?: number;
@@ -79,6 +80,8 @@ export interface TrainResult {
   imagesPerSec: number;
   /** Path of the last checkpoint's state file, when checkpoints are on. */
   checkpoint?: string;
+  /** Set when the loss ended no lower than it started: why (see {@link divergence}). Such a run is not a result. */
+  diverged?: string;
 }
 
 /** 'probabilities' when the model's last layer applies softmax, else 'logits'. */
@@ -116,8 +119,9 @@ function validateOptions(o: TrainOptions): void {
 }
 
 /** Hash of everything that must match for a checkpoint to be resumable by these options. */
-function trainingSignature(model: tf.LayersModel, data: Dataset, o: TrainOptions): string {
+function trainingSignature(model: tf.LayersModel, data: Dataset, o: TrainOptions, groups: ParameterGroups): string {
   return configHash({
+    multipliers: groups.byMultiplier.map((g) => [g.multiplier, g.variables.length]),
     weights: model.weights.map((w) => w.shape),
     data: [data.name, data.split, data.count, data.subset ?? null],
     epochsIgnored: true, // `epochs` may grow on resume: not part of the signature
@@ -128,22 +132,42 @@ function trainingSignature(model: tf.LayersModel, data: Dataset, o: TrainOptions
 }
 
 /**
+ * Why a finished run counts as diverged, or null: a non-finite loss stops training with an error; this catches the
+ * quieter failure, a loss that ends no lower than it started (the model learned nothing or blew up and stayed up).
+ * Multi-epoch runs compare the last epoch's mean training loss with the first's; a one-epoch run compares the
+ * mean of its last tenth of steps with that of its first tenth.
+ */
+export function divergence(history: readonly EpochRecord[], stepLosses: readonly number[]): string | null {
+  if (history.length >= 2) {
+    const first = history[0].loss;
+    const last = history[history.length - 1].loss;
+    return last < first ? null : `mean training loss rose from ${first.toFixed(4)} (epoch 1) to ${last.toFixed(4)} (epoch ${history.length})`;
+  }
+  if (stepLosses.length < 2) return null; // a single step: nothing to compare
+  const window = Math.max(1, Math.floor(stepLosses.length / 10));
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const start = mean(stepLosses.slice(0, window));
+  const end = mean(stepLosses.slice(-window));
+  return end < start ? null : `mean training loss of the last ${window} step(s) (${end.toFixed(4)}) is not below that of the first ${window} (${start.toFixed(4)})`;
+}
+
+/**
  * Trains `model` on `data` (uint8 images, normalised and augmented per batch) for `options.epochs`.
  * BatchNorm runs in training mode (`model.apply(x, {training: true})`) so its moving statistics update.
- * Throws on a non-finite loss, naming the step and the last good checkpoint.
+ * Throws on a non-finite loss, naming the step and the last good checkpoint; a run whose loss ends no lower than it
+ * started returns with `diverged` set (see {@link divergence}).
  */
 export async function train(model: tf.LayersModel, data: Dataset, options: TrainOptions): Promise<TrainResult> {
   validateOptions(options);
   const outputs = options.outputs ?? detectOutputs(model);
-  const optimizer = createOptimizer(options.optimizer ?? { name: 'sgd', momentum: 0.9 }, options.learningRate);
+  const groups = parameterGroups(model);
+  // One optimizer per learning-rate multiplier: moments and accumulators stay per variable, so splitting is exact.
+  const optimizers = groups.byMultiplier.map((g) => createOptimizer(options.optimizer ?? { name: 'sgd', momentum: 0.9 }, options.learningRate * g.multiplier));
   const schedule = options.schedule ?? { kind: 'constant' };
   const smoothing = options.labelSmoothing ?? 0;
   const decay = options.weightDecay ?? 0;
   const decayMode = options.weightDecayMode ?? 'l2';
-  const signature = trainingSignature(model, data, options);
-  const trainable = model.trainableWeights;
-  const varList = trainable.map((w) => (w as unknown as { val: tf.Variable }).val);
-  const decayed = trainable.filter((w) => w.shape.length >= 2).map((w) => (w as unknown as { val: tf.Variable }).val);
+  const signature = trainingSignature(model, data, options, groups);
   const batchesPerEpoch = batchIndices(data.count, options.batchSize, undefined, options.dropLast ?? true).length;
 
   let rng = new Rng(options.seed ?? 0);
@@ -158,7 +182,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       if (state.configHash !== signature) {
         throw new Error(`train: the checkpoint in ${options.checkpointDir} was written by a different model, data set or training configuration; use another checkpointDir or delete it to start over`);
       }
-      await restoreCheckpoint(options.checkpointDir!, model, optimizer, state);
+      await restoreCheckpoint(options.checkpointDir!, model, optimizers, state);
       rng = Rng.fromState(state.rngState);
       history = state.history;
       startEpoch = state.epoch;
@@ -170,6 +194,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
 
   const progress = typeof options.progress === 'object' ? options.progress : createProgress({ title: options.title ?? 'train', mode: options.progress ?? 'auto' });
   const totalSteps = options.epochs * batchesPerEpoch;
+  const stepLosses: number[] = [];
   let imagesThisRun = 0;
   let trainSeconds = 0;
   try {
@@ -182,28 +207,39 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       let lr = options.learningRate;
       for (let b = 0; b < batches.length; b++) {
         lr = learningRateAt(options.learningRate, schedule, epoch + b / batches.length, options.epochs, batches.length);
-        setLearningRate(optimizer, lr);
+        optimizers.forEach((o, i) => setLearningRate(o, lr * groups.byMultiplier[i].multiplier));
         const { xs, ys } = makeBatch(data, batches[b], { normalization: options.normalization, augmentation: options.augmentation, rng });
         let correct: tf.Scalar | undefined;
-        const loss = optimizer.minimize(() => {
+        const lossFn = (): tf.Scalar => {
           const out = model.apply(xs, { training: true }) as tf.Tensor2D;
           // Kept out of the tape's tidy so that accuracy costs no second forward pass.
           correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, -1), ys), 'float32')) as tf.Scalar);
           let total = crossEntropy(out, ys, outputs, smoothing);
           for (const reg of model.calculateLosses()) total = tf.add(total, reg);
-          if (decay > 0 && decayMode === 'l2') total = tf.add(total, tf.mul(decay / 2, tf.addN(decayed.map((v) => tf.sum(tf.square(v))))));
+          if (decay > 0 && decayMode === 'l2' && groups.decayed.length > 0) {
+            total = tf.add(total, tf.mul(decay / 2, tf.addN(groups.decayed.map((v) => tf.sum(tf.square(v))))));
+          }
           return total as tf.Scalar;
-        }, true, varList);
+        };
+        // Dropout and any other unseeded random op in the forward pass draw from the run's generator (checkpointed).
+        const { value: loss, grads } = withSeededRandom(rng, () => tf.variableGrads(lossFn, groups.all));
+        groups.byMultiplier.forEach((g, i) => {
+          const mine = g.variables.filter((v) => grads[v.name] !== undefined); // a variable the loss does not reach has no gradient
+          if (mine.length > 0) optimizers[i].applyGradients(Object.fromEntries(mine.map((v) => [v.name, grads[v.name]])));
+        });
+        tf.dispose(Object.values(grads));
         if (decay > 0 && decayMode === 'decoupled') {
-          tf.tidy(() => decayed.forEach((v) => v.assign(tf.mul(v, 1 - lr * decay))));
+          tf.tidy(() => groups.decayed.forEach((v) => v.assign(tf.mul(v, 1 - lr * decay))));
         }
-        const lossValue = loss!.dataSync()[0];
+        applyConstraints(groups);
+        const lossValue = loss.dataSync()[0];
         const correctValue = correct!.dataSync()[0];
-        tf.dispose([xs, ys, loss!, correct!]);
+        tf.dispose([xs, ys, loss, correct!]);
         step++;
         if (!Number.isFinite(lossValue)) {
           throw new Error(`train: loss became ${lossValue} at epoch ${epoch + 1}, step ${b + 1} of ${batches.length} (global step ${step}); last good checkpoint: ${lastGood}. Lower the learning rate, then resume from that checkpoint`);
         }
+        stepLosses.push(lossValue);
         lossSum += lossValue * batches[b].length;
         correctSum += correctValue;
         seen += batches[b].length;
@@ -224,17 +260,19 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       }
       history = [...history, record];
       if (options.checkpointDir) {
-        checkpointFile = await writeCheckpoint(options.checkpointDir, model, optimizer, { epoch: epoch + 1, step, rngState: rng.getState(), history, configHash: signature });
+        checkpointFile = await writeCheckpoint(options.checkpointDir, model, optimizers, { epoch: epoch + 1, step, rngState: rng.getState(), history, configHash: signature });
         lastGood = `${checkpointFile} (epoch ${epoch + 1})`;
       }
       options.onEpochEnd?.(record);
     }
   } finally {
-    optimizer.dispose();
+    optimizers.forEach((o) => o.dispose());
     progress.done(history.length ? `loss ${history[history.length - 1].loss.toFixed(4)}, acc ${(100 * history[history.length - 1].accuracy).toFixed(1)} %` : undefined);
   }
+  const diverged = divergence(history, stepLosses);
   return {
     history, epochs: history.length, steps: step, resumedFromEpoch: startEpoch,
     wallSeconds: trainSeconds, imagesPerSec: imagesThisRun / Math.max(trainSeconds, 1e-3), checkpoint: checkpointFile,
+    ...(diverged ? { diverged } : {}),
   };
 }

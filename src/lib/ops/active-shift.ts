@@ -10,12 +10,17 @@
  * gradient is ASL-REPO's ∂out/∂α = (1−fy)(S01−S00) + fy(S11−S10), ∂out/∂β = (1−fx)(S10−S00) + fx(S11−S01)
  * (one-sided at lattice points, where the function is not differentiable).
  *
- * Offsets of any magnitude work (a channel whose sample window leaves the image yields zeros); the integer parts are
- * read to the CPU once per call to build the gather indices.
+ * Offsets of any magnitude work in the op (a channel whose sample window leaves the image yields zeros); the integer
+ * parts are read to the CPU once per call to build the gather indices. The layer carries the authors' training
+ * stabilisers (ASL-REPO prototxts): the offsets train at 0.01× the base learning rate (`lr_mult: 0.01`; the training
+ * loop reads {@link ActiveShift.learningRateMultiplier}), without weight decay (`decay_mult: 0`), with per-channel
+ * unit-length gradients (`normalize: true`), and — our addition — bounded to the feature map ({@link OffsetBound}).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CostAware } from '../cost-types';
+import type { LearningRateScaled } from '../train/parameter-groups';
 import { checkOffsetValues } from './offsets-init';
+import { defaultOffsetBound, OffsetBound } from './offset-bound';
 import {
   BILINEAR_CORNERS,
   bilinearOffsetGradFromDots,
@@ -92,6 +97,13 @@ export interface ActiveShiftArgs extends BaseLayerArgs {
   normalizeGrad?: boolean;
   /** Offsets start uniform in [−initRadius, +initRadius] (ASL-REPO `base_radius`, default 1). 0 → all zero. */
   initRadius?: number;
+  /** Learning rate of the offsets as a multiple of the base rate (Caffe `lr_mult`; > 0). Default 0.01 (ASL-REPO). */
+  offsetLearningRate?: number;
+  /**
+   * Largest |offset| in pixels, enforced after every optimizer step; 'auto' (default) = {@link defaultOffsetBound} of
+   * the input map (4×4 → 1.5 px), `null` = unbounded.
+   */
+  maxOffset?: number | 'auto' | null;
   /** Explicit initial offsets, one [α, β] pair per channel (overrides initRadius); checked against C at build. */
   offsetInitializer?: number[][];
   /** Layer name. */
@@ -103,7 +115,7 @@ export interface ActiveShiftArgs extends BaseLayerArgs {
  * bilinear interpolation actually costs ≈ 4·C·H′W′ multiplies (4 weights per output value), small next to the
  * surrounding 1×1 convs.
  */
-export class ActiveShift extends tf.layers.Layer implements CostAware {
+export class ActiveShift extends tf.layers.Layer implements CostAware, LearningRateScaled {
   /** @nocollapse */
   static className = 'ActiveShift';
   readonly stride: number;
@@ -111,6 +123,8 @@ export class ActiveShift extends tf.layers.Layer implements CostAware {
   readonly normalizeGrad: boolean;
   readonly initRadius: number;
   readonly offsetInitializer: number[][] | undefined;
+  readonly offsetLearningRate: number;
+  readonly maxOffset: number | 'auto' | null;
   private offsets: tf.LayerVariable | null = null;
 
   constructor(args: ActiveShiftArgs = {}) {
@@ -121,15 +135,26 @@ export class ActiveShift extends tf.layers.Layer implements CostAware {
     this.normalizeGrad = args.normalizeGrad ?? false;
     this.initRadius = requireNonNegativeNumber(args.initRadius ?? 1, `${who}: initRadius`);
     this.offsetInitializer = args.offsetInitializer;
+    this.offsetLearningRate = args.offsetLearningRate ?? 0.01;
+    if (!(this.offsetLearningRate > 0) || !Number.isFinite(this.offsetLearningRate)) {
+      throw new Error(`${who}: offsetLearningRate must be a positive multiple of the base learning rate (ASL-REPO: 0.01), got ${args.offsetLearningRate}`);
+    }
+    const m = args.maxOffset === undefined ? 'auto' : args.maxOffset;
+    if (!(m === 'auto' || m === null || (typeof m === 'number' && m > 0 && Number.isFinite(m)))) {
+      throw new Error(`${who}: maxOffset must be 'auto', null (unbounded) or a positive number of pixels, got ${JSON.stringify(args.maxOffset)}`);
+    }
+    this.maxOffset = m;
   }
 
   build(inputShape: tf.Shape | tf.Shape[]): void {
     const who = `ActiveShift '${this.name}'`;
-    const [, , c] = nhwcDims(singleShape(inputShape), who);
+    const [h, w, c] = nhwcDims(singleShape(inputShape), who);
     const explicit = this.offsetInitializer === undefined ? null : checkOffsetValues(this.offsetInitializer, c, who);
     const r = this.initRadius;
     const init = r === 0 || explicit !== null ? tf.initializers.zeros() : tf.initializers.randomUniform({ minval: -r, maxval: r });
-    this.offsets = this.addWeight('offsets', [c, 2], 'float32', init);
+    const bound = this.maxOffset === 'auto' ? defaultOffsetBound(h, w) : this.maxOffset;
+    const constraint = bound === null ? undefined : (new OffsetBound({ bound }) as unknown as Parameters<tf.layers.Layer['addWeight']>[6]);
+    this.offsets = this.addWeight('offsets', [c, 2], 'float32', init, undefined, true, constraint);
     if (explicit !== null) this.offsets.write(tf.tensor2d(explicit, [c, 2]));
     this.built = true;
   }
@@ -146,6 +171,11 @@ export class ActiveShift extends tf.layers.Layer implements CostAware {
     return activeShiftTensor(x, offsets, { stride: this.stride, padding: this.padding, normalizeGrad: this.normalizeGrad });
   }
 
+  /** The offsets train at `offsetLearningRate` × the base rate; read by the training loop (train/parameter-groups.ts). */
+  learningRateMultiplier(weight: tf.LayerVariable): number {
+    return weight === this.offsets ? this.offsetLearningRate : 1;
+  }
+
   /** 0 by convention: interpolation multiplies (≈ 4·C·H′W′) are not counted as MACs; only conv/FC are. */
   macs(_inputShapes: number[][]): number {
     return 0;
@@ -158,6 +188,8 @@ export class ActiveShift extends tf.layers.Layer implements CostAware {
       padding: this.padding,
       normalizeGrad: this.normalizeGrad,
       initRadius: this.initRadius,
+      offsetLearningRate: this.offsetLearningRate,
+      maxOffset: this.maxOffset,
     };
     if (this.offsetInitializer !== undefined) config.offsetInitializer = this.offsetInitializer;
     return config;

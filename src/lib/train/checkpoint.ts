@@ -103,7 +103,7 @@ export interface EpochRecord {
 
 /** The JSON part of a checkpoint. */
 export interface CheckpointState {
-  format: 1;
+  format: 1 | 2;
   /** Epochs completed. */
   epoch: number;
   /** Optimizer steps completed. */
@@ -114,7 +114,10 @@ export interface CheckpointState {
   /** Hash of the training configuration; resuming with another configuration is refused. */
   configHash: string;
   weightsPrefix: string;
-  optimizerPrefix: string | null;
+  /** Format 1: the one optimizer's files. */
+  optimizerPrefix?: string | null;
+  /** Format 2: one optimizer per learning-rate group, in the training loop's group order. */
+  optimizerPrefixes?: string[];
   date: string;
 }
 
@@ -126,32 +129,41 @@ export function readCheckpointState(dir: string): CheckpointState | null {
   if (!fs.existsSync(file)) return null;
   try {
     const state = JSON.parse(fs.readFileSync(file, 'utf8')) as CheckpointState;
-    if (state.format !== 1 || !Number.isInteger(state.epoch)) throw new Error('unknown format');
+    if ((state.format !== 1 && state.format !== 2) || !Number.isInteger(state.epoch)) throw new Error('unknown format');
     return state;
   } catch (err) {
     throw new Error(`checkpoint ${file} is unreadable (${(err as Error).message}); delete ${dir} to start over`);
   }
 }
 
-/** Writes a complete checkpoint for `state.epoch` and then removes files of older checkpoints. */
-export async function writeCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: Omit<CheckpointState, 'format' | 'weightsPrefix' | 'optimizerPrefix' | 'date'>): Promise<string> {
+/** Writes a complete checkpoint for `state.epoch` (model weights, every optimizer's state) and then removes files of older checkpoints. */
+export async function writeCheckpoint(
+  dir: string, model: tf.LayersModel, optimizers: readonly tf.Optimizer[],
+  state: Omit<CheckpointState, 'format' | 'weightsPrefix' | 'optimizerPrefix' | 'optimizerPrefixes' | 'date'>,
+): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
   const weightsPrefix = `weights-epoch${state.epoch}`;
-  const optimizerPrefix = `optimizer-epoch${state.epoch}`;
+  // Group 0 (the base learning rate) keeps the single-optimizer name; further groups get a suffix.
+  const optimizerPrefixes = optimizers.map((_, i) => `optimizer-epoch${state.epoch}${i === 0 ? '' : `-group${i}`}`);
   await saveModelWeights(model, fileWeightsHandler(dir, weightsPrefix));
-  await saveOptimizerState(optimizer, fileWeightsHandler(dir, optimizerPrefix));
-  const full: CheckpointState = { format: 1, ...state, weightsPrefix, optimizerPrefix, date: new Date().toISOString() };
+  for (let i = 0; i < optimizers.length; i++) await saveOptimizerState(optimizers[i], fileWeightsHandler(dir, optimizerPrefixes[i]));
+  const full: CheckpointState = { format: 2, ...state, weightsPrefix, optimizerPrefixes, date: new Date().toISOString() };
   const file = path.join(dir, STATE_FILE);
   writeFileAtomic(file, JSON.stringify(full, null, 1));
+  const current = [weightsPrefix, ...optimizerPrefixes].map((p) => `${p}.`);
   for (const f of fs.readdirSync(dir)) {
-    const stale = (f.startsWith('weights-epoch') || f.startsWith('optimizer-epoch')) && !f.startsWith(`${weightsPrefix}.`) && !f.startsWith(`${optimizerPrefix}.`);
+    const stale = (f.startsWith('weights-epoch') || f.startsWith('optimizer-epoch')) && !current.some((p) => f.startsWith(p));
     if (stale || f.includes('.tmp-')) fs.rmSync(path.join(dir, f), { force: true });
   }
   return file;
 }
 
-/** Restores model weights and optimizer state of the checkpoint in `dir`; returns its state. */
-export async function restoreCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: CheckpointState): Promise<void> {
+/** Restores model weights and the optimizers' state (one per learning-rate group) of the checkpoint in `dir`. */
+export async function restoreCheckpoint(dir: string, model: tf.LayersModel, optimizers: readonly tf.Optimizer[], state: CheckpointState): Promise<void> {
   await loadModelWeights(model, fileWeightsHandler(dir, state.weightsPrefix), path.join(dir, state.weightsPrefix));
-  if (state.optimizerPrefix) await loadOptimizerState(optimizer, fileWeightsHandler(dir, state.optimizerPrefix));
+  const prefixes = state.optimizerPrefixes ?? (state.optimizerPrefix ? [state.optimizerPrefix] : []);
+  if (prefixes.length > 0 && prefixes.length !== optimizers.length) {
+    throw new Error(`checkpoint ${dir} holds ${prefixes.length} optimizer state(s), the model trains ${optimizers.length} learning-rate group(s): it was written for another configuration; delete ${dir} to start over`);
+  }
+  for (let i = 0; i < prefixes.length; i++) await loadOptimizerState(optimizers[i], fileWeightsHandler(dir, prefixes[i]));
 }
