@@ -15,11 +15,12 @@ import * as tf from '@tensorflow/tfjs';
 import { Augmentation, batchIndices, Dataset, makeBatch, Normalization } from './data/dataset';
 import { createProgress, ProgressMode, ProgressReporter } from './progress';
 import { configHash } from './results';
-import { Rng, withSeededRandom } from './seed';
-import { applyConstraints, parameterGroups, ParameterGroups } from './train/parameter-groups';
+import { Rng } from './seed';
+import { ParameterGroups } from './train/parameter-groups';
+import { createStepper, detectOutputs } from './train/step';
 import { CheckpointState, EpochRecord, readCheckpointState, restoreCheckpoint, writeCheckpoint } from './train/checkpoint';
 import { evaluate, Evaluation } from './train/evaluate';
-import { createOptimizer, OptimizerOptions, setLearningRate } from './train/optimizers';
+import { OptimizerOptions } from './train/optimizers';
 import { learningRateAt, Schedule, validateSchedule } from './train/schedules';
 
 export { evaluate, Evaluation } from './train/evaluate';
@@ -84,23 +85,7 @@ export interface TrainResult {
   diverged?: string;
 }
 
-/** 'probabilities' when the model's last layer applies softmax, else 'logits'. */
-export function detectOutputs(model: tf.LayersModel): 'logits' | 'probabilities' {
-  const last = model.layers[model.layers.length - 1];
-  const config = last.getConfig() as { activation?: unknown };
-  return last.getClassName() === 'Softmax' || config.activation === 'softmax' ? 'probabilities' : 'logits';
-}
-
-/** Mean cross-entropy of `out` (logits or probabilities, [N, K]) against integer labels, with label smoothing ε. */
-export function crossEntropy(out: tf.Tensor2D, labels: tf.Tensor1D, outputs: 'logits' | 'probabilities', smoothing: number): tf.Scalar {
-  return tf.tidy(() => {
-    const k = out.shape[1];
-    const onehot = tf.oneHot(labels, k).toFloat();
-    const target = smoothing > 0 ? tf.add(tf.mul(onehot, 1 - smoothing), smoothing / k) : onehot;
-    const logProbs = outputs === 'logits' ? tf.logSoftmax(out) : tf.log(tf.clipByValue(out, 1e-7, 1));
-    return tf.neg(tf.mean(tf.sum(tf.mul(target, logProbs), -1))) as tf.Scalar;
-  });
-}
+export { crossEntropy, detectOutputs } from './train/step';
 
 function validateOptions(o: TrainOptions): void {
   const positiveInt = (name: string, v: number) => {
@@ -160,14 +145,12 @@ export function divergence(history: readonly EpochRecord[], stepLosses: readonly
 export async function train(model: tf.LayersModel, data: Dataset, options: TrainOptions): Promise<TrainResult> {
   validateOptions(options);
   const outputs = options.outputs ?? detectOutputs(model);
-  const groups = parameterGroups(model);
-  // One optimizer per learning-rate multiplier: moments and accumulators stay per variable, so splitting is exact.
-  const optimizers = groups.byMultiplier.map((g) => createOptimizer(options.optimizer ?? { name: 'sgd', momentum: 0.9 }, options.learningRate * g.multiplier));
+  const stepper = createStepper(model, {
+    optimizer: options.optimizer ?? { name: 'sgd', momentum: 0.9 }, learningRate: options.learningRate, outputs,
+    labelSmoothing: options.labelSmoothing ?? 0, weightDecay: options.weightDecay ?? 0, weightDecayMode: options.weightDecayMode ?? 'l2',
+  });
   const schedule = options.schedule ?? { kind: 'constant' };
-  const smoothing = options.labelSmoothing ?? 0;
-  const decay = options.weightDecay ?? 0;
-  const decayMode = options.weightDecayMode ?? 'l2';
-  const signature = trainingSignature(model, data, options, groups);
+  const signature = trainingSignature(model, data, options, stepper.groups);
   const batchesPerEpoch = batchIndices(data.count, options.batchSize, undefined, options.dropLast ?? true).length;
 
   let rng = new Rng(options.seed ?? 0);
@@ -182,7 +165,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       if (state.configHash !== signature) {
         throw new Error(`train: the checkpoint in ${options.checkpointDir} was written by a different model, data set or training configuration; use another checkpointDir or delete it to start over`);
       }
-      await restoreCheckpoint(options.checkpointDir!, model, optimizers, state);
+      await restoreCheckpoint(options.checkpointDir!, model, stepper.optimizers, state);
       rng = Rng.fromState(state.rngState);
       history = state.history;
       startEpoch = state.epoch;
@@ -207,34 +190,9 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       let lr = options.learningRate;
       for (let b = 0; b < batches.length; b++) {
         lr = learningRateAt(options.learningRate, schedule, epoch + b / batches.length, options.epochs, batches.length);
-        optimizers.forEach((o, i) => setLearningRate(o, lr * groups.byMultiplier[i].multiplier));
         const { xs, ys } = makeBatch(data, batches[b], { normalization: options.normalization, augmentation: options.augmentation, rng });
-        let correct: tf.Scalar | undefined;
-        const lossFn = (): tf.Scalar => {
-          const out = model.apply(xs, { training: true }) as tf.Tensor2D;
-          // Kept out of the tape's tidy so that accuracy costs no second forward pass.
-          correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, -1), ys), 'float32')) as tf.Scalar);
-          let total = crossEntropy(out, ys, outputs, smoothing);
-          for (const reg of model.calculateLosses()) total = tf.add(total, reg);
-          if (decay > 0 && decayMode === 'l2' && groups.decayed.length > 0) {
-            total = tf.add(total, tf.mul(decay / 2, tf.addN(groups.decayed.map((v) => tf.sum(tf.square(v))))));
-          }
-          return total as tf.Scalar;
-        };
-        // Dropout and any other unseeded random op in the forward pass draw from the run's generator (checkpointed).
-        const { value: loss, grads } = withSeededRandom(rng, () => tf.variableGrads(lossFn, groups.all));
-        groups.byMultiplier.forEach((g, i) => {
-          const mine = g.variables.filter((v) => grads[v.name] !== undefined); // a variable the loss does not reach has no gradient
-          if (mine.length > 0) optimizers[i].applyGradients(Object.fromEntries(mine.map((v) => [v.name, grads[v.name]])));
-        });
-        tf.dispose(Object.values(grads));
-        if (decay > 0 && decayMode === 'decoupled') {
-          tf.tidy(() => groups.decayed.forEach((v) => v.assign(tf.mul(v, 1 - lr * decay))));
-        }
-        applyConstraints(groups);
-        const lossValue = loss.dataSync()[0];
-        const correctValue = correct!.dataSync()[0];
-        tf.dispose([xs, ys, loss, correct!]);
+        const { loss: lossValue, correct: correctValue } = stepper.step(xs as tf.Tensor4D, ys as tf.Tensor1D, lr, rng);
+        tf.dispose([xs, ys]);
         step++;
         if (!Number.isFinite(lossValue)) {
           throw new Error(`train: loss became ${lossValue} at epoch ${epoch + 1}, step ${b + 1} of ${batches.length} (global step ${step}); last good checkpoint: ${lastGood}. Lower the learning rate, then resume from that checkpoint`);
@@ -260,13 +218,13 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       }
       history = [...history, record];
       if (options.checkpointDir) {
-        checkpointFile = await writeCheckpoint(options.checkpointDir, model, optimizers, { epoch: epoch + 1, step, rngState: rng.getState(), history, configHash: signature });
+        checkpointFile = await writeCheckpoint(options.checkpointDir, model, stepper.optimizers, { epoch: epoch + 1, step, rngState: rng.getState(), history, configHash: signature });
         lastGood = `${checkpointFile} (epoch ${epoch + 1})`;
       }
       options.onEpochEnd?.(record);
     }
   } finally {
-    optimizers.forEach((o) => o.dispose());
+    stepper.dispose();
     progress.done(history.length ? `loss ${history[history.length - 1].loss.toFixed(4)}, acc ${(100 * history[history.length - 1].accuracy).toFixed(1)} %` : undefined);
   }
   const diverged = divergence(history, stepLosses);
