@@ -47,7 +47,8 @@ describe('findLearningRate', function () {
     ratios.forEach((q) => assert.ok(Math.abs(q - ratios[0]) < 1e-9, 'constant ratio between steps'));
     assert.ok(Math.min(...r.smoothed) < r.smoothed[0], 'the loss must fall somewhere on the ramp');
     assert.ok(r.suggestion >= 1e-4 && r.suggestion <= 1, `suggestion ${r.suggestion}`);
-    assert.ok(r.suggestion <= r.minLossLr / 10 + 1e-12);
+    assert.ok(Math.abs(r.suggestion - r.minLossLr / 10) < 1e-12);
+    assert.ok(r.steepestLr <= r.minLossLr);
     model.weights.forEach((w, i) => assert.deepStrictEqual(w.read().dataSync(), before[i], `weight ${w.originalName} restored`));
     model.dispose();
   });

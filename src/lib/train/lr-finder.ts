@@ -41,9 +41,15 @@ export interface LrFinderResult {
   smoothed: number[];
   /** The rate at the lowest smoothed loss. */
   minLossLr: number;
-  /** The rate where the smoothed loss falls fastest per decade of rate (steepest negative slope). */
+  /**
+   * The rate where the smoothed loss falls fastest per decade of rate (steepest negative slope), searched after the
+   * first tenth of the ramp (where the moving average is still settling) and before the minimum.
+   */
   steepestLr: number;
-  /** A safe peak rate for a warm-up + decay schedule: the smaller of steepestLr and minLossLr / 10. */
+  /**
+   * minLossLr / 10 (Smith's rule, fastai's `lr_min`): a conservative peak rate. Short range tests on BatchNorm
+   * networks stop early, so warm-up + cosine schedules often train well at 3–5× this; treat it as a lower anchor.
+   */
   suggestion: number;
   /** True when the loss blew up (stopFactor or non-finite) before maxLr. */
   stoppedEarly: boolean;
@@ -111,9 +117,10 @@ export async function findLearningRate(model: tf.LayersModel, data: Dataset, opt
     let iMin = 0;
     for (let i = 1; i < n; i++) if (result.smoothed[i] < result.smoothed[iMin]) iMin = i;
     // Steepest descent per decade: central differences of the smoothed loss against log10(lr), up to the minimum.
-    let iSteep = 0;
+    const from = Math.max(1, Math.floor(n / 10));
+    let iSteep = Math.min(from, iMin);
     let slope = Infinity;
-    for (let i = 1; i < Math.max(2, iMin); i++) {
+    for (let i = from; i < iMin; i++) {
       const j = Math.min(i + 1, n - 1);
       const s = (result.smoothed[j] - result.smoothed[i - 1]) / (Math.log10(result.learningRates[j]) - Math.log10(result.learningRates[i - 1]));
       if (s < slope) {
@@ -123,7 +130,7 @@ export async function findLearningRate(model: tf.LayersModel, data: Dataset, opt
     }
     result.minLossLr = result.learningRates[iMin];
     result.steepestLr = result.learningRates[iSteep];
-    result.suggestion = Math.min(result.steepestLr, result.minLossLr / 10);
+    result.suggestion = result.minLossLr / 10;
   }
   return result;
 }
