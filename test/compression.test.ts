@@ -10,9 +10,11 @@ import { initBackend } from '../src/lib/backend';
 import { Dataset } from '../src/lib/data/dataset';
 import {
   dequantize, distill, distillationLoss, factorizeLayer, frobenius, kernelWeights, largestKernel, lowRankApproximation,
-  magnitudePrune, matrix, parameterCounts, plainConvNet, pruneByMagnitude, quantizeAffine, quantizeModel, quantizedBytes,
-  restoreWeights, snapshotWeights, svd, checkSweepOptions, plainNetExperiment,
+  magnitudePrune, matrix, parameterCounts, pruneByMagnitude, quantizeAffine, quantizeModel, quantizedBytes,
+  restoreWeights, snapshotWeights, svd,
 } from '../src/lib/compression';
+import { checkSweepOptions, plainNetExperiment } from '../src/lessons/compression-study';
+import { plainConvNet } from '../src/models/plain-cnn';
 import { train } from '../src/lib/train';
 
 before(async () => {

@@ -1,7 +1,7 @@
 /** The toy end-to-end demo of notebooks/00-introduction.ipynb: its data is what it claims, and the net learns it. */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { describeToyRun, toyBatch, toyLossCurves, trainToyConvNet, TOY_CLASSES } from '../src/lib/demo';
+import { describeToyRun, toyBatch, toyLossCurves, trainToyConvNet, TOY_CLASSES } from '../src/lessons/demo';
 import { Rng } from '../src/lib/seed';
 
 describe('demo: toy quadrant task', () => {

@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { byMode, defaultDataDir, experimentConfig, isQuickMode, loadData, runExperiment } from '../src/lib/experiment';
+import { defaultDataDir, loadData } from '../src/lib/data/load';
+import { byMode, isQuickMode } from '../src/lib/quick-mode';
+import { experimentConfig, runExperiment } from '../src/experiments';
 import { readResults, resultsFile } from '../src/lib/results';
 
 const SHARED_CIFAR = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'cifar10');

@@ -11,7 +11,7 @@ import { costOf } from '../src/lib/cost';
 import {
   describeGuidelineResults, g1Cases, g1Widths, g2Cases, g2Width, g3Cases, g4Cases, guidelineCases, Guideline, pointwiseMemoryAccess,
   runGuidelineBenchmarks,
-} from '../src/lib/guidelines';
+} from '../src/lessons/guidelines';
 
 const costs = (cases: ReturnType<typeof g1Cases>) =>
   cases.map((c) => {

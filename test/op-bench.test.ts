@@ -8,7 +8,7 @@ import {
   cscCost, depthwiseConvCost, fireCost, groupConvCost, invertedResidualCost, pointwiseConvCost, pointwiseMemoryAccess,
   separableConvCost, separableToStandardRatio, shuffleUnitV1Cost, shuffleUnitV2Cost, standardConvCost,
 } from '../src/lib/formulas';
-import { benchOps, buildOpModel, checkOpSettings, describeOpBench, OP_KINDS, opFormula, OpSettings } from '../src/lib/op-bench';
+import { benchOps, buildOpModel, checkOpSettings, describeOpBench, OP_KINDS, opFormula, OpSettings } from '../src/lessons/op-bench';
 
 before(async () => {
   await initBackend('cpu');

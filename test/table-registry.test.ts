@@ -1,7 +1,7 @@
 /** Issue #8's acceptance over the real registry: every published row matches within rounding or explains why. */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { imagenetTable } from '../src/lib/table';
+import { imagenetTable } from '../src/lessons/table';
 import { listModels } from '../src/models';
 
 describe('ImageNet table over the registry', function () {

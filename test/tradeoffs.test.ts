@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { appendResult, ResultRecord } from '../src/lib/results';
-import { collectRuns, measureRunLatencies, runLabel, tradeoffPoints } from '../src/lib/tradeoffs';
+import { collectRuns, measureRunLatencies, runLabel, tradeoffPoints } from '../src/lessons/tradeoffs';
 
 function record(overrides: Partial<ResultRecord>): ResultRecord {
   return {

@@ -8,12 +8,11 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import '../src/models';
-import { buildModel } from '../src/models/registry';
+import { buildModel, loadTfliteMobilenet } from '../src/models';
 import { initBackend } from '../src/lib/backend';
 import { setBnAsBias } from '../src/lib/weights/assign';
 import { dequantizeTensor, parseTflite } from '../src/lib/weights/tflite';
-import { inferTfliteMobilenetConfig, loadTfliteMobilenet, loadTfliteWeights, ohwiToHwio } from '../src/lib/weights/tflite-mobilenet';
+import { inferTfliteMobilenetConfig, loadTfliteWeights, ohwiToHwio } from '../src/lib/weights/tflite-mobilenet';
 import { loadLabelledImages } from '../src/lib/eval/labels';
 import { evaluateClassifier } from '../src/lib/eval/evaluate';
 

@@ -3,9 +3,9 @@
  * so that the CLI, the ImageNet table, notebooks and tests enumerate one list.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { DatasetProfile } from '../lib/data/profiles';
 
-/** Which data set a configuration targets; it sets the default input size, classes and stem. */
-export type DatasetProfile = 'imagenet' | 'cifar10' | 'tiny-imagenet';
+export type { DatasetProfile } from '../lib/data/profiles';
 
 /** Options common to every builder; a family documents which of them it accepts. */
 export interface ModelConfig {

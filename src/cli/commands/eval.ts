@@ -4,7 +4,7 @@ import { numberOption, parseArgs, stringOption, UsageError } from '../args';
 import { initBackend } from '../../lib/backend';
 import { evaluateClassifier } from '../../lib/eval/evaluate';
 import { loadLabelledImages } from '../../lib/eval/labels';
-import { loadPretrained } from '../../lib/eval/load-weights';
+import { loadPretrained } from '../../models';
 import { describePreprocessing } from '../../lib/eval/preprocess';
 import { fetchTorchvisionWeights } from '../../lib/weights/download';
 

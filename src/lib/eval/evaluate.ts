@@ -6,7 +6,7 @@ import type { LabelledImage } from './labels';
 import { preprocess, PreprocessingName } from './preprocess';
 import { TopKCounter } from './score';
 
-export interface EvaluateOptions {
+export interface EvaluateClassifierOptions {
   preprocessing: PreprocessingName;
   /** Model input size in pixels. */
   resolution: number;
@@ -24,7 +24,7 @@ export interface EvaluateOptions {
   progressSinks?: ProgressSinks;
 }
 
-export interface EvaluationResult {
+export interface ClassifierEvaluation {
   n: number;
   /** Percent. */
   top1: number;
@@ -34,7 +34,7 @@ export interface EvaluationResult {
 }
 
 /** Evaluates `model` on `images` (labels 0..999). Logits [N, classes] must have classes ≥ 1000 + labelOffset. */
-export async function evaluateClassifier(model: tf.LayersModel, images: LabelledImage[], o: EvaluateOptions): Promise<EvaluationResult> {
+export async function evaluateClassifier(model: tf.LayersModel, images: LabelledImage[], o: EvaluateClassifierOptions): Promise<ClassifierEvaluation> {
   const batchSize = o.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   if (images.length === 0) throw new Error('no images to evaluate');

@@ -5,15 +5,15 @@
  * ops (depthwise, shuffle, shift) take time without MACs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fire } from './blocks/fire';
-import { invertedResidual } from './blocks/inverted-residual';
-import { costOf } from './cost';
+import { fire } from '../lib/blocks/fire';
+import { invertedResidual } from '../lib/blocks/inverted-residual';
+import { costOf } from '../lib/cost';
 import {
   depthwiseConvCost, fireCost, groupConvCost, invertedResidualCost, OpCost, pointwiseConvCost, separableConvCost, standardConvCost, zeroCost,
-} from './formulas';
-import type { PlotlyFigure } from './display/plotly';
-import { measureLatency } from './latency';
-import { channelShuffle, channelSplitHalves, groupConv2d, shift } from './ops';
+} from '../lib/formulas';
+import type { PlotlyFigure } from '../lib/display/plotly';
+import { measureLatency } from '../lib/latency';
+import { channelShuffle, channelSplitHalves, groupConv2d, shift } from '../lib/ops';
 
 /** The operations of the lesson, in the order the survey introduces them. */
 export const OP_KINDS = ['standard', 'group', 'depthwise', 'pointwise', 'separable', 'shuffle', 'split', 'fire', 'inverted-residual', 'shift'] as const;

@@ -12,9 +12,9 @@
  * under study. "Memory access" here is the per-layer count of {@link costOf}: input + output + weight elements.
  */
 import * as tf from '@tensorflow/tfjs';
-import { costOf } from './cost';
-import { measureLatency } from './latency';
-import { groupConv2d } from './ops';
+import { costOf } from '../lib/cost';
+import { measureLatency } from '../lib/latency';
+import { groupConv2d } from '../lib/ops';
 
 /** The four guidelines of P-SH2 §2. */
 export type Guideline = 'G1' | 'G2' | 'G3' | 'G4';

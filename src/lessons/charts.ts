@@ -2,8 +2,8 @@
  * Trade-off charts of the lessons: accuracy against a cost (MACs, parameters, latency) with the Pareto
  * front drawn, built as plotly figures from plain points so notebooks only pass data.
  */
-import { plotly, PlotlyFigure } from './display/plotly';
-import type { ChartOptions } from './display/plot-options';
+import { plotly, PlotlyFigure } from '../lib/display/plotly';
+import type { ChartOptions } from '../lib/display/plot-options';
 
 /** One point of a trade-off chart. */
 export interface TradeoffPoint {

@@ -8,16 +8,17 @@
  * column 1 = β or b, in pixels — the layout both layers store.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cscModule } from './blocks/shift-blocks';
-import { convBnAct } from './blocks/conv';
-import { costOf } from './cost';
-import type { Dataset } from './data/dataset';
-import { experimentConfig, LoadDataOptions, loadData, DatasetName } from './experiment';
-import { ActiveShift, shiftOffsets, shiftTensor, SparseShift, sparseShiftStats, SparseShiftStats } from './ops';
-import { createProgress, ProgressMode, ProgressReporter, ProgressState } from './progress';
-import { evaluate, train, EpochRecord } from './train';
-import type { OptimizerName } from './train/optimizers';
-import type { ModelConfig } from '../models/registry';
+import { cscModule } from '../lib/blocks/shift-blocks';
+import { convBnAct } from '../lib/blocks/conv';
+import { costOf } from '../lib/cost';
+import type { Dataset } from '../lib/data/dataset';
+import { DatasetName, LoadDataOptions, loadData } from '../lib/data/load';
+import { ActiveShift, shiftOffsets, shiftTensor, SparseShift, sparseShiftStats, SparseShiftStats } from '../lib/ops';
+import { createProgress, ProgressMode, ProgressReporter, ProgressState } from '../lib/progress';
+import { evaluate, train, EpochRecord } from '../lib/train';
+import type { OptimizerName } from '../lib/train/optimizers';
+import { experimentConfig } from '../experiments';
+import { buildModel, ModelConfig } from '../models';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Cost: CSC module vs a 3×3 convolution
@@ -434,8 +435,7 @@ export interface ShiftTrainingResult {
 export async function trainShiftModel(spec: ShiftTrainingSpec): Promise<ShiftTrainingResult> {
   const data = loadData(spec.dataset, spec);
   const config = experimentConfig({ ...spec, model: spec.model }, data);
-  const models = require('../models') as typeof import('../models');
-  const model = models.buildModel(spec.model, config.modelConfig);
+  const model = buildModel(spec.model, config.modelConfig);
   try {
     const layers = spec.recordLayers ?? spreadLayerNames(model, 3);
     const label = spec.label ?? spec.model;
@@ -476,13 +476,12 @@ export const FE_NET_PUBLISHED_MACS: Record<string, number> = { '1': 301e6, '1.37
 
 /** ImageNet-scale cost of FE-Net at each published width in both IBPool orders ('code' and 'paper'). */
 export function feNetAccountings(widths: number[] = [1, 1.375]): FeNetAccountingRow[] {
-  const models = require('../models') as typeof import('../models');
   const rows: FeNetAccountingRow[] = [];
   for (const width of widths) {
     const publishedMacs = FE_NET_PUBLISHED_MACS[String(width)];
     if (publishedMacs === undefined) throw new Error(`feNetAccountings: no published MAdds for width ${width}; published widths: ${Object.keys(FE_NET_PUBLISHED_MACS).join(', ')}`);
     for (const downsampling of ['code', 'paper'] as const) {
-      const model = models.buildModel('fe_net', { width, downsampling, dataset: 'imagenet' });
+      const model = buildModel('fe_net', { width, downsampling, dataset: 'imagenet' });
       try {
         const report = costOf(model);
         rows.push({ width, downsampling, params: report.params.weights, macs: report.macs, publishedMacs, macsRelDiff: (report.macs - publishedMacs) / publishedMacs });

@@ -5,8 +5,8 @@
  */
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
-import { costOf, CostReport } from './cost';
-import { measureLatency, LatencyResult } from './latency';
+import { costOf, CostReport } from '../lib/cost';
+import { measureLatency, LatencyResult } from '../lib/latency';
 import type { ModelEntry, PublishedFigures, VariantEntry } from '../models/registry';
 
 /** Our counts for one variant, with the comparison against the published figures. */

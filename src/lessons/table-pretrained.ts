@@ -4,10 +4,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { evaluateClassifier } from './eval/evaluate';
-import { loadLabelledImages } from './eval/labels';
-import { parseTflite } from './weights/tflite';
-import { inferTfliteMobilenetConfig, loadTfliteMobilenet, TfliteMobilenetConfig } from './weights/tflite-mobilenet';
+import { evaluateClassifier } from '../lib/eval/evaluate';
+import { loadLabelledImages } from '../lib/eval/labels';
+import { parseTflite } from '../lib/weights/tflite';
+import { inferTfliteMobilenetConfig, TfliteMobilenetConfig } from '../lib/weights/tflite-mobilenet';
+import { loadTfliteMobilenet } from '../models';
 import type { PretrainedColumns, TableOptions } from './table';
 
 export interface PretrainedScanEntry {

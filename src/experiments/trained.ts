@@ -4,21 +4,15 @@
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { cacheRoot } from '../data/cache';
-import { ExperimentResult, ExperimentSpec, experimentConfig, loadData, LoadedData, runExperiment } from '../experiment';
-import { configHash } from '../results';
-import { fileWeightsHandler, loadModelWeights, readCheckpointState } from '../train/checkpoint';
+import { loadData, LoadedData } from '../lib/data/load';
+import { fileWeightsHandler, loadModelWeights, readCheckpointState } from '../lib/train/checkpoint';
+import { checkpointDirOf, ExperimentResult, ExperimentSpec, runExperiment } from './run';
 
 /** The trained model (caller disposes it), its recorded result and the data it was trained on. */
 export interface TrainedModel {
   model: tf.LayersModel;
   result: ExperimentResult;
   data: LoadedData;
-}
-
-/** Folder where `runExperiment` keeps the checkpoints of `spec`. */
-export function checkpointDirOf(spec: ExperimentSpec, data: LoadedData): string {
-  return path.join(cacheRoot(), 'runs', configHash(experimentConfig(spec, data)));
 }
 
 /**

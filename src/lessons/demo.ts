@@ -7,7 +7,7 @@
  * the quadrant. It is learnable by a couple of conv layers, chance level is 25 %.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from './seed';
+import { Rng } from '../lib/seed';
 
 /** Number of classes (quadrants) of the toy task. */
 export const TOY_CLASSES = 4;

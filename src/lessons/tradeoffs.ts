@@ -3,8 +3,9 @@
  * accuracy, size, MACs and measured latency, so that the lessons' experiments can be compared on one chart.
  */
 import * as tf from '@tensorflow/tfjs';
-import { measureLatency } from './latency';
-import { readResults, ResultRecord, resultsFile } from './results';
+import { measureLatency } from '../lib/latency';
+import { readResults, ResultRecord, resultsFile } from '../lib/results';
+import { buildModel, getVariant } from '../models';
 import type { TradeoffPoint } from './charts';
 
 /** A recorded run with its measured batch-1 latency (ms) when the model could be rebuilt. */
@@ -56,14 +57,13 @@ export function collectRuns(options: CollectOptions): TradeoffRow[] {
  * configuration (custom models of a notebook cannot be rebuilt and keep no latency). Mutates and returns `rows`.
  */
 export async function measureRunLatencies(rows: TradeoffRow[], options: { repetitions?: number } = {}): Promise<TradeoffRow[]> {
-  const models = require('../models') as typeof import('../models');
   for (const row of rows) {
     const config = row.record.config as { custom?: boolean; modelConfig?: Record<string, unknown> };
     if (config.custom || !config.modelConfig) continue;
     let model: tf.LayersModel | undefined;
     try {
-      const variant = row.record.variant ? models.getVariant(row.record.model, row.record.variant).config : {};
-      model = models.buildModel(row.record.model, { ...variant, ...config.modelConfig });
+      const variant = row.record.variant ? getVariant(row.record.model, row.record.variant).config : {};
+      model = buildModel(row.record.model, { ...variant, ...config.modelConfig });
       row.latencyMs = (await measureLatency(model, { batch: 1, repetitions: options.repetitions ?? 5 })).medianMs;
     } catch {
       // A model renamed or removed since the run was recorded: the row keeps its accuracy but no latency.
