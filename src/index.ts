@@ -35,8 +35,10 @@ export { CheckpointState, readCheckpointState } from './lib/train/checkpoint';
 export * from './lib/eval';
 export * from './lib/results';
 
-// Published weights and compression (pruning, quantisation, low rank, distillation).
+// Published weights (and the sha256-checked downloader of published files) and compression (pruning, quantisation,
+// low rank, distillation).
 export * from './lib/weights';
+export * from './lib/download';
 export * from './lib/compression';
 
 // Notebook display (plots, tables, markdown), progress bars and quick mode.

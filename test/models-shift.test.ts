@@ -5,24 +5,16 @@
  */
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
-import { costOf, CostReport } from '../src/lib/cost';
+import type { CostReport } from '../src/lib/cost';
 import { buildModel, DatasetProfile, getModelEntry, getVariant } from '../src/models';
-import { trainSteps, withinRounding } from './spatial-model-helpers';
-
-function costOfModel(name: string, config: Record<string, unknown>): CostReport {
-  const model = buildModel(name, config);
-  const report = costOf(model);
-  model.dispose();
-  return report;
-}
+import { costOfModel, trainOnFixedBatch } from './support/models';
+import { withinRounding } from './support/tolerance';
+import { useBackend } from './support/backend';
 
 /** Parameters held by layers of class `className` (shift offsets). */
 function paramsOfClass(r: CostReport, className: string): number {
   return r.layers.filter((l) => l.className === className).reduce((a, l) => a + l.params.weights, 0);
 }
-
-
 
 function forwardAll(name: string): void {
   for (const v of getModelEntry(name).variants) {
@@ -39,9 +31,7 @@ function forwardAll(name: string): void {
 
 describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
   this.timeout(120000);
-  before(async () => {
-    await initBackend('wasm');
-  });
+  useBackend('wasm');
 
   describe('shift_resnet20 (CIFAR)', () => {
     it('ε = 3: 95,642 params exactly (SHIFT-CIFAR README / count.py) and 16.43 M MACs (CALC, §8)', () => {
@@ -55,7 +45,7 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
 
     it('trains on the cifar10 profile', async () => {
       const model = buildModel('shift_resnet20', {});
-      const losses = await trainSteps(model, 3, 5);
+      const losses = await trainOnFixedBatch(model, { steps: 3, seed: 5 });
       assert.ok(losses.every(Number.isFinite) && losses[2] < losses[0], String(losses));
       model.dispose();
     });
@@ -97,7 +87,7 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
 
     it('trains on the cifar10 profile', async () => {
       const model = buildModel('shiftnet_a', { dataset: 'cifar10', width: 0.5 });
-      const losses = await trainSteps(model, 3, 5);
+      const losses = await trainOnFixedBatch(model, { steps: 3, seed: 5 });
       assert.ok(losses.every(Number.isFinite) && losses[2] < losses[0], String(losses));
       model.dispose();
     });
@@ -133,7 +123,7 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
     for (const dataset of ['cifar10', 'tiny-imagenet'] as DatasetProfile[]) {
       it(`trains on the ${dataset} profile (w = 16)`, async () => {
         const model = buildModel('as_resnet', { dataset, baseWidth: 16 });
-        const losses = await trainSteps(model, 3, 5);
+        const losses = await trainOnFixedBatch(model, { steps: 3, seed: 5 });
         assert.ok(losses.every(Number.isFinite) && losses[2] < losses[0], String(losses));
         model.dispose();
       });
@@ -190,7 +180,7 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
     for (const dataset of ['cifar10', 'tiny-imagenet'] as DatasetProfile[]) {
       it(`trains on the ${dataset} profile`, async () => {
         const model = buildModel('fe_net', { dataset, width: 0.5, headChannels: 256 });
-        const losses = await trainSteps(model, 3, 5);
+        const losses = await trainOnFixedBatch(model, { steps: 3, seed: 5 });
         assert.ok(losses.every(Number.isFinite) && losses[2] < losses[0], String(losses));
         model.dispose();
       });

@@ -3,6 +3,8 @@
  * the closed-form formula of survey-facts §5 beside them, and the MEASURED forward time of that
  * model on the active backend (median of N runs after warm-up). FLOPs are not time: memory-bound
  * ops (depthwise, shuffle, shift) take time without MACs.
+ *
+ * Introduced in notebooks/02-operations.ipynb.
  */
 import * as tf from '@tensorflow/tfjs';
 import { fire } from '../lib/blocks/fire';

@@ -6,19 +6,21 @@
  *
  * Offsets are read as [C, 2] arrays flattened channel-major, (x, y) per channel: column 0 = α (ASL) or a (SSL),
  * column 1 = β or b, in pixels — the layout both layers store.
+ *
+ * Introduced in notebooks/06-shiftnet.ipynb (CSC cost, shift mosaic); the offset recordings in
+ * notebooks/07-active-shift.ipynb and notebooks/08-sparse-shift-fenet.ipynb.
  */
 import * as tf from '@tensorflow/tfjs';
 import { cscModule } from '../lib/blocks/shift-blocks';
 import { convBnAct } from '../lib/blocks/conv';
 import { costOf } from '../lib/cost';
 import type { Dataset } from '../lib/data/dataset';
-import { DatasetName, LoadDataOptions, loadData } from '../lib/data/load';
+import { LoadDataOptions, loadData } from '../lib/data/load';
 import { ActiveShift, shiftOffsets, shiftTensor, SparseShift, sparseShiftStats, SparseShiftStats } from '../lib/ops';
-import { createProgress, ProgressMode, ProgressReporter, ProgressState } from '../lib/progress';
+import { createProgress, ProgressReporter, ProgressState } from '../lib/progress';
 import { evaluate, train, EpochRecord } from '../lib/train';
-import type { OptimizerName } from '../lib/train/optimizers';
-import { experimentConfig } from '../experiments';
-import { buildModel, ModelConfig } from '../models';
+import { ExperimentSpec, experimentConfig } from '../experiments';
+import { buildModel } from '../models';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Cost: CSC module vs a 3×3 convolution
@@ -86,7 +88,7 @@ export function cscVersusConv(o: CscComparisonOptions): CscCostRow[] {
   const k = requirePositiveInteger(o.kernelSize ?? 3, 'cscVersusConv: kernelSize', 'odd, e.g. 3 or 5');
   if (k % 2 === 0) throw new Error(`cscVersusConv: kernelSize must be odd (a shift kernel needs a centre), got ${k}`);
   if (!Array.isArray(o.expansions) || o.expansions.length === 0) throw new Error('cscVersusConv: expansions must be a non-empty array of ε > 0');
-  const conv = blockCost(size, m, (x) => convBnAct(x, { filters: n, kernelSize: k, padding: (k - 1) / 2, name: 'conv' }));
+  const conv = blockCost(size, m, (x) => convBnAct(x, { outChannels: n, kernelSize: k, padding: (k - 1) / 2, name: 'conv' }));
   return o.expansions.map((eps) => {
     if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) throw new Error(`cscVersusConv: every expansion ε must be a number > 0, got ${String(eps)}`);
     const mid = Math.floor(eps * n);
@@ -385,24 +387,16 @@ export function allOffsetValues(offsets: Record<string, Float32Array>): number[]
 // ---------------------------------------------------------------------------------------------------------------
 // A training run that keeps the offsets
 
-/** What {@link trainShiftModel} trains: a registered model on a data set, as `runExperiment` describes it. */
-export interface ShiftTrainingSpec extends LoadDataOptions {
-  /** Registry name, e.g. 'as_resnet' or 'fe_net'. */
-  model: string;
-  modelConfig?: ModelConfig;
-  dataset: DatasetName;
-  epochs: number;
-  batchSize?: number;
-  learningRate?: number;
-  optimizer?: OptimizerName;
-  weightDecay?: number;
+/**
+ * What {@link trainShiftModel} trains: a registered model (e.g. 'as_resnet', 'fe_net') on a data set, described as
+ * for `runExperiment`, plus which offsets to record.
+ */
+export interface ShiftTrainingSpec
+  extends Pick<ExperimentSpec, keyof LoadDataOptions | 'model' | 'modelConfig' | 'dataset' | 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'weightDecay' | 'label' | 'progress'> {
   /** Shift layers whose offsets are recorded during training (default: 3 spread over the depth). */
   recordLayers?: string[];
   /** Record every N optimizer steps (default 5). */
   everySteps?: number;
-  /** Label for tables and charts; default `model`. */
-  label?: string;
-  progress?: ProgressReporter | ProgressMode;
 }
 
 /** Result of {@link trainShiftModel}. */

@@ -1,6 +1,8 @@
 /**
  * Pretrained accuracy for the ImageNet table: finds TFLite MobileNets in a folder, matches each to the table
  * row with the same model, width and resolution, and scores it on an ImageNet-style image folder.
+ *
+ * Introduced in notebooks/09-imagenet-table.ipynb (also `compact-nets table --pretrained`).
  */
 import * as fs from 'fs';
 import * as path from 'path';

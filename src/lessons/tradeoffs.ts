@@ -1,6 +1,8 @@
 /**
- * The workbook's own trade-off study (notebook 10): every run in the results store on one data set, with its
- * accuracy, size, MACs and measured latency, so that the lessons' experiments can be compared on one chart.
+ * The workbook's own trade-off study: every run in the results store on one data set, with its accuracy, size, MACs
+ * and measured latency, so that the lessons' experiments can be compared on one chart.
+ *
+ * Introduced in notebooks/10-trade-offs-and-design-tricks.ipynb.
  */
 import * as tf from '@tensorflow/tfjs';
 import { measureLatency } from '../lib/latency';
@@ -12,8 +14,8 @@ import type { TradeoffPoint } from './charts';
 export interface TradeoffRow {
   record: ResultRecord;
   label: string;
-  /** Top-1 accuracy in %. */
-  top1: number;
+  /** Top-1 accuracy in percent (the record's `top1` is a fraction). */
+  top1Percent: number;
   paramsM: number;
   macsM?: number;
   latencyMs?: number;
@@ -46,7 +48,7 @@ export function collectRuns(options: CollectOptions): TradeoffRow[] {
   return [...latest.values()].map((record) => ({
     record,
     label: runLabel(record),
-    top1: 100 * record.top1,
+    top1Percent: 100 * record.top1,
     paramsM: record.params / 1e6,
     macsM: record.macs === undefined ? undefined : record.macs / 1e6,
   }));
@@ -79,5 +81,5 @@ export function tradeoffPoints(rows: TradeoffRow[], x: 'macs' | 'params' | 'late
   const value = (r: TradeoffRow) => (x === 'macs' ? r.macsM : x === 'params' ? r.paramsM : r.latencyMs);
   return rows
     .filter((r) => value(r) !== undefined && value(r)! > 0)
-    .map((r) => ({ label: r.label, x: value(r)!, y: r.top1, group: r.record.model }));
+    .map((r) => ({ label: r.label, x: value(r)!, y: r.top1Percent, group: r.record.model }));
 }
