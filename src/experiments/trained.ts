@@ -1,6 +1,6 @@
 /**
- * A trained model to compress: `runExperiment` trains (or reuses a recorded run), then the weights are
- * read back from the run's final checkpoint, so a re-run of the lesson does not retrain.
+ * A trained model back in memory (e.g. to compress it): `runExperiment` trains (or reuses a recorded run), then the
+ * weights are read back from the run's final checkpoint, so a re-run of a lesson does not retrain.
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
