@@ -5,7 +5,7 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { costOf, CostReport } from '../../src/lib/cost';
-import { buildModel, ModelConfig, PublishedFigures } from '../../src/models';
+import { buildModel, getModelEntry, ModelConfig, PublishedFigures } from '../../src/models';
 
 /** A one-input model around `body` applied to an input of `shape` (no batch axis), e.g. a block under test. */
 export function modelAround(shape: number[], body: (x: tf.SymbolicTensor) => tf.SymbolicTensor): tf.LayersModel {
@@ -87,6 +87,26 @@ export function checkPublished(label: string, r: CostReport, p: PublishedFigures
     const rel = Math.abs(r.macs / p.macs - 1);
     if (!p.footnote) assert.ok(rel <= (p.rounding?.macs ?? 0) + slack, `${label}: MACs off by ${(rel * 100).toFixed(2)} %`);
     else assert.ok(rel < 0.2, `${label}: even a footnoted figure should be within 20 % (got ${(rel * 100).toFixed(1)} %)`);
+  }
+}
+
+/**
+ * Builds every published variant of registered model `name` and runs one random image through it at the variant's
+ * input size: logits [1, classes] (`classes` when given, else the model's own output width), all finite.
+ */
+export function assertVariantsRun(name: string, classes?: number): void {
+  for (const v of getModelEntry(name).variants) {
+    const model = buildModel(name, v.config);
+    const r = model.inputs[0].shape[1] as number;
+    const x = tf.randomNormal([1, r, r, 3]);
+    const y = model.predict(x) as tf.Tensor;
+    try {
+      assert.deepStrictEqual(y.shape, [1, classes ?? model.outputs[0].shape[1]], `${name} ${v.name}: logits shape`);
+      assert.ok(Number.isFinite(tf.sum(y).dataSync()[0]), `${name} ${v.name}: non-finite logits`);
+    } finally {
+      tf.dispose([x, y]);
+      model.dispose();
+    }
   }
 }
 
