@@ -17,7 +17,7 @@ import { createProgress, ProgressMode, ProgressReporter } from './progress';
 import { configHash } from './results';
 import { Rng } from './seed';
 import { CheckpointState, EpochRecord, readCheckpointState, restoreCheckpoint, writeCheckpoint } from './train/checkpoint';
-import { evaluate, Evaluation } from './train/evaluate';
+import { evaluate } from './train/evaluate';
 import { createOptimizer, OptimizerOptions, setLearningRate } from './train/optimizers';
 import { learningRateAt, Schedule, validateSchedule } from './train/schedules';
 
