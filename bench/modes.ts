@@ -36,10 +36,3 @@ export function macsPerUnit(forwardMacsPerImage: number, spec: ModeSpec): number
   return spec.training ? 3 * forwardMacsPerImage * spec.batch : forwardMacsPerImage * spec.batch;
 }
 
-/** Median of a non-empty list of numbers. */
-export function median(values: number[]): number {
-  if (values.length === 0) throw new Error('median of an empty list: run at least one repetition');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../src/models';
 import { costOf } from '../src/lib/cost';
 import { exportGraph, GraphSpec } from './graph-spec';
-import { median, Mode, MODE_SPECS } from './modes';
+import { median } from '../src/lib/stats';
+import { Mode, MODE_SPECS } from './modes';
 
 /** Result of timing one model in one mode. */
 export interface OursResult {

@@ -14,7 +14,8 @@ import { parseArgs, numberOption, stringOption, UsageError, ParsedArgs } from '.
 import { initBackend } from '../src/lib/backend';
 import { getModelEntry } from '../src/models';
 import { buildForMode, timeOurs, OursResult } from './ours';
-import { DEFAULT_MODELS, macsPerUnit, median, Mode, MODE_SPECS, MODES, parseMode } from './modes';
+import { median } from '../src/lib/stats';
+import { DEFAULT_MODELS, macsPerUnit, Mode, MODE_SPECS, MODES, parseMode } from './modes';
 
 /** Settings of one benchmark invocation. */
 export interface BenchOptions {

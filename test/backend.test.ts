@@ -4,8 +4,8 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ENV_VAR, environmentInfo, initBackend } from '../src/lib/backend';
+import { REPO_ROOT } from './support/paths';
 
-const ROOT = path.join(__dirname, '..', '..');
 
 function tfjsNodeInstalled(): boolean {
   try {
@@ -115,7 +115,7 @@ describe('compact-nets env', function () {
   const run = (args: string[], extraEnv: Record<string, string> = {}) => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
     if (!(BACKEND_ENV_VAR in extraEnv)) delete env[BACKEND_ENV_VAR];
-    return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'compact-nets.js'), 'env', ...args], { cwd: ROOT, env, encoding: 'utf8' });
+    return spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'compact-nets.js'), 'env', ...args], { cwd: REPO_ROOT, env, encoding: 'utf8' });
   };
 
   it('--json prints valid JSON with backend wasm', () => {

@@ -8,19 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import { costOf } from '../src/lib/cost';
 import { avgPool3x3s2, shuffleDownUnitV2, shuffleUnitV1, shuffleUnitV2 } from '../src/lib/blocks/shuffle-units';
 import { asResBlock, cscModule, feBlock, ibPool, ibssl, preActCscBlock, shiftResBlock } from '../src/lib/blocks/shift-blocks';
-
-function modelOf(shape: [number, number, number], body: (x: tf.SymbolicTensor) => tf.SymbolicTensor): tf.LayersModel {
-  const x = tf.input({ shape });
-  return tf.model({ inputs: x, outputs: body(x) });
-}
+import { modelAround } from './support/models';
+import { useBackend } from './support/backend';
 
 /** Output side of a k=3, s=2, pad=1 layer (PyTorch floor). */
 const down = (h: number) => Math.floor((h - 1) / 2) + 1;
 
 describe('blocks: ShuffleNet units and shift blocks', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
+  useBackend('cpu');
 
   describe('shuffleUnitV1', () => {
     // [H, c_in, c_out, g, stride, denseFirst]
@@ -35,7 +30,7 @@ describe('blocks: ShuffleNet units and shift blocks', () => {
       it(`H=${h} ${cin}→${cout} g=${g} s=${s}${dense ? ' dense-first' : ''}: shape, params and MACs = P-SH1 §3.2`, () => {
         const m = cout / 4;
         const branchOut = s === 1 ? cout : cout - cin;
-        const model = modelOf([h, h, cin], (x) => shuffleUnitV1(x, { outChannels: cout, groups: g, stride: s, bottleneck: m, denseFirstConv: dense, name: 'u' }));
+        const model = modelAround([h, h, cin], (x) => shuffleUnitV1(x, { outChannels: cout, groups: g, stride: s, bottleneck: m, denseFirstConv: dense, name: 'u' }));
         const ho = s === 1 ? h : down(h);
         assert.deepStrictEqual(model.outputs[0].shape, [null, ho, ho, cout]);
         const cost = costOf(model);
@@ -51,7 +46,7 @@ describe('blocks: ShuffleNet units and shift blocks', () => {
     it('stride 2: the first input channels are ReLU(avg-pool 3×3/2 with zero padding counted, as PyTorch)', () => {
       const h = 5;
       const cin = 6;
-      const model = modelOf([h, h, cin], (x) => shuffleUnitV1(x, { outChannels: 18, groups: 3, stride: 2, bottleneck: 6, name: 'u' }));
+      const model = modelAround([h, h, cin], (x) => shuffleUnitV1(x, { outChannels: 18, groups: 3, stride: 2, bottleneck: 6, name: 'u' }));
       const x = tf.randomNormal([1, h, h, cin], 0, 1, 'float32', 7);
       const y = (model.predict(x) as tf.Tensor).arraySync() as number[][][][];
       const xs = x.arraySync() as number[][][][];
@@ -87,7 +82,7 @@ describe('blocks: ShuffleNet units and shift blocks', () => {
       const h = 6;
       const c = 16;
       const cp = c / 2;
-      const model = modelOf([h, h, c], (x) => shuffleUnitV2(x, { outChannels: c, name: 'u' }));
+      const model = modelAround([h, h, c], (x) => shuffleUnitV2(x, { outChannels: c, name: 'u' }));
       const cost = costOf(model);
       assert.strictEqual(cost.params.weights, 2 * cp * cp + 9 * cp);
       assert.strictEqual(cost.params.trainable - cost.params.weights, 2 * 3 * cp);
@@ -107,7 +102,7 @@ describe('blocks: ShuffleNet units and shift blocks', () => {
       const cin = 24;
       const cout = 48;
       const cp = cout / 2;
-      const model = modelOf([h, h, cin], (x) => shuffleDownUnitV2(x, { outChannels: cout, name: 'd' }));
+      const model = modelAround([h, h, cin], (x) => shuffleDownUnitV2(x, { outChannels: cout, name: 'd' }));
       const ho = down(h);
       assert.deepStrictEqual(model.outputs[0].shape, [null, ho, ho, cout]);
       const cost = costOf(model);
@@ -126,7 +121,7 @@ describe('blocks: ShuffleNet units and shift blocks', () => {
   describe('ShiftNet blocks', () => {
     it('CSC module: params M·εN + εN·N, MACs HW·M·εN + H′W′·εN·N, shift costs 0 (§5.14)', () => {
       const [h, m, n, eps, s] = [8, 12, 16, 3, 2];
-      const model = modelOf([h, h, m], (x) => cscModule(x, { outChannels: n, expansion: eps, kernelSize: 5, stride: s, name: 'c' }));
+      const model = modelAround([h, h, m], (x) => cscModule(x, { outChannels: n, expansion: eps, kernelSize: 5, stride: s, name: 'c' }));
       const ho = Math.ceil(h / s);
       assert.deepStrictEqual(model.outputs[0].shape, [null, ho, ho, n]);
       const cost = costOf(model);
@@ -136,16 +131,16 @@ describe('blocks: ShuffleNet units and shift blocks', () => {
     });
 
     it('ShiftResNet block: projection shortcut only when the shape changes', () => {
-      const same = modelOf([8, 8, 16], (x) => shiftResBlock(x, { outChannels: 16, expansion: 3, name: 'b' }));
+      const same = modelAround([8, 8, 16], (x) => shiftResBlock(x, { outChannels: 16, expansion: 3, name: 'b' }));
       assert.strictEqual(costOf(same).params.trainable, 16 * 48 * 2 + 2 * 48 + 2 * 16); // SHIFT-CIFAR: 1,664 per 16-ch block
-      const proj = modelOf([8, 8, 16], (x) => shiftResBlock(x, { outChannels: 32, expansion: 3, stride: 2, name: 'b' }));
+      const proj = modelAround([8, 8, 16], (x) => shiftResBlock(x, { outChannels: 32, expansion: 3, stride: 2, name: 'b' }));
       assert.strictEqual(costOf(proj).params.trainable, 16 * 96 + 192 + 96 * 32 + 64 + 16 * 32 + 64); // 5,440
       same.dispose();
       proj.dispose();
     });
 
     it('pre-activation CSC block (ShiftNet-A): stride 2 concatenates out − in new channels with the pooled input', () => {
-      const model = modelOf([8, 8, 32], (x) => preActCscBlock(x, { outChannels: 64, expansion: 4, kernelSize: 5, stride: 2, name: 'a' }));
+      const model = modelAround([8, 8, 32], (x) => preActCscBlock(x, { outChannels: 64, expansion: 4, kernelSize: 5, stride: 2, name: 'a' }));
       assert.deepStrictEqual(model.outputs[0].shape, [null, 4, 4, 64]);
       // BN(32) + 32·128 + BN(128) + 128·32 (survey-facts §4.6 reconstruction: mid = ε·(out − in)).
       assert.strictEqual(costOf(model).params.trainable, 64 + 4096 + 256 + 4096);
@@ -155,7 +150,7 @@ describe('blocks: ShuffleNet units and shift blocks', () => {
     });
 
     it('avgPool3x3s2 divides border windows by 9 (count_include_pad)', () => {
-      const model = modelOf([3, 3, 1], (x) => avgPool3x3s2(x, 'p'));
+      const model = modelAround([3, 3, 1], (x) => avgPool3x3s2(x, 'p'));
       const y = (model.predict(tf.ones([1, 3, 3, 1])) as tf.Tensor).dataSync();
       assert.deepStrictEqual(Array.from(y).map((v) => Math.round(v * 9)), [4, 4, 4, 4]);
       model.dispose();
@@ -165,7 +160,7 @@ describe('blocks: ShuffleNet units and shift blocks', () => {
   describe('AS-ResNet block', () => {
     it('params = BN + 1×1 + BN + ASL(2C) + 1×1 (+ projection); ASL stride 2 gives ⌊(H−1)/2⌋+1', () => {
       const [h, cin, c] = [9, 8, 16];
-      const model = modelOf([h, h, cin], (x) => asResBlock(x, { outChannels: c, stride: 2, name: 'a' }));
+      const model = modelAround([h, h, cin], (x) => asResBlock(x, { outChannels: c, stride: 2, name: 'a' }));
       const ho = Math.floor((h - 1) / 2) + 1;
       assert.deepStrictEqual(model.outputs[0].shape, [null, ho, ho, c]);
       const cost = costOf(model);
@@ -178,7 +173,7 @@ describe('blocks: ShuffleNet units and shift blocks', () => {
 
   describe('FE-Net units', () => {
     it('IBSSL / ResIBSSL: mid = e·out, SSL adds 2·mid offsets and 0 MACs', () => {
-      const model = modelOf([6, 6, 8], (x) => ibssl(x, { outChannels: 8, expansion: 6, residual: true, name: 'r' }));
+      const model = modelAround([6, 6, 8], (x) => ibssl(x, { outChannels: 8, expansion: 6, residual: true, name: 'r' }));
       const cost = costOf(model);
       assert.strictEqual(cost.params.weights, 8 * 48 + 2 * 48 + 48 * 8);
       assert.strictEqual(cost.macs, 36 * (8 * 48 + 48 * 8));
@@ -189,8 +184,8 @@ describe('blocks: ShuffleNet units and shift blocks', () => {
 
     it("IBPool: 'code' pools between the 1×1 convs, 'paper' before them (same params, fewer MACs)", () => {
       const [h, cin, cout, e] = [8, 16, 32, 5];
-      const code = modelOf([h, h, cin], (x) => ibPool(x, { outChannels: cout, expansion: e, downsampling: 'code', name: 'p' }));
-      const paper = modelOf([h, h, cin], (x) => ibPool(x, { outChannels: cout, expansion: e, downsampling: 'paper', name: 'p' }));
+      const code = modelAround([h, h, cin], (x) => ibPool(x, { outChannels: cout, expansion: e, downsampling: 'code', name: 'p' }));
+      const paper = modelAround([h, h, cin], (x) => ibPool(x, { outChannels: cout, expansion: e, downsampling: 'paper', name: 'p' }));
       const mid = cout * e;
       assert.strictEqual(costOf(code).macs, h * h * cin * mid + (h / 2) ** 2 * mid * cout);
       assert.strictEqual(costOf(paper).macs, (h / 2) ** 2 * (cin * mid + mid * cout));
@@ -202,7 +197,7 @@ describe('blocks: ShuffleNet units and shift blocks', () => {
 
     it('FE-Block 4n: three nested ResIBSSLs on C/8, C/4, C/2, then IBSSL C→out', () => {
       const [c, out, e] = [16, 24, 6];
-      const model = modelOf([4, 4, c], (x) => feBlock(x, { kind: '4n', outChannels: out, downsample: false, name: 'f' }));
+      const model = modelAround([4, 4, c], (x) => feBlock(x, { kind: '4n', outChannels: out, downsample: false, name: 'f' }));
       assert.deepStrictEqual(model.outputs[0].shape, [null, 4, 4, out]);
       const res = (w: number) => w * e * w * 2 + 2 * w * e; // two 1×1 convs + SSL offsets
       assert.strictEqual(costOf(model).params.weights, res(2) + res(4) + res(8) + c * e * out + e * out * out + 2 * out * e);

@@ -8,12 +8,9 @@ import { makeDivisible } from '../src/lib/channels';
 import { fire } from '../src/lib/blocks/fire';
 import { depthwiseSeparable } from '../src/lib/blocks/separable';
 import { hasResidual, invertedResidual } from '../src/lib/blocks/inverted-residual';
-
-/** One-input model around a block. */
-function wrap(shape: number[], body: (x: tf.SymbolicTensor) => tf.SymbolicTensor): tf.LayersModel {
-  const x = tf.input({ shape });
-  return tf.model({ inputs: x, outputs: body(x) });
-}
+import { modelAround } from './support/models';
+import { maxAbsDiff } from './support/tolerance';
+import { useBackend } from './support/backend';
 
 /** Weight tensor `suffix` (e.g. "kernel") of layer `name`. */
 function weight(model: tf.LayersModel, name: string, suffix: string): tf.Tensor {
@@ -22,10 +19,8 @@ function weight(model: tf.LayersModel, name: string, suffix: string): tf.Tensor 
   return w.read();
 }
 
-/** Max |a − b|. */
-function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
-}
+/** Max |a − b| of two tensors' values. */
+const maxDiff = (a: tf.Tensor, b: tf.Tensor): number => maxAbsDiff(a.dataSync(), b.dataSync());
 
 describe('makeDivisible (TF-slim / torchvision _make_divisible)', () => {
   // Expected values worked out by hand from the reference definition:
@@ -51,13 +46,11 @@ describe('makeDivisible (TF-slim / torchvision _make_divisible)', () => {
 });
 
 describe('spatial blocks', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
+  useBackend('cpu');
 
   for (const [h, c, s, e1, e3] of [[8, 6, 2, 3, 5], [5, 16, 4, 8, 8], [7, 3, 1, 2, 2]]) {
     it(`fire(${s}, ${e1}, ${e3}) on ${h}×${h}×${c}: shape and values = squeeze/expand written with tf ops`, () => {
-      const m = wrap([h, h, c], (x) => fire(x, { squeeze: s, expand1x1: e1, expand3x3: e3, name: 'fire2' }));
+      const m = modelAround([h, h, c], (x) => fire(x, { squeeze: s, expand1x1: e1, expand3x3: e3, name: 'fire2' }));
       assert.deepStrictEqual(m.outputs[0].shape, [null, h, h, e1 + e3]);
       for (const n of ['fire2.squeeze', 'fire2.expand1x1', 'fire2.expand3x3', 'fire2.concat']) assert.ok(m.getLayer(n), n);
       const x = tf.randomNormal([2, h, h, c], 0, 1, 'float32', 7) as tf.Tensor4D;
@@ -71,7 +64,7 @@ describe('spatial blocks', () => {
   }
 
   it('fire bypass: simple adds the input, complex adds a 1×1 conv where widths differ; bad bypass is an error', () => {
-    const simple = wrap([6, 6, 8], (x) => fire(x, { squeeze: 2, expand1x1: 4, expand3x3: 4, bypass: 'simple', name: 'f' }));
+    const simple = modelAround([6, 6, 8], (x) => fire(x, { squeeze: 2, expand1x1: 4, expand3x3: 4, bypass: 'simple', name: 'f' }));
     const plainOut = tf.tidy(() => {
       const x = tf.randomNormal([1, 6, 6, 8], 0, 1, 'float32', 3);
       const inner = tf.model({ inputs: simple.inputs, outputs: simple.getLayer('f.concat').output as tf.SymbolicTensor });
@@ -79,7 +72,7 @@ describe('spatial blocks', () => {
     });
     assert.ok(plainOut < 1e-5);
     simple.dispose();
-    const complex = wrap([6, 6, 5], (x) => fire(x, { squeeze: 2, expand1x1: 4, expand3x3: 4, bypass: 'complex', name: 'f' }));
+    const complex = modelAround([6, 6, 5], (x) => fire(x, { squeeze: 2, expand1x1: 4, expand3x3: 4, bypass: 'complex', name: 'f' }));
     assert.deepStrictEqual(complex.getLayer('f.bypass').outputShape, [null, 6, 6, 8]);
     complex.dispose();
     const x = tf.input({ shape: [6, 6, 5] });
@@ -90,7 +83,7 @@ describe('spatial blocks', () => {
 
   for (const [h, c, n, s] of [[8, 4, 6, 1], [9, 5, 3, 2], [16, 8, 16, 2]]) {
     it(`depthwiseSeparable ${h}×${h}×${c} → ${n}, stride ${s}: ⌈h/s⌉ output, dw → BN → ReLU6 → pw → BN → ReLU6`, () => {
-      const m = wrap([h, h, c], (x) => depthwiseSeparable(x, { filters: n, strides: s, bn: { epsilon: 1e-3 }, name: 'b1' }));
+      const m = modelAround([h, h, c], (x) => depthwiseSeparable(x, { outChannels: n, stride: s, bn: { epsilon: 1e-3 }, name: 'b1' }));
       assert.deepStrictEqual(m.outputs[0].shape, [null, Math.ceil(h / s), Math.ceil(h / s), n]);
       const classes = m.layers.slice(1).map((l) => l.getClassName());
       assert.deepStrictEqual(classes, ['DepthwiseConv2D', 'BatchNormalization', 'ReLU', 'Conv2D', 'BatchNormalization', 'ReLU']);
@@ -103,7 +96,7 @@ describe('spatial blocks', () => {
 
   for (const [h, din, dout, t, s] of [[8, 8, 8, 6, 1], [8, 8, 12, 6, 1], [9, 8, 8, 6, 2], [6, 16, 16, 1, 1]]) {
     it(`invertedResidual ${h}×${h}×${din} → ${dout} (t${t}, s${s}): residual iff s = 1 and d′ = d″; no expand when t = 1`, () => {
-      const m = wrap([h, h, din], (x) => invertedResidual(x, { outChannels: dout, stride: s, expansion: t, name: 'ir' }));
+      const m = modelAround([h, h, din], (x) => invertedResidual(x, { outChannels: dout, stride: s, expansion: t, name: 'ir' }));
       const residual = hasResidual(din, dout, s);
       assert.strictEqual(residual, s === 1 && din === dout);
       assert.strictEqual(m.layers.some((l) => l.name === 'ir.add'), residual);
@@ -122,7 +115,7 @@ describe('spatial blocks', () => {
   }
 
   it("invertedResidual padding 'torch' pads symmetrically (explicit ZeroPadding2D, valid dw)", () => {
-    const m = wrap([9, 9, 8], (x) => invertedResidual(x, { outChannels: 8, stride: 2, expansion: 2, padding: 'torch', name: 'ir' }));
+    const m = modelAround([9, 9, 8], (x) => invertedResidual(x, { outChannels: 8, stride: 2, expansion: 2, padding: 'torch', name: 'ir' }));
     assert.strictEqual(m.getLayer('ir.dw.pad').getClassName(), 'ZeroPadding2D');
     assert.deepStrictEqual(m.outputs[0].shape, [null, 5, 5, 8]); // ⌊(9 + 2 − 3)/2⌋ + 1
     m.dispose();

@@ -10,8 +10,8 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium, Browser } from 'playwright-core';
+import { REPO_ROOT } from './support/paths';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const JUPYTER = '/usr/bin/jupyter';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
@@ -54,7 +54,7 @@ describe('browser: classic Jupyter Notebook runs a lesson and renders its chart'
       throw new Error(`this test needs ${JUPYTER} (Debian jupyter-notebook) and ${CHROMIUM} (Debian chromium); .ci/run installs both`);
     }
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-browser-'));
-    fs.copyFileSync(path.join(ROOT, 'notebooks', '00-introduction.ipynb'), path.join(workDir, 'intro.ipynb'));
+    fs.copyFileSync(path.join(REPO_ROOT, 'notebooks', '00-introduction.ipynb'), path.join(workDir, 'intro.ipynb'));
   });
 
   after(async () => {
@@ -70,7 +70,7 @@ describe('browser: classic Jupyter Notebook runs a lesson and renders its chart'
     const port = await freePort();
     server = spawn(JUPYTER, ['notebook', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--NotebookApp.token=', '--NotebookApp.password=',
       `--notebook-dir=${workDir}`, '--allow-root'], {
-      env: { ...process.env, JUPYTER_PATH: ROOT, COMPACT_NETS_QUICK: '1', PYDEVD_DISABLE_FILE_VALIDATION: '1', HOME: workDir },
+      env: { ...process.env, JUPYTER_PATH: REPO_ROOT, COMPACT_NETS_QUICK: '1', PYDEVD_DISABLE_FILE_VALIDATION: '1', HOME: workDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stdout!.on('data', (d) => (serverLog += d));

@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { paretoFront, tradeoffFigure } from '../src/lib/charts';
+import { paretoFront, tradeoffFigure } from '../src/lessons/charts';
 
 /** Brute-force oracle: a point is optimal when no other point dominates it. */
 function bruteForceFront(points: Array<{ x: number; y: number }>): number[] {

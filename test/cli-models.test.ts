@@ -2,13 +2,13 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
+import { REPO_ROOT } from './support/paths';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'compact-nets.js');
+const BIN = path.join(REPO_ROOT, 'bin', 'compact-nets.js');
 
 /** Runs the CLI and returns exit status, stdout and stderr. */
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -6,24 +6,22 @@
  */
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
 import { Dataset } from '../src/lib/data/dataset';
 import {
   dequantize, distill, distillationLoss, factorizeLayer, frobenius, kernelWeights, largestKernel, lowRankApproximation,
-  magnitudePrune, matrix, parameterCounts, plainConvNet, pruneByMagnitude, quantizeAffine, quantizeModel, quantizedBytes,
-  restoreWeights, snapshotWeights, svd, checkSweepOptions, plainNetExperiment,
+  magnitudePrune, matrix, parameterCounts, pruneByMagnitude, quantizeAffine, quantizeModel, quantizedBytes,
+  restoreWeights, snapshotWeights, svd,
 } from '../src/lib/compression';
+import { checkSweepOptions, plainNetExperiment } from '../src/lessons/compression-study';
+import { plainConvNet } from '../src/models/plain-cnn';
 import { train } from '../src/lib/train';
+import { randomValues } from './support/random';
+import { useBackend } from './support/backend';
 
-before(async () => {
-  await initBackend('cpu');
-});
+useBackend('cpu');
 
-/** Seeded uniform numbers in [-1, 1). */
-function randoms(n: number, seed: number): number[] {
-  let s = seed;
-  return Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 31) - 1);
-}
+/** Seeded uniform numbers in [-1, 1), as a plain array. */
+const randoms = (n: number, seed: number): number[] => Array.from(randomValues(n, seed));
 
 /** A tiny dense model with seeded weights: 6 → 5 → 3. */
 function tinyDense(): tf.LayersModel {

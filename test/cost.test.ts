@@ -8,15 +8,11 @@ import { costOf, costTableHtml, costToJson, formatCostTable } from '../src/lib/c
 import { fire } from '../src/lib/blocks/fire';
 import { depthwiseSeparable } from '../src/lib/blocks/separable';
 import { invertedResidual } from '../src/lib/blocks/inverted-residual';
+import { modelAround } from './support/models';
+import { useBackend } from './support/backend';
 
 /** Output size of a 'same'-padded layer with stride s. */
 const same = (h: number, s: number) => Math.ceil(h / s);
-
-/** Builds a one-input model from `body` applied to an H×W×C input. */
-function modelOf(shape: [number, number, number], body: (x: tf.SymbolicTensor) => tf.SymbolicTensor): tf.LayersModel {
-  const x = tf.input({ shape });
-  return tf.model({ inputs: x, outputs: body(x) });
-}
 
 /** Sum of the sizes of `model.trainableWeights` (PyTorch's parameters() when BN is the only frozen-stat layer). */
 function trainableSize(model: tf.LayersModel): number {
@@ -32,9 +28,7 @@ const SHAPES: Array<[number, number, number, number, number, number]> = [
 ];
 
 describe('costOf: closed forms of survey-facts §5', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
+  useBackend('cpu');
 
   for (const [H, W, M, N, K, s] of SHAPES) {
     const Ho = same(H, s);
@@ -42,7 +36,7 @@ describe('costOf: closed forms of survey-facts §5', () => {
     const tag = `${H}×${W}×${M} → ${N}, k${K} s${s}`;
 
     it(`5.1 standard conv ${tag}: K²MN params, K²MN·H′W′ MACs`, () => {
-      const m = modelOf([H, W, M], (x) => tf.layers.conv2d({ filters: N, kernelSize: K, strides: s, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor);
+      const m = modelAround([H, W, M], (x) => tf.layers.conv2d({ filters: N, kernelSize: K, strides: s, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor);
       const r = costOf(m);
       assert.strictEqual(r.params.weights, K * K * M * N);
       assert.strictEqual(r.macs, K * K * M * N * Ho * Wo);
@@ -51,7 +45,7 @@ describe('costOf: closed forms of survey-facts §5', () => {
     });
 
     it(`5.1 conv with bias ${tag}: +N params, +0 MACs`, () => {
-      const m = modelOf([H, W, M], (x) => tf.layers.conv2d({ filters: N, kernelSize: K, strides: s, padding: 'same', useBias: true }).apply(x) as tf.SymbolicTensor);
+      const m = modelAround([H, W, M], (x) => tf.layers.conv2d({ filters: N, kernelSize: K, strides: s, padding: 'same', useBias: true }).apply(x) as tf.SymbolicTensor);
       const r = costOf(m);
       assert.strictEqual(r.params.weights, K * K * M * N + N);
       assert.strictEqual(r.macs, K * K * M * N * Ho * Wo);
@@ -59,18 +53,18 @@ describe('costOf: closed forms of survey-facts §5', () => {
     });
 
     it(`5.3 depthwise conv ${tag}: K²M params, K²M·H′W′ MACs (and ×mult)`, () => {
-      const m = modelOf([H, W, M], (x) => tf.layers.depthwiseConv2d({ kernelSize: K, strides: s, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor);
+      const m = modelAround([H, W, M], (x) => tf.layers.depthwiseConv2d({ kernelSize: K, strides: s, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor);
       const r = costOf(m);
       assert.strictEqual(r.params.weights, K * K * M);
       assert.strictEqual(r.macs, K * K * M * Ho * Wo);
       m.dispose();
-      const m2 = modelOf([H, W, M], (x) => tf.layers.depthwiseConv2d({ kernelSize: K, strides: s, depthMultiplier: 2, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor);
+      const m2 = modelAround([H, W, M], (x) => tf.layers.depthwiseConv2d({ kernelSize: K, strides: s, depthMultiplier: 2, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor);
       assert.strictEqual(costOf(m2).macs, K * K * M * 2 * Ho * Wo);
       m2.dispose();
     });
 
     it(`5.4 pointwise conv ${tag}: MN params, MN·H′W′ MACs, memory hw(c1+c2)+c1c2 (5.12)`, () => {
-      const m = modelOf([H, W, M], (x) => tf.layers.conv2d({ filters: N, kernelSize: 1, strides: s, useBias: false }).apply(x) as tf.SymbolicTensor);
+      const m = modelAround([H, W, M], (x) => tf.layers.conv2d({ filters: N, kernelSize: 1, strides: s, useBias: false }).apply(x) as tf.SymbolicTensor);
       const r = costOf(m);
       assert.strictEqual(r.params.weights, M * N);
       assert.strictEqual(r.macs, M * N * Ho * Wo);
@@ -80,12 +74,12 @@ describe('costOf: closed forms of survey-facts §5', () => {
     });
 
     it(`5.5 depthwise separable ${tag}: (K²M + MN)·H′W′, as tfjs separableConv2d and as the MobileNet block`, () => {
-      const sep = modelOf([H, W, M], (x) => tf.layers.separableConv2d({ filters: N, kernelSize: K, strides: s, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor);
+      const sep = modelAround([H, W, M], (x) => tf.layers.separableConv2d({ filters: N, kernelSize: K, strides: s, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor);
       const r = costOf(sep);
       assert.strictEqual(r.params.weights, K * K * M + M * N);
       assert.strictEqual(r.macs, (K * K * M + M * N) * Ho * Wo);
       sep.dispose();
-      const block = modelOf([H, W, M], (x) => depthwiseSeparable(x, { filters: N, kernelSize: K, strides: s, name: 'b' }));
+      const block = modelAround([H, W, M], (x) => depthwiseSeparable(x, { outChannels: N, kernelSize: K, stride: s, name: 'b' }));
       const rb = costOf(block);
       assert.strictEqual(rb.params.weights, K * K * M + M * N);
       assert.strictEqual(rb.params.trainable, K * K * M + M * N + 2 * (M + N));
@@ -103,7 +97,7 @@ describe('costOf: closed forms of survey-facts §5', () => {
   ];
   for (const [H, W, M, S, E1, E3] of FIRES) {
     it(`5.8 fire ${H}×${W}×${M} (s${S}, e1 ${E1}, e3 ${E3}): Ms + s·e1 + 9s·e3 (+ biases), HW·(…) MACs`, () => {
-      const m = modelOf([H, W, M], (x) => fire(x, { squeeze: S, expand1x1: E1, expand3x3: E3, name: 'fire' }));
+      const m = modelAround([H, W, M], (x) => fire(x, { squeeze: S, expand1x1: E1, expand3x3: E3, name: 'fire' }));
       const r = costOf(m);
       const weights = M * S + S * E1 + 9 * S * E3;
       assert.strictEqual(r.params.weights, weights + S + E1 + E3);
@@ -112,7 +106,7 @@ describe('costOf: closed forms of survey-facts §5', () => {
       assert.deepStrictEqual(m.outputs[0].shape, [null, H, W, E1 + E3]);
       m.dispose();
       // complex bypass: a 1×1 conv M → e1+e3 (with bias) on the shortcut when the channels differ
-      const c = modelOf([H, W, M], (x) => fire(x, { squeeze: S, expand1x1: E1, expand3x3: E3, bypass: 'complex', name: 'fire' }));
+      const c = modelAround([H, W, M], (x) => fire(x, { squeeze: S, expand1x1: E1, expand3x3: E3, bypass: 'complex', name: 'fire' }));
       const rc = costOf(c);
       const shortcut = M === E1 + E3 ? 0 : M * (E1 + E3);
       assert.strictEqual(rc.params.weights, weights + S + E1 + E3 + shortcut + (shortcut ? E1 + E3 : 0));
@@ -130,7 +124,7 @@ describe('costOf: closed forms of survey-facts §5', () => {
   ];
   for (const [H, W, Din, Dout, T, K, S] of BLOCKS) {
     it(`5.9 inverted residual ${H}×${W}×${Din} → ${Dout} (t${T}, k${K}, s${S}): t·d′² + k²·t·d′ + t·d′·d″, HW·t·d′² + H′W′·t·d′·(k² + d″)`, () => {
-      const m = modelOf([H, W, Din], (x) => invertedResidual(x, { outChannels: Dout, stride: S, expansion: T, kernelSize: K, name: 'ir' }));
+      const m = modelAround([H, W, Din], (x) => invertedResidual(x, { outChannels: Dout, stride: S, expansion: T, kernelSize: K, name: 'ir' }));
       const r = costOf(m);
       const hidden = T * Din;
       const expand = T === 1 ? 0 : hidden * Din;
@@ -182,12 +176,10 @@ class CostedScale extends UnknownScale {
 }
 
 describe('costOf: conventions', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
+  useBackend('cpu');
 
   it('tiny model: all = countParams(), trainable = Σ trainableWeights, weights = trainable − BN γβ', () => {
-    const m = modelOf([12, 12, 3], (x) => {
+    const m = modelAround([12, 12, 3], (x) => {
       let y = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor;
       y = tf.layers.batchNormalization().apply(y) as tf.SymbolicTensor;
       y = tf.layers.reLU().apply(y) as tf.SymbolicTensor;
@@ -211,13 +203,13 @@ describe('costOf: conventions', () => {
   });
 
   it('a layer class with weights and no cost rule raises (no silent 0)', () => {
-    const m = modelOf([4, 4, 3], (x) => new UnknownScale({ name: 'mystery' }).apply(x) as tf.SymbolicTensor);
+    const m = modelAround([4, 4, 3], (x) => new UnknownScale({ name: 'mystery' }).apply(x) as tf.SymbolicTensor);
     assert.throws(() => costOf(m), /mystery.*TestUnknownScale.*CostAware/);
     m.dispose();
   });
 
   it('a CostAware custom layer reports its own MACs; its weights count in all three conventions', () => {
-    const m = modelOf([4, 5, 3], (x) => new CostedScale({ name: 'costed' }).apply(x) as tf.SymbolicTensor);
+    const m = modelAround([4, 5, 3], (x) => new CostedScale({ name: 'costed' }).apply(x) as tf.SymbolicTensor);
     const r = costOf(m);
     assert.strictEqual(r.macs, 4 * 5 * 3);
     assert.deepStrictEqual(r.params, { weights: 3, trainable: 3, all: 3 });
@@ -226,7 +218,7 @@ describe('costOf: conventions', () => {
 
   it('a shared layer: weights counted once, MACs and memory per application', () => {
     const conv = tf.layers.conv2d({ filters: 4, kernelSize: 1, useBias: false, name: 'shared' });
-    const m = modelOf([5, 5, 4], (x) => conv.apply(conv.apply(x)) as tf.SymbolicTensor);
+    const m = modelAround([5, 5, 4], (x) => conv.apply(conv.apply(x)) as tf.SymbolicTensor);
     const r = costOf(m);
     assert.strictEqual(r.params.weights, 16);
     assert.strictEqual(r.macs, 2 * 16 * 25);
@@ -246,13 +238,13 @@ describe('costOf: conventions', () => {
   });
 
   it('an undetermined spatial size is an error that says how to fix it', () => {
-    const m = modelOf([null, null, 3] as unknown as [number, number, number], (x) => tf.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(x) as tf.SymbolicTensor);
+    const m = modelAround([null, null, 3] as unknown as number[], (x) => tf.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(x) as tf.SymbolicTensor);
     assert.throws(() => costOf(m), /undetermined shape.*fixed input size/);
     m.dispose();
   });
 
   it('JSON, text and HTML renderings carry the same totals', () => {
-    const m = modelOf([16, 16, 3], (x) => fire(x, { squeeze: 4, expand1x1: 8, expand3x3: 8, name: 'fire2' }));
+    const m = modelAround([16, 16, 3], (x) => fire(x, { squeeze: 4, expand1x1: 8, expand3x3: 8, name: 'fire2' }));
     const r = costOf(m);
     const json = JSON.parse(JSON.stringify(costToJson(r)));
     assert.deepStrictEqual(json, costToJson(r));

@@ -3,6 +3,7 @@ import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { batchIndices, centerCrop, Dataset, makeBatch, NORMALIZATIONS, perClassSelection, resize, selectIndices, subsetPerClass, writeImage } from '../src/lib/data/dataset';
 import { Rng } from '../src/lib/seed';
+import { useBackend } from './support/backend';
 
 /** A synthetic data set: n images h×w×c with pixel = (i·31 + y·7 + x·3 + ch·50) mod 256, label i mod k. */
 function synthetic(n: number, h: number, w: number, c: number, k: number): Dataset {
@@ -13,13 +14,9 @@ function synthetic(n: number, h: number, w: number, c: number, k: number): Datas
   return { name: 'synthetic', split: 'train', count: n, height: h, width: w, channels: c, images, labels: Int32Array.from({ length: n }, (_, i) => i % k), classNames: Array.from({ length: k }, (_, i) => `c${i}`) };
 }
 
-/** Each suite that creates tensors pins the cpu backend (other test files may switch backends). */
-const useCpu = async () => {
-  await tf.setBackend('cpu');
-};
 
 describe('augmentation and normalisation', () => {
-  before(useCpu);
+  useBackend('cpu'); // this suite creates tensors
   it('random crop with padding 4 and flip equal pad → crop → mirror done naively', () => {
     const ds = synthetic(3, 8, 8, 3, 2);
     const norm = NORMALIZATIONS.cifar10;
@@ -89,7 +86,7 @@ describe('batching and subsets', () => {
 });
 
 describe('resize and centerCrop', () => {
-  before(useCpu);
+  useBackend('cpu'); // this suite creates tensors
   it('bilinear resize equals tf.image.resizeBilinear with half-pixel centres (cpu oracle), to rounding', () => {
     const img = { data: Uint8Array.from({ length: 7 * 9 * 3 }, (_, i) => (i * 37) % 256), height: 7, width: 9, channels: 3 };
     for (const [h, w] of [[4, 5], [13, 11], [7, 9]]) {

@@ -18,8 +18,8 @@ import { loadTinyImageNet, readWnids } from '../src/lib/data/tiny-imagenet';
 import { writeTar } from '../src/lib/data/tar';
 import { classCounts } from '../src/lib/data/dataset';
 import { downloadArchive } from '../src/lib/data/download';
+import { SHARED_DATA } from './support/paths';
 
-const SHARED = path.resolve(__dirname, '..', '..', '..', 'shared', 'data');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-data-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -41,7 +41,7 @@ describe('real data in ../shared/data', function () {
   this.timeout(120000);
 
   it('CIFAR-10 image folder: 50,000 / 10,000 files, standard class order, subset pixels equal a direct jpeg-js decode', () => {
-    const root = path.join(SHARED, 'cifar10');
+    const root = path.join(SHARED_DATA, 'cifar10');
     const train = listImageFolder(root, { split: 'train', classNames: CIFAR10_CLASSES });
     const test = listImageFolder(root, { split: 'test', classNames: CIFAR10_CLASSES });
     assert.strictEqual(train.files.length, 50000);
@@ -64,7 +64,7 @@ describe('real data in ../shared/data', function () {
   });
 
   it('CIFAR-10 per-class subsets are deterministic and depend on the seed', () => {
-    const root = path.join(SHARED, 'cifar10');
+    const root = path.join(SHARED_DATA, 'cifar10');
     const a = loadCifar10(root, { split: 'test', perClass: 3, seed: 1, cache: false });
     const b = loadCifar10(root, { split: 'test', perClass: 3, seed: 1, cache: false });
     const c = loadCifar10(root, { split: 'test', perClass: 3, seed: 2, cache: false });
@@ -74,7 +74,7 @@ describe('real data in ../shared/data', function () {
   });
 
   it('Tiny ImageNet (20 classes): wnids order, train subset, val annotations, pixels', () => {
-    const root = path.join(SHARED, 'tiny-imagenet-20');
+    const root = path.join(SHARED_DATA, 'tiny-imagenet-20');
     const wnids = readWnids(root);
     assert.strictEqual(wnids.length, 20);
     const train = loadTinyImageNet(root, { split: 'train', perClass: 4, seed: 0, cache: false });
@@ -96,7 +96,7 @@ describe('real data in ../shared/data', function () {
   });
 
   it('ImageNet val1300: 1,300 labels, 227×227 images, first entry ILSVRC2012_val_00000347 → 472', () => {
-    const root = path.join(SHARED, 'imagenet-val1300');
+    const root = path.join(SHARED_DATA, 'imagenet-val1300');
     const list = readLabelList(path.join(root, 'labels.txt'), 1000);
     assert.strictEqual(list.length, 1300);
     const ds = loadImageNetFolder(root, { limit: 6, cache: false });

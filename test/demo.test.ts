@@ -1,18 +1,12 @@
 /** The toy end-to-end demo of notebooks/00-introduction.ipynb: its data is what it claims, and the net learns it. */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { describeToyRun, toyBatch, toyLossCurves, trainToyConvNet, TOY_CLASSES } from '../src/lib/demo';
+import { describeToyRun, toyBatch, toyLossCurves, trainToyConvNet, TOY_CLASSES } from '../src/lessons/demo';
 import { Rng } from '../src/lib/seed';
+import { useBackend } from './support/backend';
 
 describe('demo: toy quadrant task', () => {
-  let previousBackend: string | undefined;
-  before(async () => {
-    previousBackend = tf.getBackend() as string | undefined; // undefined when no backend was started yet
-    await tf.setBackend('cpu'); // the oracle backend: small enough here, and independent of wasm kernels
-  });
-  after(async () => {
-    if (previousBackend !== undefined) await tf.setBackend(previousBackend); // other test files in this mocha process keep their backend
-  });
+  useBackend('cpu'); // the oracle backend: small enough here, and independent of wasm kernels
 
   it('labels are the quadrant with the brightest mean (naive per-quadrant loop) and one-hot targets match', () => {
     const size = 16;

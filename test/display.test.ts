@@ -121,20 +121,20 @@ describe('display: vega-lite', () => {
 
 describe('display: tables', () => {
   const rows = [
-    { model: 'MobileNet <v2>', params: 3504872, top1: 71.88 },
-    { model: 'SqueezeNet', params: 1248424, top1: 58.1 },
+    { model: 'MobileNet <v2>', params: 3504872, top1Percent: 71.88 },
+    { model: 'SqueezeNet', params: 1248424, top1Percent: 58.1 },
   ];
   it('formats a text table with aligned columns, titles and digits', () => {
-    const text = tableText(rows, ['model', { key: 'params', title: 'Params' }, { key: 'top1', title: 'Top-1 (%)', digits: 1 }]);
+    const text = tableText(rows, ['model', { key: 'params', title: 'Params' }, { key: 'top1Percent', title: 'Top-1 (%)', digits: 1 }]);
     assert.equal(text, ['model           Params   Top-1 (%)', 'MobileNet <v2>  3504872  71.9', 'SqueezeNet      1248424  58.1'].join('\n'));
   });
   it('escapes HTML and right-aligns numbers', () => {
     const html = tableHtml(rows);
     assert.match(html, /<td>MobileNet &lt;v2&gt;<\/td><td style="text-align:right">3504872<\/td><td style="text-align:right">71.88<\/td>/);
-    assert.match(html, /<th>model<\/th><th>params<\/th><th>top1<\/th>/);
+    assert.match(html, /<th>model<\/th><th>params<\/th><th>top1Percent<\/th>/);
   });
   it('rejects bad digits', () => {
-    assert.throws(() => tableText(rows, [{ key: 'top1', digits: 1.5 }]), /column "top1": digits must be an integer in 0\.\.20, got 1\.5/);
+    assert.throws(() => tableText(rows, [{ key: 'top1Percent', digits: 1.5 }]), /column "top1Percent": digits must be an integer in 0\.\.20, got 1\.5/);
   });
 });
 

@@ -9,23 +9,20 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
-import { initBackend } from '../src/lib/backend';
 import type { Image } from '../src/lib/data/dataset';
 import { centralCropWindow, preprocessTfSlim, preprocessTorchvision, TORCH_MEAN, TORCH_STD } from '../src/lib/eval/preprocess';
 import { loadLabelledImages, parseLabelFile } from '../src/lib/eval/labels';
 import { rankOf, TopKCounter } from '../src/lib/eval/score';
 import { main } from '../src/cli/main';
+import { randomBytes } from './support/random';
+import { maxAbsDiff } from './support/tolerance';
+import { useBackend } from './support/backend';
+import { SHARED_DATA } from './support/paths';
 
-const DATA = path.resolve(__dirname, '../../../shared/data');
 
+/** A seeded random RGB image. */
 function randomImage(height: number, width: number, seed: number): Image {
-  const data = new Uint8Array(height * width * 3);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    data[i] = s % 256;
-  }
-  return { data, height, width, channels: 3 };
+  return { data: randomBytes(height * width * 3, seed), height, width, channels: 3 };
 }
 
 /** Naive bilinear sample of channel c at source coordinates (y, x) with TF's edge handling. */
@@ -42,17 +39,8 @@ function sample(img: Image, top: number, left: number, h: number, w: number, y: 
   return a + (b - a) * dy;
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.strictEqual(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
 describe('evaluation preprocessing', () => {
-  before(async () => {
-    await initBackend('cpu');
-  });
+  useBackend('cpu');
 
   it('crops 87.5 % centrally with tf.image.central_crop offsets', () => {
     assert.deepStrictEqual(centralCropWindow(227, 0.875), { start: 14, length: 199 });
@@ -111,14 +99,15 @@ describe('top-k scoring', () => {
     assert.throws(() => rankOf([1, 2], 2), /label 2 is outside the 2 classifier outputs/);
   });
 
-  it('counts top-1 and top-5 in percent', () => {
+  it('counts top-1 and top-5 hits and reports them as fractions', () => {
     const counter = new TopKCounter();
     const logits = [9, 8, 7, 6, 5, 4, 3];
     counter.add(logits, 0); // rank 0
     counter.add(logits, 4); // rank 4: top-5 only
     counter.add(logits, 5); // rank 5: neither
     counter.add(logits, 1); // rank 1: top-5
-    assert.deepStrictEqual(counter.percent(), { top1: 25, top5: 75 });
+    assert.deepStrictEqual([counter.n, counter.top1Hits, counter.top5Hits], [4, 1, 3]);
+    assert.deepStrictEqual(counter.accuracy(), { top1: 0.25, top5: 0.75 });
   });
 });
 
@@ -141,7 +130,7 @@ describe('evaluation labels', () => {
   });
 
   it('maps synset ids at the start of file names through synset_words.txt', () => {
-    const synsets = fs.readFileSync(path.join(DATA, 'imagenet-val1300', 'synset_words.txt'), 'utf8');
+    const synsets = fs.readFileSync(path.join(SHARED_DATA, 'imagenet-val1300', 'synset_words.txt'), 'utf8');
     fs.writeFileSync(path.join(dir, 'synset_words.txt'), synsets);
     png(path.join(dir, 'n01440764_10026.png')); // tench: class 0
     png(path.join(dir, 'n15075141_1.png')); // toilet tissue: class 999
@@ -160,8 +149,8 @@ describe('evaluation labels', () => {
 
 describe('compact-nets eval', function () {
   this.timeout(120_000);
-  const weights = path.join(DATA, 'pretrained', 'mobilenet_v1_0.25_128_quant.tflite');
-  const images = path.join(DATA, 'imagenet-val1300');
+  const weights = path.join(SHARED_DATA, 'pretrained', 'mobilenet_v1_0.25_128_quant.tflite');
+  const images = path.join(SHARED_DATA, 'imagenet-val1300');
 
   /** Runs the CLI capturing stdout lines. */
   async function run(argv: string[]): Promise<{ status: number; out: string[] }> {
@@ -184,7 +173,7 @@ describe('compact-nets eval', function () {
     const result = JSON.parse(out[out.length - 1]);
     assert.deepStrictEqual(Object.keys(result), ['model', 'weights', 'n', 'top1', 'top5', 'preprocessing']);
     assert.strictEqual(result.n, 16);
-    assert.ok(result.top1 <= result.top5 && result.top5 <= 100 && result.top1 > 0);
+    assert.ok(result.top1 <= result.top5 && result.top5 <= 1 && result.top1 > 0, 'top1 and top5 are fractions');
     assert.match(result.preprocessing, /^tfslim: central crop 87\.5%, bilinear resize to 128x128/);
   });
 

@@ -3,10 +3,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { byMode, defaultDataDir, experimentConfig, isQuickMode, loadData, runExperiment } from '../src/lib/experiment';
+import { defaultDataDir, loadData } from '../src/lib/data/load';
+import { byMode, isQuickMode } from '../src/lib/quick-mode';
+import { experimentConfig, runExperiment } from '../src/experiments';
 import { readResults, resultsFile } from '../src/lib/results';
+import { SHARED_DATA } from './support/paths';
 
-const SHARED_CIFAR = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'cifar10');
+const SHARED_CIFAR = path.join(SHARED_DATA, 'cifar10');
 
 /** A tiny conv net for the CIFAR profile: conv 3×3/2 (8) → BN → ReLU → GAP → dense. */
 function tinyNet(classes: number): tf.LayersModel {

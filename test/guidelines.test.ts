@@ -1,5 +1,5 @@
 /**
- * ShuffleNet V2 guideline benchmarks (src/lib/guidelines.ts): the networks hold MACs fixed as P-SH2 Tables 1–4 do
+ * ShuffleNet V2 guideline benchmarks (src/lessons/guidelines.ts): the networks hold MACs fixed as P-SH2 Tables 1–4 do
  * (oracle: the closed-form counts of survey-facts §5.12 and the paper's channel widths), the memory-access formula
  * agrees with costOf's layer-by-layer count, the networks compute what they claim (cpu-backend oracle for the parallel
  * structure), and timing returns one sane row per case.
@@ -9,9 +9,15 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
 import { costOf } from '../src/lib/cost';
 import {
-  describeGuidelineResults, g1Cases, g1Widths, g2Cases, g2Width, g3Cases, g4Cases, guidelineCases, Guideline, pointwiseMemoryAccess,
+  describeGuidelineResults, g1Cases, g1Widths, g2Cases, g2Width, g3Cases, g4Cases, guidelineCases, Guideline,
   runGuidelineBenchmarks,
-} from '../src/lib/guidelines';
+} from '../src/lessons/guidelines';
+import { useBackend } from './support/backend';
+import { pointwiseMemoryAccess } from '../src/lib/formulas';
+
+/** ShuffleNet V2's memory access of a 1×1 conv c1 → c2 with g groups on a side×side map (the formula under test). */
+const memoryAccess = (side: number, c1: number, c2: number, groups = 1) =>
+  pointwiseMemoryAccess({ inChannels: c1, outChannels: c2, height: side, width: side, groups });
 
 const costs = (cases: ReturnType<typeof g1Cases>) =>
   cases.map((c) => {
@@ -23,9 +29,7 @@ const costs = (cases: ReturnType<typeof g1Cases>) =>
 
 describe('ShuffleNet V2 guidelines G1–G4', function () {
   this.timeout(60000);
-  before(async () => {
-    await initBackend('wasm');
-  });
+  useBackend('wasm');
 
   it('G1/G2 widths reproduce P-SH2 Tables 1 and 2 at c = 128', () => {
     assert.deepStrictEqual([1, 2, 6, 12].map((r) => g1Widths(128, r)), [[128, 128], [91, 182], [52, 312], [37, 444]]);
@@ -34,21 +38,22 @@ describe('ShuffleNet V2 guidelines G1–G4', function () {
   });
 
   it('pointwiseMemoryAccess = hw(c1+c2) + c1c2/g, equals costOf for a 1×1 (group) conv, and is minimal at c1 = c2 for fixed MACs', () => {
-    assert.strictEqual(pointwiseMemoryAccess(4, 2, 3), 4 * 5 + 6);
-    assert.strictEqual(pointwiseMemoryAccess(4, 8, 8, 4), 4 * 16 + 16);
+    assert.strictEqual(memoryAccess(2, 2, 3), 4 * 5 + 6);
+    assert.strictEqual(memoryAccess(2, 8, 8, 4), 4 * 16 + 16);
     const [g1] = g1Cases({ side: 5, channels: 16, blocks: 1 });
     const report = costOf(g1.build());
     // two layers 16→16 at 5×5: each 25·32 + 256
-    assert.strictEqual(report.memoryAccess, 2 * pointwiseMemoryAccess(25, 16, 16));
+    assert.strictEqual(report.memoryAccess, 2 * memoryAccess(5, 16, 16));
     // Inequality of §5.12: for B = hw·c1·c2 fixed, MAC ≥ 2√(hw·B) + B/hw with equality at c1 = c2.
-    const hw = 49;
+    const side = 7;
+    const hw = side * side;
     const B = hw * 64 * 64;
     for (const c1 of [16, 32, 64, 128, 256]) {
       const c2 = (64 * 64) / c1;
-      assert.ok(pointwiseMemoryAccess(hw, c1, c2) >= 2 * Math.sqrt(hw * B) + B / hw - 1e-9);
+      assert.ok(memoryAccess(side, c1, c2) >= 2 * Math.sqrt(hw * B) + B / hw - 1e-9);
     }
-    assert.strictEqual(pointwiseMemoryAccess(hw, 64, 64), 2 * Math.sqrt(hw * B) + B / hw);
-    assert.throws(() => pointwiseMemoryAccess(4, 6, 8, 4), /must be divisible by groups \(4\)/);
+    assert.strictEqual(memoryAccess(side, 64, 64), 2 * Math.sqrt(hw * B) + B / hw);
+    assert.throws(() => memoryAccess(2, 6, 8, 4), /inChannels \(6\) and outChannels \(8\) must be divisible by groups \(4\)/);
   });
 
   it('G1: MACs equal blocks·2·hw·c1·c2 (within 6 % of each other: integer widths, as P-SH2 Table 1) while memory access grows with the ratio', () => {
@@ -59,7 +64,7 @@ describe('ShuffleNet V2 guidelines G1–G4', function () {
     reports.forEach((r, i) => {
       const [c1, c2] = g1Widths(64, cases[i].knob);
       assert.strictEqual(r.macs, blocks * 2 * side * side * c1 * c2);
-      assert.strictEqual(r.memoryAccess, blocks * (pointwiseMemoryAccess(side * side, c1, c2) + pointwiseMemoryAccess(side * side, c2, c1)));
+      assert.strictEqual(r.memoryAccess, blocks * (memoryAccess(side, c1, c2) + memoryAccess(side, c2, c1)));
       assert.ok(Math.abs(r.macs / reports[0].macs - 1) < 0.06, `${cases[i].label}: MACs ${r.macs} vs ${reports[0].macs}`);
     });
     for (let i = 1; i < reports.length; i++) assert.ok(reports[i].memoryAccess > reports[i - 1].memoryAccess);

@@ -1,15 +1,15 @@
 /** tools/tslab-serial-send.js (preloaded by the kernel): sends on one socket are chained, in order, and never throw. */
 import { strict as assert } from 'assert';
 import * as path from 'path';
+import { REPO_ROOT } from './support/paths';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 
 describe('kernel preload: serialised ZeroMQ sends', function () {
   this.timeout(30000);
 
   it('wraps Publisher and Router send, keeps the Reply heartbeat untouched, and delivers a burst in order', async () => {
-    require(path.join(ROOT, 'tools', 'tslab-serial-send.js'));
-    const tslabDir = path.dirname(require.resolve('tslab/package.json', { paths: [ROOT] }));
+    require(path.join(REPO_ROOT, 'tools', 'tslab-serial-send.js'));
+    const tslabDir = path.dirname(require.resolve('tslab/package.json', { paths: [REPO_ROOT] }));
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const zmq = require(require.resolve('zeromq', { paths: [tslabDir] }));
     assert.equal(zmq.Publisher.prototype.send.compactNetsSerial, true);

@@ -5,7 +5,6 @@
  */
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
 import { costOf } from '../src/lib/cost';
 import {
   adaptiveAvgPool2d, adaptivePoolBins, flattenTorchOrder, maxPool2dTorch, maxPoolOutputSize,
@@ -18,6 +17,8 @@ import { alexnet } from '../src/models/alexnet';
 import { vgg, vgg16 } from '../src/models/vgg';
 import { googlenet } from '../src/models/googlenet';
 import { resnet, resnet18, resnet34, resnet50 } from '../src/models/resnet';
+import { randomValues } from './support/random';
+import { useBackend } from './support/backend';
 
 /** Builds, hands the model to `fn`, and always disposes it (the big models hold hundreds of MB). */
 async function withModel<T>(model: tf.LayersModel, fn: (m: tf.LayersModel) => Promise<T> | T): Promise<T> {
@@ -28,22 +29,9 @@ async function withModel<T>(model: tf.LayersModel, fn: (m: tf.LayersModel) => Pr
   }
 }
 
-/** Deterministic pseudo-random values in [0, 1) (no dependence on tfjs' RNG). */
-function pseudoRandom(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32;
-  }
-  return out;
-}
-
 describe('baselines (torchvision 0.14)', function () {
   this.timeout(300_000);
-  before(async () => {
-    await initBackend('wasm');
-  });
+  useBackend('wasm');
 
   describe('PyTorch pooling semantics', () => {
     it('maxPoolOutputSize matches torch.nn.functional.max_pool2d', () => {
@@ -70,7 +58,7 @@ describe('baselines (torchvision 0.14)', function () {
 
     it('maxPool2dTorch with padding equals a naive loop with −∞ padding on non-negative input', () => {
       const [n, k, s, p] = [9, 3, 2, 1];
-      const values = pseudoRandom(n * n * 2, 7);
+      const values = randomValues(n * n * 2, 7, 0, 1);
       const input = tf.input({ shape: [n, n, 2] });
       const model = tf.model({ inputs: input, outputs: maxPool2dTorch(input, { kernelSize: k, stride: s, padding: p, ceilMode: true, name: 'q' }) });
       const y = (model.predict(tf.tensor4d(values, [1, n, n, 2])) as tf.Tensor).dataSync();
@@ -104,7 +92,7 @@ describe('baselines (torchvision 0.14)', function () {
       // PyTorch: F.adaptive_avg_pool2d(arange(9).reshape(1,1,3,3), 4)
       close(run(3, 4, Array.from({ length: 9 }, (_, i) => i)), [0, 0.5, 1.5, 2, 1.5, 2, 3, 3.5, 4.5, 5, 6, 6.5, 6, 6.5, 7.5, 8]);
       // naive loop over the bins for 11 → 5
-      const values = Array.from(pseudoRandom(121, 3));
+      const values = Array.from(randomValues(121, 3, 0, 1));
       const bins = adaptivePoolBins(11, 5);
       const naive: number[] = [];
       for (const [r0, r1] of bins) {
@@ -134,7 +122,7 @@ describe('baselines (torchvision 0.14)', function () {
     it('Bottleneck strides on the 3×3 in v1.5 and on the first 1×1 in v1; shortcut projects when the shape changes', () => {
       for (const [strideAt, conv1Size, conv2Size] of [['v1.5', 8, 4], ['v1', 4, 4]] as const) {
         const input = tf.input({ shape: [8, 8, 64] });
-        const m = tf.model({ inputs: input, outputs: bottleneck(input, { planes: 32, stride: 2, strideAt, name: 'b' }) });
+        const m = tf.model({ inputs: input, outputs: bottleneck(input, { outChannels: 128, stride: 2, strideAt, name: 'b' }) });
         assert.deepStrictEqual(shapeOf('b.conv1.conv', m), [null, conv1Size, conv1Size, 32], strideAt);
         assert.deepStrictEqual(shapeOf('b.conv2.conv', m), [null, conv2Size, conv2Size, 32], strideAt);
         assert.deepStrictEqual(m.outputs[0].shape, [null, 4, 4, 128]);
@@ -144,11 +132,12 @@ describe('baselines (torchvision 0.14)', function () {
 
     it('BasicBlock keeps an identity shortcut when stride 1 and widths match (no downsample layer)', () => {
       const input = tf.input({ shape: [8, 8, 16] });
-      const m = tf.model({ inputs: input, outputs: basicBlock(input, { planes: 16, stride: 1, name: 'k' }) });
+      const m = tf.model({ inputs: input, outputs: basicBlock(input, { outChannels: 16, stride: 1, name: 'k' }) });
       assert.ok(!m.layers.some((l) => l.name.startsWith('k.downsample')));
       // two 3×3 convs 16→16 + two BN (γ,β,mean,var): 2·(9·16·16) + 2·4·16
       assert.strictEqual(m.countParams(), 2 * 9 * 16 * 16 + 2 * 4 * 16);
-      assert.throws(() => basicBlock(input, { planes: 16, stride: 3, name: 'bad' }), /stride must be 1 or 2, got 3/);
+      assert.throws(() => basicBlock(input, { outChannels: 16, stride: 3, name: 'bad' }), /stride must be 1 or 2, got 3/);
+      assert.throws(() => bottleneck(input, { outChannels: 30, stride: 1, name: 'odd' }), /outChannels must be a multiple of 4 \(4 × its 3×3 width\), got 30/);
     });
 
     it('Inception concatenates c1 + c3 + c5 + poolProj channels at the input size', () => {

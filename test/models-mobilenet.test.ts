@@ -4,15 +4,13 @@
  */
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
 import { costOf } from '../src/lib/cost';
 import { mobilenetV1, MOBILENET_V1_VARIANTS } from '../src/models/mobilenet-v1';
 import { lastChannels, mobilenetV2, MOBILENET_V2_VARIANTS, v2Channels } from '../src/models/mobilenet-v2';
 import { buildModel } from '../src/models/registry';
-import { checkPublished, trainFixedBatch } from './spatial-model-helpers';
-
-/** Asserts |a − b| ≤ tol. */
-const near = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+import { checkPublished, trainOnFixedBatch } from './support/models';
+import { assertNear } from './support/tolerance';
+import { useBackend } from './support/backend';
 
 /** survey-facts §3.1 CALC column (M MACs, quoted to 0.1) for the whole α × resolution grid. */
 const V1_CALC: Record<string, number> = {
@@ -23,20 +21,18 @@ const V1_CALC: Record<string, number> = {
 const V2_CALC: Record<string, number> = { '1.4-224': 582.2, '1.3-224': 509.4, '1-224': 300.8, '1-192': 221.3, '1-160': 154.1, '1-128': 99.1, '1-96': 56.3, '0.75-224': 209.1, '0.5-224': 97.1, '0.35-224': 59.3 };
 
 describe('mobilenet_v1', () => {
-  before(async () => {
-    await initBackend('wasm');
-  });
+  useBackend('wasm');
 
   it('1.0-224: W 4,210,088 / W+BN2 4,231,976 / W+BN4 4,253,864 (Keras count_params), 568.7 M MACs', () => {
     const m = mobilenetV1();
     const r = costOf(m);
     assert.deepStrictEqual(r.params, { weights: 4210088, trainable: 4231976, all: 4253864 }); // survey-facts §4.2 CALC; KERAS table
     assert.strictEqual(m.countParams(), 4253864);
-    near(r.macs / 1e6, 568.7, 0.05, 'MACs (M)'); // survey-facts §4.2 CALC
+    assertNear(r.macs / 1e6, 568.7, 0.05, 'MACs (M)'); // survey-facts §4.2 CALC
     // P-MB1 Table 2 per-type shares, CALC-corrected (§3.1): 1×1 94.86 %, dw 3.06 %, first conv 1.91 %, FC 0.18 %
     const share = (cls: string) => r.layers.filter((l) => l.className === cls).reduce((a, l) => a + l.macs, 0) / r.macs;
-    near(share('DepthwiseConv2D') * 100, 3.06, 0.01, 'dw share');
-    near(share('Dense') * 100, 0.18, 0.01, 'FC share');
+    assertNear(share('DepthwiseConv2D') * 100, 3.06, 0.01, 'dw share');
+    assertNear(share('Dense') * 100, 0.18, 0.01, 'FC share');
     m.dispose();
   });
 
@@ -53,7 +49,7 @@ describe('mobilenet_v1', () => {
       const m = buildModel('mobilenet_v1', v.config);
       const r = costOf(m);
       checkPublished(`mobilenet_v1 ${v.name}`, r, v.published!);
-      near(r.macs / 1e6, V1_CALC[`${v.config.width}-${v.config.resolution}`], 0.05 + 1e-9, `${v.name} CALC MACs`);
+      assertNear(r.macs / 1e6, V1_CALC[`${v.config.width}-${v.config.resolution}`], 0.05 + 1e-9, `${v.name} CALC MACs`);
       const size = v.published!.inputSize;
       const y = tf.tidy(() => (m.predict(tf.zeros([1, size, size, 3])) as tf.Tensor).shape);
       assert.deepStrictEqual(y, [1, 1000]);
@@ -72,7 +68,7 @@ describe('mobilenet_v1', () => {
     const m = mobilenetV1({ dataset: 'cifar10', width: 0.25 });
     assert.deepStrictEqual(m.inputs[0].shape, [null, 32, 32, 3]);
     assert.deepStrictEqual(m.getLayer('block13.pw.act').outputShape, [null, 2, 2, 256]);
-    const losses = await trainFixedBatch(m, 10, 4, 6);
+    const losses = await trainOnFixedBatch(m, { steps: 6, batch: 4, learningRate: 1e-3 });
     assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
     assert.ok(losses[losses.length - 1] < losses[0], `losses ${losses}`);
     m.dispose();
@@ -89,16 +85,14 @@ describe('mobilenet_v1', () => {
 });
 
 describe('mobilenet_v2', () => {
-  before(async () => {
-    await initBackend('wasm');
-  });
+  useBackend('wasm');
 
   it('1.0-224: W 3,470,760 / W+BN2 3,504,872 (torchvision) / W+BN4 3,538,984 (Keras), 300.8 M MACs', () => {
     for (const padding of ['tf', 'torch']) {
       const m = mobilenetV2({ padding });
       const r = costOf(m);
       assert.deepStrictEqual(r.params, { weights: 3470760, trainable: 3504872, all: 3538984 }); // survey-facts §3.2, §6
-      near(r.macs / 1e6, 300.8, 0.05, 'MACs (M)'); // survey-facts §4.3 CALC
+      assertNear(r.macs / 1e6, 300.8, 0.05, 'MACs (M)'); // survey-facts §4.3 CALC
       assert.strictEqual(m.layers.filter((l) => l.getClassName() === 'Add').length, 10); // 17 blocks, 10 with residual
       m.dispose();
     }
@@ -115,7 +109,7 @@ describe('mobilenet_v2', () => {
     assert.strictEqual(r.params.all, 5431048);
     m.dispose();
     const wide = mobilenetV2({ width: 1.4, resolution: 128 }); // not a published variant: CALC 191.3 M
-    near(costOf(wide).macs / 1e6, 191.3, 0.05 + 1e-9, '1.4-128');
+    assertNear(costOf(wide).macs / 1e6, 191.3, 0.05 + 1e-9, '1.4-128');
     wide.dispose();
   });
 
@@ -125,7 +119,7 @@ describe('mobilenet_v2', () => {
       const r = costOf(m);
       checkPublished(`mobilenet_v2 ${v.name}`, r, v.published!);
       const calc = V2_CALC[`${v.config.width}-${v.config.resolution}`];
-      if (calc !== undefined) near(r.macs / 1e6, calc, 0.05 + 1e-9, `${v.name} CALC MACs`);
+      if (calc !== undefined) assertNear(r.macs / 1e6, calc, 0.05 + 1e-9, `${v.name} CALC MACs`);
       const size = v.published!.inputSize;
       const y = tf.tidy(() => (m.predict(tf.zeros([1, size, size, 3])) as tf.Tensor).shape);
       assert.deepStrictEqual(y, [1, 1000]);
@@ -138,7 +132,7 @@ describe('mobilenet_v2', () => {
       const m = mobilenetV2({ dataset, width: 0.35 });
       const side = dataset === 'cifar10' ? 32 : 64;
       assert.deepStrictEqual(m.getLayer('head.conv.act').outputShape, [null, side / 8, side / 8, 1280]);
-      const losses = await trainFixedBatch(m, dataset === 'cifar10' ? 10 : 200, 2, 3);
+      const losses = await trainOnFixedBatch(m, { steps: 3, batch: 2, learningRate: 1e-3 });
       assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
       assert.ok(losses[losses.length - 1] < losses[0], `losses ${losses}`);
       m.dispose();

@@ -4,44 +4,20 @@
  * their documented footnotes; forward passes of every ImageNet variant, training of the small profiles, bad input.
  */
 import * as assert from 'assert';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
-import { costOf, CostReport } from '../src/lib/cost';
+import type { CostReport } from '../src/lib/cost';
 import { buildModel, DatasetProfile, getModelEntry, getVariant } from '../src/models';
-import { trainSteps, withinRounding } from './spatial-model-helpers';
-
-function costOfModel(name: string, config: Record<string, unknown>): CostReport {
-  const model = buildModel(name, config);
-  const report = costOf(model);
-  model.dispose();
-  return report;
-}
+import { assertVariantsRun, costOfModel, trainOnFixedBatch } from './support/models';
+import { withinRounding } from './support/tolerance';
+import { useBackend } from './support/backend';
 
 /** Parameters held by layers of class `className` (shift offsets). */
 function paramsOfClass(r: CostReport, className: string): number {
   return r.layers.filter((l) => l.className === className).reduce((a, l) => a + l.params.weights, 0);
 }
 
-
-
-function forwardAll(name: string): void {
-  for (const v of getModelEntry(name).variants) {
-    const model = buildModel(name, v.config);
-    const r = model.inputs[0].shape[1] as number;
-    const x = tf.randomNormal([1, r, r, 3]);
-    const y = model.predict(x) as tf.Tensor;
-    assert.deepStrictEqual(y.shape, [1, model.outputs[0].shape[1]]);
-    assert.ok(Number.isFinite(tf.sum(y).dataSync()[0]), `${name} ${v.name}`);
-    tf.dispose([x, y]);
-    model.dispose();
-  }
-}
-
 describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
   this.timeout(120000);
-  before(async () => {
-    await initBackend('wasm');
-  });
+  useBackend('wasm');
 
   describe('shift_resnet20 (CIFAR)', () => {
     it('ε = 3: 95,642 params exactly (SHIFT-CIFAR README / count.py) and 16.43 M MACs (CALC, §8)', () => {
@@ -55,7 +31,7 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
 
     it('trains on the cifar10 profile', async () => {
       const model = buildModel('shift_resnet20', {});
-      const losses = await trainSteps(model, 3, 5);
+      const losses = await trainOnFixedBatch(model, { steps: 3, seed: 5 });
       assert.ok(losses.every(Number.isFinite) && losses[2] < losses[0], String(losses));
       model.dispose();
     });
@@ -93,11 +69,11 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
       assert.ok(e1.params.weights < base.params.weights);
     });
 
-    it('every ImageNet variant runs a forward pass at 224²', () => forwardAll('shiftnet_a'));
+    it('every ImageNet variant runs a forward pass at 224²', () => assertVariantsRun('shiftnet_a'));
 
     it('trains on the cifar10 profile', async () => {
       const model = buildModel('shiftnet_a', { dataset: 'cifar10', width: 0.5 });
-      const losses = await trainSteps(model, 3, 5);
+      const losses = await trainOnFixedBatch(model, { steps: 3, seed: 5 });
       assert.ok(losses.every(Number.isFinite) && losses[2] < losses[0], String(losses));
       model.dispose();
     });
@@ -128,12 +104,12 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
       }
     });
 
-    it('every ImageNet variant runs a forward pass at 224²', () => forwardAll('as_resnet'));
+    it('every ImageNet variant runs a forward pass at 224²', () => assertVariantsRun('as_resnet'));
 
     for (const dataset of ['cifar10', 'tiny-imagenet'] as DatasetProfile[]) {
       it(`trains on the ${dataset} profile (w = 16)`, async () => {
         const model = buildModel('as_resnet', { dataset, baseWidth: 16 });
-        const losses = await trainSteps(model, 3, 5);
+        const losses = await trainOnFixedBatch(model, { steps: 3, seed: 5 });
         assert.ok(losses.every(Number.isFinite) && losses[2] < losses[0], String(losses));
         model.dispose();
       });
@@ -185,12 +161,12 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
       model.dispose();
     });
 
-    it('every ImageNet variant runs a forward pass at 224²', () => forwardAll('fe_net'));
+    it('every ImageNet variant runs a forward pass at 224²', () => assertVariantsRun('fe_net'));
 
     for (const dataset of ['cifar10', 'tiny-imagenet'] as DatasetProfile[]) {
       it(`trains on the ${dataset} profile`, async () => {
         const model = buildModel('fe_net', { dataset, width: 0.5, headChannels: 256 });
-        const losses = await trainSteps(model, 3, 5);
+        const losses = await trainOnFixedBatch(model, { steps: 3, seed: 5 });
         assert.ok(losses.every(Number.isFinite) && losses[2] < losses[0], String(losses));
         model.dispose();
       });

@@ -5,33 +5,16 @@
  */
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
-import { costOf, CostReport } from '../src/lib/cost';
+import { costOf } from '../src/lib/cost';
 import { buildModel, DatasetProfile, getModelEntry, getVariant, ModelConfig } from '../src/models';
 import { shuffleUnitV1 } from '../src/lib/blocks/shuffle-units';
-import { trainSteps, withinRounding } from './spatial-model-helpers';
-
-/** Sum of a report's layers whose names start with `prefix`. */
-function part(report: CostReport, prefix: string): { weights: number; bn: number; macs: number } {
-  const layers = report.layers.filter((l) => l.name.startsWith(prefix));
-  const weights = layers.reduce((a, l) => a + l.params.weights, 0);
-  return { weights, bn: layers.reduce((a, l) => a + l.params.trainable, 0) - weights, macs: layers.reduce((a, l) => a + l.macs, 0) };
-}
-
-function costOfModel(name: string, config: Record<string, unknown>): CostReport {
-  const model = buildModel(name, config);
-  const report = costOf(model);
-  model.dispose();
-  return report;
-}
-
-
+import { assertBlockCosts, assertVariantsRun, costOfModel, trainOnFixedBatch } from './support/models';
+import { withinRounding } from './support/tolerance';
+import { useBackend } from './support/backend';
 
 describe('models: ShuffleNet V1 / V2', function () {
   this.timeout(120000);
-  before(async () => {
-    await initBackend('wasm');
-  });
+  useBackend('wasm');
 
   describe('shufflenet_v1', () => {
     it('1× params (W+BN2, FC bias) equal CALC for g = 1, 3, 4 and MACs equal CALC for every g', () => {
@@ -50,16 +33,11 @@ describe('models: ShuffleNet V1 / V2', function () {
       // survey-facts §4.4: conv1 648/48/8.13 M; stage2 36,720/2,832/32.18 M; stage3 296,640/11,040/63.79 M; stage4 546,240/10,560/32.41 M.
       const expected: Array<[string, number, number, number]> = [
         ['conv1', 648, 48, 8.13],
-        ['stage2.', 36720, 2832, 32.18],
-        ['stage3.', 296640, 11040, 63.79],
-        ['stage4.', 546240, 10560, 32.41],
+        ['stage2', 36720, 2832, 32.18],
+        ['stage3', 296640, 11040, 63.79],
+        ['stage4', 546240, 10560, 32.41],
       ];
-      for (const [prefix, w, bn, macs] of expected) {
-        const p = part(r, prefix);
-        assert.strictEqual(p.weights, w, prefix);
-        assert.strictEqual(p.bn, bn, prefix);
-        assert.ok(Math.abs(p.macs / 1e6 - macs) < 0.006, `${prefix} ${p.macs}`);
-      }
+      assertBlockCosts(r, expected);
       withinRounding(r.params.trainable, 1.87e6, 0.005 / 1.87, 'MMClassification 1.87 M'); // CALC 1.866 M
     });
 
@@ -103,15 +81,7 @@ describe('models: ShuffleNet V1 / V2', function () {
     });
 
     it('every ImageNet variant runs a forward pass at 224² (logits [1, 1000], finite)', () => {
-      for (const v of getModelEntry('shufflenet_v1').variants) {
-        const model = buildModel('shufflenet_v1', v.config);
-        const x = tf.randomNormal([1, 224, 224, 3]);
-        const y = model.predict(x) as tf.Tensor;
-        assert.deepStrictEqual(y.shape, [1, 1000]);
-        assert.ok(Number.isFinite(tf.sum(y).dataSync()[0]), v.name);
-        tf.dispose([x, y]);
-        model.dispose();
-      }
+      assertVariantsRun('shufflenet_v1', 1000);
     });
 
     for (const dataset of ['cifar10', 'tiny-imagenet'] as DatasetProfile[]) {
@@ -120,7 +90,7 @@ describe('models: ShuffleNet V1 / V2', function () {
         const side = dataset === 'cifar10' ? 32 : 64;
         assert.deepStrictEqual(model.inputs[0].shape, [null, side, side, 3]);
         assert.deepStrictEqual(model.outputs[0].shape, [null, dataset === 'cifar10' ? 10 : 200]);
-        const losses = await trainSteps(model, 3, 11);
+        const losses = await trainOnFixedBatch(model, { steps: 3, seed: 11 });
         assert.ok(losses.every(Number.isFinite), String(losses));
         assert.ok(losses[losses.length - 1] < losses[0], String(losses));
         model.dispose();
@@ -195,35 +165,22 @@ describe('models: ShuffleNet V1 / V2', function () {
       const r = costOfModel('shufflenet_v2', { width: 1 });
       // survey-facts §4.5: stage2 28,636/1,556/25.72 M; stage3 238,148/6,032/54.59 M; stage4 494,856/6,496/32.16 M; conv5 475,136/2,048/23.28 M.
       const expected: Array<[string, number, number, number]> = [
-        ['stage2.', 28636, 1556, 25.72],
-        ['stage3.', 238148, 6032, 54.59],
-        ['stage4.', 494856, 6496, 32.16],
+        ['stage2', 28636, 1556, 25.72],
+        ['stage3', 238148, 6032, 54.59],
+        ['stage4', 494856, 6496, 32.16],
         ['conv5', 475136, 2048, 23.28],
       ];
-      for (const [prefix, w, bn, macs] of expected) {
-        const p = part(r, prefix);
-        assert.strictEqual(p.weights, w, prefix);
-        assert.strictEqual(p.bn, bn, prefix);
-        assert.ok(Math.abs(p.macs / 1e6 - macs) < 0.006, `${prefix} ${p.macs}`);
-      }
+      assertBlockCosts(r, expected);
     });
 
     it('every ImageNet variant runs a forward pass at 224²', () => {
-      for (const v of getModelEntry('shufflenet_v2').variants) {
-        const model = buildModel('shufflenet_v2', v.config);
-        const x = tf.randomNormal([1, 224, 224, 3]);
-        const y = model.predict(x) as tf.Tensor;
-        assert.deepStrictEqual(y.shape, [1, 1000]);
-        assert.ok(Number.isFinite(tf.sum(y).dataSync()[0]), v.name);
-        tf.dispose([x, y]);
-        model.dispose();
-      }
+      assertVariantsRun('shufflenet_v2', 1000);
     });
 
     for (const dataset of ['cifar10', 'tiny-imagenet'] as DatasetProfile[]) {
       it(`${dataset} profile (0.5×) trains: loss finite and decreasing`, async () => {
         const model = buildModel('shufflenet_v2', { dataset, width: 0.5 });
-        const losses = await trainSteps(model, 3, 11);
+        const losses = await trainOnFixedBatch(model, { steps: 3, seed: 11 });
         assert.ok(losses.every(Number.isFinite), String(losses));
         assert.ok(losses[losses.length - 1] < losses[0], String(losses));
         model.dispose();

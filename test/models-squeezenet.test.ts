@@ -5,18 +5,14 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
-import { costOf, CostReport } from '../src/lib/cost';
+import { costOf } from '../src/lib/cost';
 import { squeezenet1_0, squeezenet1_1 } from '../src/models/squeezenet';
 import { buildModel, getModelEntry } from '../src/models/registry';
-import { checkPublished, trainFixedBatch } from './spatial-model-helpers';
-
-/** Parameters of every layer whose name starts with `prefix` (a Fire module's squeeze/expand convs). */
-const paramsOf = (r: CostReport, prefix: string) => r.layers.filter((l) => l.name === prefix || l.name.startsWith(prefix + '.')).reduce((a, l) => a + l.params.all, 0);
+import { checkPublished, costOfLayers, trainOnFixedBatch } from './support/models';
+import { useBackend } from './support/backend';
 
 describe('squeezenet', () => {
-  before(async () => {
-    await initBackend('wasm');
-  });
+  useBackend('wasm');
 
   it('1.0 at 224: 1,248,424 params (torchvision), CALC per-layer params, 818.9 M MACs; 832.7 M at 227', () => {
     const m = squeezenet1_0();
@@ -25,7 +21,7 @@ describe('squeezenet', () => {
     assert.strictEqual(r.params.weights, 1248424); // no BatchNorm
     // survey-facts §4.1 table (params incl. bias)
     const PER_LAYER: Record<string, number> = { conv1: 14208, fire2: 11920, fire3: 12432, fire4: 45344, fire5: 49440, fire6: 104880, fire7: 111024, fire8: 188992, fire9: 197184, conv10: 513000 };
-    for (const [name, params] of Object.entries(PER_LAYER)) assert.strictEqual(paramsOf(r, name), params, name);
+    for (const [name, params] of Object.entries(PER_LAYER)) assert.strictEqual(costOfLayers(r, name).all, params, name);
     assert.ok(Math.abs(r.macs / 1e6 - 818.9) <= 0.05, `${r.macs}`);
     // ceil-mode pools: 109 → 54 → 27 → 13 at 224² (§4.1)
     assert.deepStrictEqual(m.getLayer('conv1').outputShape, [null, 109, 109, 96]);
@@ -42,7 +38,7 @@ describe('squeezenet', () => {
     const m = squeezenet1_1();
     const r = costOf(m);
     const PER_LAYER: Record<string, number> = { conv1: 1792, fire2: 11408, fire3: 12432, fire4: 45344, fire5: 49440, fire6: 104880, fire7: 111024, fire8: 188992, fire9: 197184, conv10: 513000 };
-    for (const [name, params] of Object.entries(PER_LAYER)) assert.strictEqual(paramsOf(r, name), params, name);
+    for (const [name, params] of Object.entries(PER_LAYER)) assert.strictEqual(costOfLayers(r, name).all, params, name);
     assert.strictEqual(r.params.all, Object.values(PER_LAYER).reduce((a, b) => a + b, 0));
     assert.ok(Math.abs(r.macs / 1e6 - 349.2) <= 0.05, `${r.macs}`);
     m.dispose();
@@ -84,7 +80,7 @@ describe('squeezenet', () => {
       const side = dataset === 'cifar10' ? 32 : 64;
       assert.deepStrictEqual(m.getLayer('conv1').outputShape.slice(1, 3), [side, side]);
       assert.ok(!m.layers.some((l) => l.name === 'maxpool3.pool'), 'one pool fewer');
-      const losses = await trainFixedBatch(m, dataset === 'cifar10' ? 10 : 200, 2, 5);
+      const losses = await trainOnFixedBatch(m, { steps: 5, batch: 2, learningRate: 1e-3 });
       assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
       // The classifier's dropout (rate 0.5, unseeded) makes single steps noisy: some later step must beat the first.
       assert.ok(Math.min(...losses.slice(1)) < losses[0], `losses ${losses}`);

@@ -7,8 +7,8 @@ import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { REPO_ROOT } from './support/paths';
 
-const ROOT = path.join(__dirname, '..', '..');
 const PYTHON = '/usr/bin/python3';
 
 interface Cell {
@@ -30,11 +30,11 @@ function writeNotebook(file: string, sources: string[], kernel = 'tslab'): void 
 }
 
 function runNotebooks(args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(PYTHON, ['tools/run_notebooks.py', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+  return spawnSync(PYTHON, ['tools/run_notebooks.py', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 240_000 });
 }
 
 function checkPlots(args: string[]): SpawnSyncReturns<string> {
-  return spawnSync('node', ['tools/check_plots.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync('node', ['tools/check_plots.js', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
 }
 
 function readCells(file: string): Cell[] {
@@ -60,15 +60,15 @@ describe('notebook runner and plot check (tslab kernel, headless Chromium)', fun
     before(() => {
       out = path.join(dir, 'out-good');
       writeNotebook(path.join(dir, 'good.ipynb'), [
-        'console.log("hello", 6 * 7, process.cwd() === ' + JSON.stringify(ROOT) + ', process.env.COMPACT_NETS_QUICK);',
+        'console.log("hello", 6 * 7, process.cwd() === ' + JSON.stringify(REPO_ROOT) + ', process.env.COMPACT_NETS_QUICK);',
         [
-          'import { createProgress } from "./dist/src/lib/progress";',
+          'import { createProgress } from "./dist/src";',
           'const bar = createProgress({ title: "runner test" });',
           'for (let i = 1; i <= 5; i++) { bar.update({ step: i, total: 5, metrics: { loss: 1 / i } }); await new Promise((r) => setTimeout(r, 250)); }',
           'bar.done("finished");',
         ].join('\n'),
         [
-          'import { lineChart, vegaLite, vegaLiteSvg } from "./dist/src/lib/display";',
+          'import { lineChart, vegaLite, vegaLiteSvg } from "./dist/src";',
           'lineChart([{ name: "loss", y: [3, 2, 1] }], { title: "Runner plotly", xTitle: "step", yTitle: "loss (nats)" });',
           `vegaLite(${LINE_SPEC}, { title: "Runner vega" });`,
           `await vegaLiteSvg(${LINE_SPEC}, { title: "Runner vega svg" });`,

@@ -3,16 +3,14 @@
  * counter on built one-op models (weights counted from real weight shapes), and the op timer's contract.
  */
 import * as assert from 'assert';
-import { initBackend } from '../src/lib/backend';
 import {
   cscCost, depthwiseConvCost, fireCost, groupConvCost, invertedResidualCost, pointwiseConvCost, pointwiseMemoryAccess,
   separableConvCost, separableToStandardRatio, shuffleUnitV1Cost, shuffleUnitV2Cost, standardConvCost,
 } from '../src/lib/formulas';
-import { benchOps, buildOpModel, checkOpSettings, describeOpBench, OP_KINDS, opFormula, OpSettings } from '../src/lib/op-bench';
+import { benchOps, buildOpModel, checkOpSettings, describeOpBench, OP_KINDS, opFormula, OpSettings } from '../src/lessons/op-bench';
+import { useBackend } from './support/backend';
 
-before(async () => {
-  await initBackend('cpu');
-});
+useBackend('cpu');
 
 describe('formulas (survey-facts §5)', () => {
   it('match hand-computed figures', () => {

@@ -2,7 +2,11 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { ActiveShift, activeShift, activeShiftTensor, shiftTensor } from '../src/lib/ops';
-import { assertClose, centralDifferences, dot, naiveActiveShift, randomTensor4d, randomValues, saveAndLoad } from './ops-helpers';
+import { saveAndLoad } from './support/models';
+import { centralDifferences, dot, naiveActiveShift } from './support/oracles';
+import { randomTensor4d, randomValues } from './support/random';
+import { assertClose } from './support/tolerance';
+import { useBackend } from './support/backend';
 
 /** Random offsets [C, 2] in ±range whose fractional parts stay in [0.2, 0.8] (away from lattice points). */
 function offLatticeOffsets(channels: number, range: number, seed: number): number[][] {
@@ -13,9 +17,7 @@ function offLatticeOffsets(channels: number, range: number, seed: number): numbe
 }
 
 describe('ops: ActiveShift (ASL)', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
+  useBackend('cpu');
 
   const configs = [
     { c: 3, stride: 1, pad: 0, range: 2 },

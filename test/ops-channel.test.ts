@@ -11,7 +11,10 @@ import {
   channelSplitHalves,
   channelUnshuffleTensor,
 } from '../src/lib/ops';
-import { assertClose, randomTensor4d, saveAndLoad } from './ops-helpers';
+import { saveAndLoad } from './support/models';
+import { randomTensor4d } from './support/random';
+import { assertClose } from './support/tolerance';
+import { useBackend } from './support/backend';
 
 /** Naive ShuffleNet shuffle: output channel j·g + i takes input channel i·(C/g) + j. */
 function naiveShuffle(x: tf.Tensor4D, g: number): Float32Array {
@@ -25,9 +28,7 @@ function naiveShuffle(x: tf.Tensor4D, g: number): Float32Array {
 }
 
 describe('ops: channel shuffle and split', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
+  useBackend('cpu');
 
   it('shuffle of 6 channels in 2 groups is [0, 3, 1, 4, 2, 5]', () => {
     const x = tf.tensor4d([0, 1, 2, 3, 4, 5], [1, 1, 1, 6]);

@@ -2,12 +2,14 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { GroupConv2D, groupConv2d, groupConv2dTensor } from '../src/lib/ops';
-import { assertClose, naiveGroupConv, randomTensor4d, saveAndLoad } from './ops-helpers';
+import { saveAndLoad } from './support/models';
+import { naiveGroupConv } from './support/oracles';
+import { randomTensor4d } from './support/random';
+import { assertClose } from './support/tolerance';
+import { useBackend } from './support/backend';
 
 describe('ops: GroupConv2D', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
+  useBackend('cpu');
 
   const cases: Array<{ cin: number; cout: number; g: number; k: number; s: number; p: 'same' | 'valid' }> = [
     { cin: 4, cout: 6, g: 1, k: 3, s: 1, p: 'same' },

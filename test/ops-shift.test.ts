@@ -2,12 +2,14 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { Shift, shift, shiftOffsets, shiftTensor } from '../src/lib/ops';
-import { assertClose, naiveIntegerShift, randomTensor4d, randomValues, saveAndLoad } from './ops-helpers';
+import { saveAndLoad } from './support/models';
+import { naiveIntegerShift } from './support/oracles';
+import { randomTensor4d, randomValues } from './support/random';
+import { assertClose } from './support/tolerance';
+import { useBackend } from './support/backend';
 
 describe('ops: Shift (ShiftNet)', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
+  useBackend('cpu');
 
   it('shiftOffsets: K² contiguous groups of ⌊C/K²⌋ in row-major direction order, remainder at (0, 0)', () => {
     const offsets = shiftOffsets(20, 3);

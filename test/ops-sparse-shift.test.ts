@@ -2,15 +2,17 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { SparseShift, activeShift, sparseShift, sparseShiftStats, sparseShiftTensor } from '../src/lib/ops';
-import { assertClose, centralDifferences, dot, naiveActiveShift, naiveIntegerShift, randomTensor4d, randomValues, saveAndLoad } from './ops-helpers';
+import { saveAndLoad } from './support/models';
+import { centralDifferences, dot, naiveActiveShift, naiveIntegerShift } from './support/oracles';
+import { randomTensor4d, randomValues } from './support/random';
+import { assertClose } from './support/tolerance';
+import { useBackend } from './support/backend';
 
 /** C's round(): half away from zero. */
 const roundC = (v: number) => Math.sign(v) * Math.round(Math.abs(v));
 
 describe('ops: SparseShift (SSL)', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
-  });
+  useBackend('cpu');
 
   for (const stride of [1, 2, 3]) {
     it(`forward = naive integer shift by the rounded offsets (5×7, stride ${stride})`, () => {

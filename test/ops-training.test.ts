@@ -4,9 +4,9 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
 import { activeShift, channelShuffle, channelSplit, groupConv2d, shift, sparseShift } from '../src/lib/ops';
-import { randomValues } from './ops-helpers';
+import { randomValues } from './support/random';
+import { useBackend } from './support/backend';
 
 /** Smooth random images [N, H, W, C] (sums of low-frequency sinusoids), so shifts have informative gradients. */
 function smoothImages(n: number, h: number, w: number, c: number, seed: number): tf.Tensor4D {
@@ -32,15 +32,7 @@ async function fitLoss(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, epochs
 }
 
 describe('ops: every op trains (wasm backend)', () => {
-  // Put back whatever backend the previous test file chose (undefined when none was started yet).
-  let previous: string | undefined;
-  before(async () => {
-    previous = tf.getBackend() as string | undefined;
-    await initBackend('wasm');
-  });
-  after(async () => {
-    if (previous) await tf.setBackend(previous);
-  });
+  useBackend('wasm');
 
   const x = () => smoothImages(8, 8, 8, 4, 1);
 

@@ -25,7 +25,7 @@ import {
   shiftMosaic,
   spreadLayerNames,
   summarizeOffsets,
-} from '../src/lib/shift-analysis';
+} from '../src/lessons/shift-analysis';
 import { train } from '../src/lib/train';
 import { buildModel } from '../src/models';
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { compare, incompleteBeta, logGamma, studentTCdf, studentTQuantile, summarize } from '../src/lib/stats';
+import { compare, incompleteBeta, logGamma, median, studentTCdf, studentTQuantile, summarize } from '../src/lib/stats';
 import { Rng } from '../src/lib/seed';
 
 /** Student-t density, for the numerical-integration oracle. */
@@ -145,5 +145,23 @@ describe('stats: summarize and compare', () => {
     assert.throws(() => compare([0.5], [0.4, 0.3]), /side A has 1 run\(s\); at least 2 per side/);
     assert.throws(() => compare([0.5, 0.6], [0.4, NaN]), /run 1 of B has no finite value/);
     assert.throws(() => compare([0.5, 0.6], [0.4, 0.3], { confidence: 95 }), /confidence must be strictly between 0 and 1, got 95/);
+  });
+});
+
+describe('median', () => {
+  it('is the middle value of an odd count and the mean of the two middle values of an even count, in any order', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 2, 3]), 2.5);
+    assert.equal(median([7]), 7);
+  });
+
+  it('leaves its input unsorted', () => {
+    const values = [3, 1, 2];
+    median(values);
+    assert.deepEqual(values, [3, 1, 2]);
+  });
+
+  it('rejects an empty list', () => {
+    assert.throws(() => median([]), /median of an empty list/);
   });
 });

@@ -1,14 +1,12 @@
 /** Issue #8's acceptance over the real registry: every published row matches within rounding or explains why. */
 import { strict as assert } from 'assert';
-import * as tf from '@tensorflow/tfjs';
-import { imagenetTable } from '../src/lib/table';
+import { imagenetTable } from '../src/lessons/table';
 import { listModels } from '../src/models';
+import { useBackend } from './support/backend';
 
 describe('ImageNet table over the registry', function () {
   this.timeout(600_000);
-  before(async () => {
-    await tf.setBackend('cpu'); // only graphs are built: no forward pass
-  });
+  useBackend('cpu'); // only graphs are built: no forward pass
 
   it('has a row for every published variant of the survey families and the baselines', async () => {
     const table = await imagenetTable(listModels());

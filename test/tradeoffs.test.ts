@@ -2,9 +2,9 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
 import { appendResult, ResultRecord } from '../src/lib/results';
-import { collectRuns, measureRunLatencies, runLabel, tradeoffPoints } from '../src/lib/tradeoffs';
+import { collectRuns, measureRunLatencies, runLabel, tradeoffPoints } from '../src/lessons/tradeoffs';
+import { useBackend } from './support/backend';
 
 function record(overrides: Partial<ResultRecord>): ResultRecord {
   return {
@@ -17,8 +17,8 @@ function record(overrides: Partial<ResultRecord>): ResultRecord {
 describe('trade-off study over the results store', () => {
   let dir: string;
   let file: string;
+  useBackend('cpu');
   before(async () => {
-    await tf.setBackend('cpu');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-tradeoffs-'));
     file = path.join(dir, 'results.jsonl');
     appendResult(record({ configHash: 'h1', top1: 0.2 }), file);
@@ -32,7 +32,7 @@ describe('trade-off study over the results store', () => {
   it('keeps the latest run per configuration on one data set and reports malformed lines', () => {
     const warnings: string[] = [];
     const rows = collectRuns({ dataset: 'CIFAR-10 (JPEG q75)', file, warn: (w) => warnings.push(w) });
-    assert.deepEqual(rows.map((r) => [r.label, r.top1]), [['shufflenet_v2 width=0.5', 31], ['tiny filters=8', 30]]);
+    assert.deepEqual(rows.map((r) => [r.label, r.top1Percent]), [['shufflenet_v2 width=0.5', 31], ['tiny filters=8', 30]]);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /line 5/);
   });

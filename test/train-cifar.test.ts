@@ -10,8 +10,9 @@ import { initBackend } from '../src/lib/backend';
 import { loadCifar10 } from '../src/lib/data/cifar10';
 import { NORMALIZATIONS } from '../src/lib/data/dataset';
 import { evaluate, train } from '../src/lib/train';
+import { SHARED_DATA } from './support/paths';
 
-const CIFAR = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'cifar10');
+const CIFAR = path.join(SHARED_DATA, 'cifar10');
 
 /** Three stride-2 3×3 conv + BN + ReLU stages (24, 48, 96 channels), global pooling, dense: ~63 k parameters, 1.5 M MACs. */
 function smallNet(): tf.LayersModel {

@@ -27,12 +27,12 @@ function toyData(n: number, seed: number): Dataset {
 }
 
 /** conv → BN → ReLU → ASL → dropout → pool → dense; unseeded initialisers on purpose (seeding is the loop's job). */
-function shiftModel(args: { offsetLearningRate?: number; maxOffset?: number | 'auto' | null; dropout?: number } = {}): tf.LayersModel {
+function shiftModel(args: { offsetLearningRate?: number; maxOffset?: number | 'auto' | null; dropout?: number; normalizeGrad?: boolean } = {}): tf.LayersModel {
   const x = tf.input({ shape: [8, 8, 3] });
   let y = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor;
   y = tf.layers.batchNormalization().apply(y) as tf.SymbolicTensor;
   y = tf.layers.reLU().apply(y) as tf.SymbolicTensor;
-  y = activeShift({ name: 'asl', offsetLearningRate: args.offsetLearningRate, maxOffset: args.maxOffset }).apply(y) as tf.SymbolicTensor;
+  y = activeShift({ name: 'asl', offsetLearningRate: args.offsetLearningRate, maxOffset: args.maxOffset, normalizeGrad: args.normalizeGrad }).apply(y) as tf.SymbolicTensor;
   if (args.dropout) y = tf.layers.dropout({ rate: args.dropout }).apply(y) as tf.SymbolicTensor;
   y = tf.layers.globalAveragePooling2d({}).apply(y) as tf.SymbolicTensor;
   y = tf.layers.dense({ units: 3 }).apply(y) as tf.SymbolicTensor;
@@ -111,7 +111,8 @@ describe('training loop: weights treated by role', function () {
     assert.strictEqual(defaultOffsetBound(8, 8), 3.5);
     assert.strictEqual(defaultOffsetBound(4, 4), 1.5);
     assert.strictEqual(defaultOffsetBound(2, 2), 1);
-    const model = shiftModel({ offsetLearningRate: 1000 });
+    // Unit-length offset gradients (the authors' normalisation) × 50 px per step: every step overshoots the bound.
+    const model = shiftModel({ offsetLearningRate: 1000, normalizeGrad: true });
     await train(model, toyData(16, 3), { ...base, epochs: 2 }).catch(() => undefined); // may blow up: the bound must hold anyway
     const offsets = model.getLayer('asl').getWeights()[0].dataSync() as Float32Array;
     assert.ok(offsets.some((v) => Math.abs(v) === 3.5), 'at this rate some offset must sit on the bound');

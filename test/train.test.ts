@@ -8,10 +8,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
 import { Dataset, makeBatch } from '../src/lib/data/dataset';
 import { crossEntropy, detectOutputs, evaluate, train, TrainOptions } from '../src/lib/train';
 import { learningRateAt } from '../src/lib/train/schedules';
+import { useBackend } from './support/backend';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-train-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -48,16 +48,10 @@ function weightsOf(model: tf.LayersModel): Float32Array[] {
   return model.weights.map((w) => w.read().dataSync() as Float32Array);
 }
 
-/** Every suite here runs on wasm, the training backend (other test files may switch backends). */
-async function useWasm(this: Mocha.Context): Promise<void> {
-  this.timeout(60000);
-  const info = await initBackend('wasm');
-  assert.strictEqual(info.backend, 'wasm');
-}
 
 describe('train()', function () {
   this.timeout(120000);
-  before(useWasm);
+  useBackend('wasm'); // the training backend
 
   it('learns the toy task and holds no extra tensors or bytes after many steps', async () => {
     const model = toyModel();
@@ -167,7 +161,7 @@ describe('train()', function () {
 
 describe('evaluate() and losses', function () {
   this.timeout(60000);
-  before(useWasm);
+  useBackend('wasm'); // the training backend
 
   it('top-1, top-5, per-class accuracy and confusion matrix equal a naive count over model.predict', () => {
     const model = toyModel();

@@ -16,9 +16,10 @@ import { initBackend } from '../src/lib/backend';
 import { fetchTorchvisionWeights, torchvisionWeightSource } from '../src/lib/weights/download';
 import { parseTorchStateDict, readTorchStateDict } from '../src/lib/weights/torch';
 import { loadTorchStateDict, permute, TORCHVISION_MODELS } from '../src/lib/weights/torch-map';
-import { loadPretrained } from '../src/lib/eval/load-weights';
+import { loadPretrained } from '../src/models/pretrained';
+import { REPO_ROOT } from './support/paths';
 
-const SCRIPT = path.resolve(__dirname, '../../tools/make_torch_fixtures.py');
+const SCRIPT = path.join(REPO_ROOT, 'tools', 'make_torch_fixtures.py');
 const PYTHON = '/usr/bin/python3';
 
 /** Model → input size of its parity check: small where the architecture allows, one model at 224. */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Starts the tslab TypeScript kernel for compact-nets; Jupyter passes the connection file as $1.
-# It cds to the repository root so that notebooks can `import ... from "./dist/src/..."` whatever
+# It cds to the repository root so that notebooks can `import { ... } from "./dist/src"` whatever
 # folder the notebook is in, and runs the tslab of the project's node_modules.
 # The root is two folders up from this script (kernels/tslab/), or, for a copy installed by
 # `make kernel-install` (~/.local/share/jupyter/kernels/...), the path stored next to it in repo-root.

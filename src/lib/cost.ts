@@ -222,11 +222,6 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** Millions with `digits` decimals, e.g. 568_740_000 → "568.74". */
-export function formatMillions(n: number, digits = 2): string {
-  return (n / 1e6).toFixed(digits);
-}
-
 /** A decimal unit for a column, chosen from the column's total so that small models stay readable. */
 interface Unit {
   label: string;

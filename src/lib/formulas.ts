@@ -175,12 +175,16 @@ export function cscCost(c: { inChannels: number; outChannels: number; expansion:
   return { params: m * mid + mid * n, macs: h * w * m * mid + Math.ceil(h / s) * Math.ceil(w / s) * mid * n };
 }
 
-/** §5.12 ShuffleNet V2's memory access cost of a 1×1 conv c1 → c2 on h×w with g groups: hw(c1 + c2) + c1·c2/g elements. */
+/**
+ * §5.12 ShuffleNet V2's memory access cost (P-SH2 Eq. 1/2) of a 1×1 conv c1 → c2 on h×w with g groups, in elements:
+ * hw(c1 + c2) + c1·c2/g (input + output + weights). Its MACs are hw·c1·c2/g.
+ */
 export function pointwiseMemoryAccess(m: { inChannels: number; outChannels: number; height: number; width: number; groups?: number }): number {
   const who = 'pointwiseMemoryAccess';
   const c1 = positiveInt(who, 'inChannels', m.inChannels);
   const c2 = positiveInt(who, 'outChannels', m.outChannels);
   const g = positiveInt(who, 'groups', m.groups ?? 1);
+  if (c1 % g !== 0 || c2 % g !== 0) throw new Error(`${who}: inChannels (${c1}) and outChannels (${c2}) must be divisible by groups (${g})`);
   const hw = positiveInt(who, 'height', m.height) * positiveInt(who, 'width', m.width);
   return hw * (c1 + c2) + (c1 * c2) / g;
 }

@@ -1,5 +1,6 @@
 /** Wall-clock latency of a model's forward pass on the active backend (median of repeated runs after warm-up). */
 import * as tf from '@tensorflow/tfjs';
+import { median } from './stats';
 
 export interface LatencyOptions {
   /** Images per forward pass; default 1. */
@@ -23,14 +24,6 @@ export interface LatencyResult {
   /** Images per second at the median: batch / median. */
   imagesPerSec: number;
   backend: string;
-}
-
-/** Median of a non-empty list. */
-export function median(values: number[]): number {
-  if (values.length === 0) throw new Error('median of an empty list');
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** Times `model.predict` on a random [batch, H, W, C] input; the result is read back so the time includes the work. */

@@ -1,5 +1,5 @@
 /**
- * Statistics over repeated runs: a summary per configuration (n, mean, sample standard deviation) and
+ * Statistics of measurements: the median, a summary per configuration (n, mean, sample standard deviation) and
  * {@link compare}, which decides whether two configurations differ by more than their seed-to-seed noise.
  *
  * The comparison is Welch's t interval for the difference of two means (no equal-variance assumption,
@@ -7,6 +7,14 @@
  * distribution is computed here from the regularised incomplete beta function, so the module needs
  * no statistics package.
  */
+
+/** Median of a non-empty list of numbers (the mean of the two middle values for an even count). */
+export function median(values: number[]): number {
+  if (values.length === 0) throw new Error('median of an empty list: measure at least one value');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
 
 /** n, mean, sample standard deviation (n − 1 in the denominator; 0 for n = 1), min and max of some values. */
 export interface Summary {

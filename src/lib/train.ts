@@ -19,7 +19,7 @@ import { Rng } from './seed';
 import { ParameterGroups } from './train/parameter-groups';
 import { createStepper, detectOutputs } from './train/step';
 import { CheckpointState, EpochRecord, readCheckpointState, restoreCheckpoint, writeCheckpoint } from './train/checkpoint';
-import { evaluate, Evaluation } from './train/evaluate';
+import { evaluate } from './train/evaluate';
 import { OptimizerOptions } from './train/optimizers';
 import { learningRateAt, Schedule, validateSchedule } from './train/schedules';
 

@@ -81,7 +81,7 @@ function build(table: readonly ConvRow[], profile: BaselineProfile): tf.LayersMo
   let x = input;
   for (const row of table) {
     x = convBnAct(x, {
-      filters: row.filters, kernelSize: row.kernel, strides: row.stride, padding: row.padding,
+      outChannels: row.filters, kernelSize: row.kernel, stride: row.stride, padding: row.padding,
       useBias: true, batchNorm: false, name: `features.${row.index}`,
     });
     if (row.pool) x = maxPool2dTorch(x, { kernelSize: POOL.kernel, stride: POOL.stride, name: `features.${row.index + 2}` });
@@ -124,7 +124,7 @@ registerModel({
       name: 'imagenet-224',
       config: { dataset: 'imagenet' },
       published: {
-        top1: 56.522, top5: 79.066, params: 61_100_840, paramsConvention: 'W+BN2', macs: 714.2e6,
+        top1Percent: 56.522, top5Percent: 79.066, params: 61_100_840, paramsConvention: 'W+BN2', macs: 714.2e6,
         rounding: { macs: 0.05 / 714.2 }, inputSize: 224, source: SOURCE,
         footnote: 'The 2012 paper reports 60 M params, 720 M MACs (as quoted by MobileNet T9) and 59.3 % top-1 (1 CNN) for the two-GPU net; torchvision trains the single-tower variant (arXiv:1404.5997).',
       },

@@ -133,9 +133,9 @@ registerModel({
   ],
   defaults: { baseWidth: 68, dataset: 'imagenet' },
   variants: [
-    { name: 'w32', config: { baseWidth: 32 }, published: { top1: 64.1, top5: 85.4, params: 0.9e6, paramsConvention: 'W+BN2', macs: 171e6, rounding: { params: 0.05 / 0.9, macs: 0.5 / 171 }, inputSize: 224, source: SOURCE, footnote: FOOTNOTE } },
-    { name: 'w50', config: { baseWidth: 50 }, published: { top1: 69.9, top5: 89.3, params: 1.96e6, paramsConvention: 'W+BN2', macs: 404e6, rounding: { params: 0.005 / 1.96, macs: 0.5 / 404 }, inputSize: 224, source: SOURCE, footnote: FOOTNOTE } },
-    { name: 'w68', config: { baseWidth: 68 }, published: { top1: 72.2, top5: 90.7, params: 3.42e6, paramsConvention: 'W+BN2', macs: 729e6, rounding: { params: 0.005 / 3.42, macs: 0.5 / 729 }, inputSize: 224, source: SOURCE, footnote: FOOTNOTE } },
+    { name: 'w32', config: { baseWidth: 32 }, published: { top1Percent: 64.1, top5Percent: 85.4, params: 0.9e6, paramsConvention: 'W+BN2', macs: 171e6, rounding: { params: 0.05 / 0.9, macs: 0.5 / 171 }, inputSize: 224, source: SOURCE, footnote: FOOTNOTE } },
+    { name: 'w50', config: { baseWidth: 50 }, published: { top1Percent: 69.9, top5Percent: 89.3, params: 1.96e6, paramsConvention: 'W+BN2', macs: 404e6, rounding: { params: 0.005 / 1.96, macs: 0.5 / 404 }, inputSize: 224, source: SOURCE, footnote: FOOTNOTE } },
+    { name: 'w68', config: { baseWidth: 68 }, published: { top1Percent: 72.2, top5Percent: 90.7, params: 3.42e6, paramsConvention: 'W+BN2', macs: 729e6, rounding: { params: 0.005 / 3.42, macs: 0.5 / 729 }, inputSize: 224, source: SOURCE, footnote: FOOTNOTE } },
   ],
   build: asResNet,
 });

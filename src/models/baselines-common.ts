@@ -3,16 +3,8 @@
  * option checking and the minimum input resolution, all checked before any layer is built.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DatasetProfile, ModelConfig } from './registry';
-
-/** Input size and classes of each data-set profile (the defaults that `resolution` / `classes` override). */
-export const DATASET_PROFILES: Record<DatasetProfile, { resolution: number; classes: number }> = {
-  imagenet: { resolution: 224, classes: 1000 },
-  cifar10: { resolution: 32, classes: 10 },
-  'tiny-imagenet': { resolution: 64, classes: 200 },
-};
-
-export const DATASET_NAMES = Object.keys(DATASET_PROFILES) as DatasetProfile[];
+import { DATASET_PROFILE_NAMES, DATASET_PROFILES, DatasetProfile } from '../lib/data/profiles';
+import type { ModelConfig } from './registry';
 
 /** Largest resolution searched when reporting a family's minimum input size. */
 const MAX_SEARCHED_RESOLUTION = 1024;
@@ -43,8 +35,8 @@ export function resolveProfile(
     }
   }
   const dataset = cfg.dataset ?? 'imagenet';
-  if (!DATASET_NAMES.includes(dataset)) {
-    throw new Error(`${model}: unknown dataset "${String(dataset)}"; accepted: ${DATASET_NAMES.join(', ')}`);
+  if (!DATASET_PROFILE_NAMES.includes(dataset)) {
+    throw new Error(`${model}: unknown dataset "${String(dataset)}"; accepted: ${DATASET_PROFILE_NAMES.join(', ')}`);
   }
   const resolution = cfg.resolution ?? DATASET_PROFILES[dataset].resolution;
   const classes = cfg.classes ?? DATASET_PROFILES[dataset].classes;

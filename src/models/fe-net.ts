@@ -98,7 +98,7 @@ function build(cfg: FeNetConfig): tf.LayersModel {
   const input = imageInput(cfg);
   const stemStride = cfg.dataset === 'imagenet' ? 2 : 1;
   // Stem: conv 3×3/2 → BN, no ReLU (FENet.py forward: `x = self.bn1(self.conv1(x))`).
-  let x = convBnAct(input, { filters: cfg.base, kernelSize: 3, strides: stemStride, padding: 1, activation: 'linear', bn, name: 'conv1' });
+  let x = convBnAct(input, { outChannels: cfg.base, kernelSize: 3, stride: stemStride, padding: 1, activation: 'linear', bn, name: 'conv1' });
   let feIndex = 0;
   for (const row of BODY) {
     const out = row.out * cfg.base;
@@ -109,7 +109,7 @@ function build(cfg: FeNetConfig): tf.LayersModel {
       x = feBlock(x, { kind: row.kind, outChannels: out, downsample: row.downsample, downsampling: cfg.downsampling, penalty: cfg.penalty, bn, name: `feblock${feIndex}` });
     }
   }
-  x = convBnAct(x, { filters: cfg.headChannels, kernelSize: 1, padding: 'valid', bn, name: 'conv2' });
+  x = convBnAct(x, { outChannels: cfg.headChannels, kernelSize: 1, padding: 'valid', bn, name: 'conv2' });
   x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.dropout({ rate: DROPOUT, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
   // FENet.py's classifier is a 1×1 conv with bias on the pooled 1×1 map — a Dense layer with bias.
@@ -145,7 +145,7 @@ registerModel({
       name: '1.0x',
       config: { width: 1, downsampling: 'paper' },
       published: {
-        top1: 72.9, params: 3.7e6, paramsConvention: 'W', macs: 301e6, rounding: { params: 0.05 / 3.7, macs: 0.5 / 301 }, inputSize: 224, source: `${SOURCE} (top-1 paper; repo retrain 73.6)`,
+        top1Percent: 72.9, params: 3.7e6, paramsConvention: 'W', macs: 301e6, rounding: { params: 0.05 / 3.7, macs: 0.5 / 301 }, inputSize: 224, source: `${SOURCE} (top-1 paper; repo retrain 73.6)`,
         footnote: "MAdds reproduced (to 0.44 %) only with pool-first down-sampling ('paper': 299.7 M); the released code ('code') costs 410.5 M. Params: ours 3,907,064 W = 3,896,376 conv/FC (survey-facts CALC) + 10,688 SSL offsets (2 × 5,344 channels; integer constants at inference) vs published 3.7 M — unexplained (§4.8).",
       },
     },
@@ -153,7 +153,7 @@ registerModel({
       name: '1.375x',
       config: { width: 1.375, downsampling: 'paper' },
       published: {
-        top1: 75.0, params: 5.9e6, paramsConvention: 'W', macs: 563e6, rounding: { params: 0.05 / 5.9, macs: 0.5 / 563 }, inputSize: 224, source: `${SOURCE} (top-1 paper; repo retrain 75.7)`,
+        top1Percent: 75.0, params: 5.9e6, paramsConvention: 'W', macs: 563e6, rounding: { params: 0.05 / 5.9, macs: 0.5 / 563 }, inputSize: 224, source: `${SOURCE} (top-1 paper; repo retrain 75.7)`,
         footnote: "MAdds reproduced only with pool-first down-sampling ('paper': 563.7 M); the released code costs 773.2 M. Params: ours 6,715,250 W = 6,700,554 conv/FC (CALC) + 14,696 SSL offsets, with the 1932 head (a 1380 head would give ≈ 5.95 M — speculative).",
       },
     },

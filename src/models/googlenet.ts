@@ -81,12 +81,12 @@ function finalMapSize(stem: Stem, r: number): number {
 function build(stem: Stem, branch3Kernel: 3 | 5, profile: BaselineProfile): tf.LayersModel {
   const bn = { epsilon: BN_EPSILON };
   const input = imageInput(profile);
-  let x = convBnAct(input, { filters: 64, kernelSize: stem.kernel, strides: stem.stride, padding: stem.padding, bn, name: 'conv1' });
+  let x = convBnAct(input, { outChannels: 64, kernelSize: stem.kernel, stride: stem.stride, padding: stem.padding, bn, name: 'conv1' });
   const pool = (t: tf.SymbolicTensor, name: string, kernelSize: number, stride: number): tf.SymbolicTensor =>
     maxPool2dTorch(t, { kernelSize, stride, ceilMode: true, name }); // inputs are ReLU outputs (≥ 0)
   if (stem.maxpool1) x = pool(x, 'maxpool1', STEM_POOL.kernel, STEM_POOL.stride);
-  x = convBnAct(x, { filters: 64, kernelSize: 1, padding: 0, bn, name: 'conv2' });
-  x = convBnAct(x, { filters: 192, kernelSize: 3, padding: 1, bn, name: 'conv3' });
+  x = convBnAct(x, { outChannels: 64, kernelSize: 1, padding: 0, bn, name: 'conv2' });
+  x = convBnAct(x, { outChannels: 192, kernelSize: 3, padding: 1, bn, name: 'conv3' });
   x = pool(x, 'maxpool2', STEM_POOL.kernel, STEM_POOL.stride);
   for (const stage of STAGES) {
     if (stage.pool) x = pool(x, stage.pool.name, stage.pool.kernel, stage.pool.stride);
@@ -125,7 +125,7 @@ registerModel({
       name: 'imagenet-224',
       config: { dataset: 'imagenet' },
       published: {
-        top1: 69.778, top5: 89.53, params: 6_624_904, paramsConvention: 'W+BN2', macs: 1.498e9,
+        top1Percent: 69.778, top5Percent: 89.53, params: 6_624_904, paramsConvention: 'W+BN2', macs: 1.498e9,
         rounding: { macs: 0.0005 / 1.498 }, inputSize: 224,
         source: 'torchvision 0.14 GoogLeNet_Weights.IMAGENET1K_V1 (survey-facts §4.10)',
         footnote: 'Paper (arXiv:1409.4842): 6.8 M params (as quoted), ~1.5 G MACs, top-5 error 10.07 % (1 model, 1 crop); MobileNet T8 quotes 69.8 % top-1 and 1,550 M MACs. torchvision\'s net differs (BN, 3×3 branch 3, no aux heads).',

@@ -1,14 +1,10 @@
-/** Model registry with every family registered: import this module (not the family files) to list or build models. */
+/**
+ * The model families of the survey and their registry: import this module (not the family files) to list or build
+ * models; it registers every family. Also: building registered models from pretrained weight files, and the plain
+ * (non-compact) CNN the compression lesson starts from.
+ */
+import './families';
+
 export * from './registry';
-import './squeezenet';
-import './mobilenet-v1';
-import './mobilenet-v2';
-import './alexnet';
-import './vgg';
-import './googlenet';
-import './resnet';
-import './shufflenet-v1';
-import './shufflenet-v2';
-import './shiftnet';
-import './as-resnet';
-import './fe-net';
+export * from './pretrained';
+export * from './plain-cnn';

@@ -86,9 +86,9 @@ function build(table: readonly SeparableRow[], cfg: MobileNetV1Config): tf.Layer
   const bn = { ...MOBILENET_V1_BN, momentum: cfg.bnMomentum };
   const input = imageInput(cfg);
   let x = convBnAct(input, {
-    filters: scaledChannels(STEM_CHANNELS, cfg.width),
+    outChannels: scaledChannels(STEM_CHANNELS, cfg.width),
     kernelSize: 3,
-    strides: cfg.stemStride,
+    stride: cfg.stemStride,
     padding: 'same',
     activation: 'relu6',
     bn,
@@ -96,8 +96,8 @@ function build(table: readonly SeparableRow[], cfg: MobileNetV1Config): tf.Layer
   });
   table.forEach((row, i) => {
     x = depthwiseSeparable(x, {
-      filters: scaledChannels(row.channels, cfg.width),
-      strides: row.stride,
+      outChannels: scaledChannels(row.channels, cfg.width),
+      stride: row.stride,
       activation: 'relu6',
       bn,
       name: `block${i + 1}`,
@@ -133,7 +133,7 @@ function paperVariant(width: number, resolution: number, macsM: number, paramsM:
     name: `${width.toFixed(2).replace(/0$/, '')}-${resolution}`,
     config: { width, resolution },
     published: {
-      top1,
+      top1Percent: top1,
       macs: macsM * 1e6,
       params: paramsM * 1e6,
       paramsConvention: 'W',
@@ -149,8 +149,8 @@ function paperVariant(width: number, resolution: number, macsM: number, paramsM:
 /** A TF-slim variant: MACs (M), params (M, W+BN3 convention: W + β + moving stats), top-1/top-5 (%). */
 function slimVariant(width: number, resolution: number, macsM: number, paramsM: number, top1: number, top5: number, footnote?: string): VariantEntry {
   const published: PublishedFigures = {
-    top1,
-    top5,
+    top1Percent: top1,
+    top5Percent: top5,
     macs: macsM * 1e6,
     params: paramsM * 1e6,
     paramsConvention: 'W+BN3',

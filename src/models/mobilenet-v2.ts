@@ -100,9 +100,9 @@ function build(table: readonly BottleneckRow[], cfg: MobileNetV2Config): tf.Laye
   const bn = { ...base, momentum: smallProfileBnMomentum(cfg.dataset, base.momentum ?? 0.9) };
   const input = imageInput(cfg);
   let x = convBnAct(input, {
-    filters: v2Channels(STEM_CHANNELS, cfg.width),
+    outChannels: v2Channels(STEM_CHANNELS, cfg.width),
     kernelSize: 3,
-    strides: cfg.stemStride,
+    stride: cfg.stemStride,
     padding: cfg.padding === 'tf' ? 'same' : 1,
     activation: 'relu6',
     bn,
@@ -121,7 +121,7 @@ function build(table: readonly BottleneckRow[], cfg: MobileNetV2Config): tf.Laye
       });
     }
   });
-  x = convBnAct(x, { filters: lastChannels(cfg.width), kernelSize: 1, activation: 'relu6', bn, name: 'head.conv' });
+  x = convBnAct(x, { outChannels: lastChannels(cfg.width), kernelSize: 1, activation: 'relu6', bn, name: 'head.conv' });
   x = tf.layers.globalAveragePooling2d({ name: 'head.pool' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.dropout({ rate: HEAD_DROPOUT, name: 'head.dropout' }).apply(x) as tf.SymbolicTensor;
   const output = logits(x, cfg.classes, 'head.fc');
@@ -152,8 +152,8 @@ function slimVariant(width: number, resolution: number, macsM: number, paramsM: 
     name: `${width.toFixed(2).replace(/0$/, '')}-${resolution}`,
     config: { width, resolution },
     published: {
-      top1,
-      top5,
+      top1Percent: top1,
+      top5Percent: top5,
       macs: macsM * 1e6,
       params: paramsM * 1e6,
       paramsConvention: 'W',
@@ -185,7 +185,7 @@ MOBILENET_V2_VARIANTS.push(
     name: 'paper-1.0-224',
     config: { width: 1, resolution: 224 },
     published: {
-      top1: 72.0,
+      top1Percent: 72.0,
       params: 3.4e6,
       paramsConvention: 'W',
       macs: 300e6,
@@ -199,7 +199,7 @@ MOBILENET_V2_VARIANTS.push(
     name: 'paper-1.4-224',
     config: { width: 1.4, resolution: 224 },
     published: {
-      top1: 74.7,
+      top1Percent: 74.7,
       params: 6.9e6,
       paramsConvention: 'W',
       macs: 585e6,

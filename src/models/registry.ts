@@ -3,9 +3,9 @@
  * so that the CLI, the ImageNet table, notebooks and tests enumerate one list.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { DatasetProfile } from '../lib/data/profiles';
 
-/** Which data set a configuration targets; it sets the default input size, classes and stem. */
-export type DatasetProfile = 'imagenet' | 'cifar10' | 'tiny-imagenet';
+export type { DatasetProfile } from '../lib/data/profiles';
 
 /** Options common to every builder; a family documents which of them it accepts. */
 export interface ModelConfig {
@@ -27,8 +27,10 @@ export interface ModelConfig {
 
 /** Figures published for one variant, quoted from `shared/reference/survey-facts.md`. */
 export interface PublishedFigures {
-  top1?: number;
-  top5?: number;
+  /** Top-1 accuracy in percent, as published (e.g. 70.6). */
+  top1Percent?: number;
+  /** Top-5 accuracy in percent, as published. */
+  top5Percent?: number;
   /** Parameter count as published (absolute number, e.g. 4.2e6). */
   params?: number;
   /** Which parameter convention the published count follows (survey-facts §0.2). */

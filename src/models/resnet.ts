@@ -13,14 +13,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { convBnAct } from '../lib/blocks/conv';
-import { basicBlock, bottleneck, BottleneckStride } from '../lib/blocks/residual';
+import { basicBlock, bottleneck, BOTTLENECK_EXPANSION, BottleneckStride } from '../lib/blocks/residual';
 import { convOutputSize, maxPool2dTorch, maxPoolOutputSize } from '../lib/blocks/torch-pooling';
 import { BaselineProfile, choiceOption, imageInput, logits, requireResolution, resolveProfile } from './baselines-common';
 import { ModelConfig, OptionDoc, registerModel } from './registry';
 
 /** torchvision `nn.BatchNorm2d` default. */
 const BN_EPSILON = 1e-5;
-/** Width (planes) of the four stages; stages 2–4 start with a stride-2 block. */
+/** 3×3 width (torchvision's `planes`) of the four stages; stages 2–4 start with a stride-2 block. */
 const STAGE_PLANES = [64, 128, 256, 512] as const;
 const STEM_CHANNELS = 64;
 
@@ -67,15 +67,18 @@ function build(depth: ResNetDepth, strideAt: BottleneckStride, stem: Stem, profi
   const bn = { epsilon: BN_EPSILON };
   const table = RESNET_TABLES[depth];
   const input = imageInput(profile);
-  let x = convBnAct(input, { filters: STEM_CHANNELS, kernelSize: stem.kernel, strides: stem.stride, padding: stem.padding, bn, name: 'conv1' });
+  let x = convBnAct(input, { outChannels: STEM_CHANNELS, kernelSize: stem.kernel, stride: stem.stride, padding: stem.padding, bn, name: 'conv1' });
   if (stem.maxpool) {
     // After a ReLU (≥ 0), so zero padding equals PyTorch's −∞ padding.
     x = maxPool2dTorch(x, { kernelSize: STEM_POOL.kernel, stride: STEM_POOL.stride, padding: STEM_POOL.padding, name: 'maxpool' });
   }
   table.blocks.forEach((count, s) => {
     for (let b = 0; b < count; b++) {
-      const opts = { planes: STAGE_PLANES[s], stride: s > 0 && b === 0 ? 2 : 1, bn, name: `layer${s + 1}.${b}` };
-      x = table.block === 'basic' ? basicBlock(x, opts) : bottleneck(x, { ...opts, strideAt });
+      const stride = s > 0 && b === 0 ? 2 : 1;
+      const name = `layer${s + 1}.${b}`;
+      x = table.block === 'basic'
+        ? basicBlock(x, { outChannels: STAGE_PLANES[s], stride, bn, name })
+        : bottleneck(x, { outChannels: STAGE_PLANES[s] * BOTTLENECK_EXPANSION, stride, strideAt, bn, name });
     }
   });
   x = tf.layers.globalAveragePooling2d({ name: 'avgpool' }).apply(x) as tf.SymbolicTensor;
@@ -135,7 +138,7 @@ registerModel({
       name: 'imagenet-224',
       config: { dataset: 'imagenet' },
       published: {
-        top1: 69.758, top5: 89.078, params: 11_689_512, paramsConvention: 'W+BN2', macs: 1.814e9,
+        top1Percent: 69.758, top5Percent: 89.078, params: 11_689_512, paramsConvention: 'W+BN2', macs: 1.814e9,
         rounding: { macs: 0.0005 / 1.814 }, inputSize: 224,
         source: 'torchvision 0.14 ResNet18_Weights.IMAGENET1K_V1 (survey-facts §4.10)',
         footnote: 'Paper (arXiv:1512.03385, 10-crop): 27.88 % top-1 error, 11.7 M params; survey-facts CALC: 1,814 M MACs.',
@@ -161,7 +164,7 @@ registerModel({
       name: 'imagenet-224',
       config: { dataset: 'imagenet' },
       published: {
-        top1: 76.13, top5: 92.862, params: 25_557_032, paramsConvention: 'W+BN2', macs: 4.089e9,
+        top1Percent: 76.13, top5Percent: 92.862, params: 25_557_032, paramsConvention: 'W+BN2', macs: 4.089e9,
         rounding: { macs: 0.0005 / 4.089 }, inputSize: 224,
         source: 'torchvision 0.14 ResNet50_Weights.IMAGENET1K_V1 (survey-facts §4.10)',
         footnote: 'torchvision is ResNet v1.5 (stride on the 3×3). Paper (arXiv:1512.03385 T3, 10-crop): 22.85 / 6.71 % error, 25.6 M params, "3.8 G FLOPs" (multiply-adds) for v1.',
@@ -171,7 +174,7 @@ registerModel({
       name: 'v1-imagenet-224',
       config: { dataset: 'imagenet', stride: 'v1' },
       published: {
-        top1: 77.15, top5: 93.29, params: 25.6e6, paramsConvention: 'W+BN2', macs: 3_858e6,
+        top1Percent: 77.15, top5Percent: 93.29, params: 25.6e6, paramsConvention: 'W+BN2', macs: 3_858e6,
         rounding: { params: 0.05 / 25.6, macs: 0.5 / 3858 }, inputSize: 224,
         source: 'He et al. arXiv:1512.03385 Table 3 (10-crop accuracy); MACs: survey-facts §4.10 CALC for v1',
         footnote: 'The paper rounds the MACs to "3.8 G FLOPs" (multiply-adds; quoted by ShuffleNet V2 T6); the exact v1 count is 3,858 M. Accuracy is 10-crop, not single-crop.',

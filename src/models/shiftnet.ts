@@ -164,7 +164,7 @@ function buildShiftResNet(cfg: ShiftResNetConfig): tf.LayersModel {
   const bn = { epsilon: BN_EPSILON };
   const n = (cfg.depth - 2) / 6;
   const input = imageInput(cfg);
-  let x = convBnAct(input, { filters: CIFAR_RESNET_WIDTHS[0], kernelSize: 3, padding: 1, bn, name: 'conv1' });
+  let x = convBnAct(input, { outChannels: CIFAR_RESNET_WIDTHS[0], kernelSize: 3, padding: 1, bn, name: 'conv1' });
   CIFAR_RESNET_WIDTHS.forEach((width, s) => {
     for (let b = 0; b < n; b++) {
       x = shiftResBlock(x, {
@@ -214,7 +214,7 @@ registerModel({
       name: 'A',
       config: {},
       published: {
-        top1: 70.1, top5: 89.7, params: 4.1e6, paramsConvention: 'W', macs: 1.4e9, rounding: { params: 0.05 / 4.1, macs: 0.05 / 1.4 }, inputSize: 224,
+        top1Percent: 70.1, top5Percent: 89.7, params: 4.1e6, paramsConvention: 'W', macs: 1.4e9, rounding: { params: 0.05 / 4.1, macs: 0.05 / 1.4 }, inputSize: 224,
         source: 'P-ASL slide (arXiv:1806.07370 presentation, p.18; MACs computed by the ASL authors); LIU24',
         footnote: 'Reconstruction: our 4.16 M W params / 1.42 G MACs equal the survey-facts CALC of this layout; the params are 1.5 % above the published 4.1 M (which 4.16 M gives only when truncated).',
       },
@@ -223,7 +223,7 @@ registerModel({
       name: 'B-inferred',
       config: { width: 0.5 },
       published: {
-        top1: 61.2, top5: 83.6, params: 1.1e6, paramsConvention: 'W', macs: 371e6, rounding: { params: 0.05 / 1.1, macs: 0.5 / 371 }, inputSize: 224,
+        top1Percent: 61.2, top5Percent: 83.6, params: 1.1e6, paramsConvention: 'W', macs: 371e6, rounding: { params: 0.05 / 1.1, macs: 0.5 / 371 }, inputSize: 224,
         source: 'P-ASL slide (ShiftNet-B; MACs computed by the ASL authors)',
         footnote:
           'INFERENCE, not a published definition: ShiftNet-B\'s architecture was not found; halving every ShiftNet-A width (stem included) ' +
@@ -251,12 +251,12 @@ registerModel({
     {
       name: '20-3c',
       config: { depth: 20, expansion: 3 },
-      published: { top1: 89.56, params: 95642, paramsConvention: 'W+BN2', rounding: { params: 0 }, inputSize: 32, source: 'SHIFT-CIFAR README (CIFAR-10 top-1, count.py params 95,642)' },
+      published: { top1Percent: 89.56, params: 95642, paramsConvention: 'W+BN2', rounding: { params: 0 }, inputSize: 32, source: 'SHIFT-CIFAR README (CIFAR-10 top-1, count.py params 95,642)' },
     },
     {
       name: '56-3c',
       config: { depth: 56, expansion: 3 },
-      published: { top1: 92.48, params: 0.29e6, paramsConvention: 'W+BN2', rounding: { params: 0.005 / 0.29 }, inputSize: 32, source: 'SHIFT-CIFAR README (CIFAR-10)' },
+      published: { top1Percent: 92.48, params: 0.29e6, paramsConvention: 'W+BN2', rounding: { params: 0.005 / 0.29 }, inputSize: 32, source: 'SHIFT-CIFAR README (CIFAR-10)' },
     },
   ],
   build: shiftResNet,

@@ -31,7 +31,7 @@ export type ShuffleNetV1Groups = (typeof SHUFFLENET_V1_GROUPS)[number];
 /** Scales of P-SH1 Table 2 / Table 5 ("s×"). */
 export const SHUFFLENET_V1_WIDTHS = [0.25, 0.5, 1, 1.5, 2] as const;
 
-/** One stage of Table 1: output channels at 1× per group count, number of units (first one strided). */
+/** One stage of Table 1: output channels at 1× per group count, number of units (first one strided). The builder reads every column. */
 interface StageRow {
   name: string;
   repeats: number;
@@ -92,8 +92,10 @@ export function validateShuffleNetV1Config(cfg: ModelConfig): ShuffleNetV1Config
     throw new Error(`${MODEL}: width must be a positive number (published: ${SHUFFLENET_V1_WIDTHS.join(', ')}), got ${String(width)}`);
   }
   const published = (SHUFFLENET_V1_WIDTHS as readonly number[]).includes(width);
+  // Stage 2 is scaled (and rounded) once; every stage keeps its Table 1 ratio to stage 2 (×1, ×2, ×4 for every g), so
+  // the scaled widths stay in Table 1's proportions and remain multiples of 4g.
   const c2 = scaledChannels(STAGES[0].channels[groups], width, groups, published);
-  const stageChannels = STAGES.map((_, i) => c2 * 2 ** i); // Table 1 doubles the width at each stage
+  const stageChannels = STAGES.map((stage) => (c2 * stage.channels[groups]) / STAGES[0].channels[groups]);
   const stemChannels = cfg.stemChannels ?? STEM_CHANNELS;
   if (typeof stemChannels !== 'number' || !Number.isInteger(stemChannels) || stemChannels <= 0 || stemChannels % groups !== 0 || stemChannels >= c2) {
     throw new Error(
@@ -115,7 +117,7 @@ function build(cfg: ShuffleNetV1Config): tf.LayersModel {
   const bn = { epsilon: BN_EPSILON };
   const plan = stemPlan(cfg.dataset);
   const input = imageInput(cfg);
-  let x = convBnAct(input, { filters: cfg.stemChannels, kernelSize: 3, strides: plan.stride, padding: 1, bn, name: 'conv1' });
+  let x = convBnAct(input, { outChannels: cfg.stemChannels, kernelSize: 3, stride: plan.stride, padding: 1, bn, name: 'conv1' });
   if (plan.maxPool) {
     // PyTorch MaxPool2d(3, 2, padding=1) pads with −∞; the input is a ReLU output (≥ 0), so zero padding is equivalent.
     x = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'maxpool' }).apply(zeroPad(x, 1, 'maxpool.pad')) as tf.SymbolicTensor;
@@ -182,33 +184,33 @@ registerModel({
   ],
   defaults: { groups: 3, width: 1, dataset: 'imagenet' },
   variants: [
-    { name: 'g1-1.0x', config: { groups: 1, width: 1 }, published: { top1: 66.4, macs: 143e6, rounding: { macs: 0.5 / 143 }, inputSize: 224, source: `${SOURCE_T1}; top-1 = 100 − 33.6 (Table 2)`, footnote: FOOTNOTE_T1 } },
-    { name: 'g2-1.0x', config: { groups: 2, width: 1 }, published: { top1: 67.3, macs: 140e6, rounding: { macs: 0.5 / 140 }, inputSize: 224, source: `${SOURCE_T1}; top-1 = 100 − 32.7 (Table 2)`, footnote: FOOTNOTE_T1 } },
+    { name: 'g1-1.0x', config: { groups: 1, width: 1 }, published: { top1Percent: 66.4, macs: 143e6, rounding: { macs: 0.5 / 143 }, inputSize: 224, source: `${SOURCE_T1}; top-1 = 100 − 33.6 (Table 2)`, footnote: FOOTNOTE_T1 } },
+    { name: 'g2-1.0x', config: { groups: 2, width: 1 }, published: { top1Percent: 67.3, macs: 140e6, rounding: { macs: 0.5 / 140 }, inputSize: 224, source: `${SOURCE_T1}; top-1 = 100 − 32.7 (Table 2)`, footnote: FOOTNOTE_T1 } },
     {
       name: 'g3-1.0x',
       config: { groups: 3, width: 1 },
       published: {
-        top1: 67.4, params: 1.87e6, paramsConvention: 'W+BN2', macs: 137e6, rounding: { params: 0.005 / 1.87, macs: 0.5 / 137 }, inputSize: 224,
+        top1Percent: 67.4, params: 1.87e6, paramsConvention: 'W+BN2', macs: 137e6, rounding: { params: 0.005 / 1.87, macs: 0.5 / 137 }, inputSize: 224,
         source: `${SOURCE_T1}; top-1 = 100 − 32.6 (Table 2); params from MMClassification (1.87 M, P-SH1 gives none)`, footnote: FOOTNOTE_T1,
       },
     },
-    { name: 'g4-1.0x', config: { groups: 4, width: 1 }, published: { top1: 67.2, macs: 133e6, rounding: { macs: 0.5 / 133 }, inputSize: 224, source: `${SOURCE_T1}; top-1 = 100 − 32.8 (Table 2)`, footnote: FOOTNOTE_T1 } },
-    { name: 'g8-1.0x', config: { groups: 8, width: 1 }, published: { top1: 67.6, macs: 137e6, rounding: { macs: 0.5 / 137 }, inputSize: 224, source: `${SOURCE_T1}; top-1 = 100 − 32.4 (Table 2)`, footnote: FOOTNOTE_T1 } },
+    { name: 'g4-1.0x', config: { groups: 4, width: 1 }, published: { top1Percent: 67.2, macs: 133e6, rounding: { macs: 0.5 / 133 }, inputSize: 224, source: `${SOURCE_T1}; top-1 = 100 − 32.8 (Table 2)`, footnote: FOOTNOTE_T1 } },
+    { name: 'g8-1.0x', config: { groups: 8, width: 1 }, published: { top1Percent: 67.6, macs: 137e6, rounding: { macs: 0.5 / 137 }, inputSize: 224, source: `${SOURCE_T1}; top-1 = 100 − 32.4 (Table 2)`, footnote: FOOTNOTE_T1 } },
     {
       name: 'g3-0.5x',
       config: { groups: 3, width: 0.5, stemChannels: 12 },
-      published: { top1: 56.8, macs: 38e6, rounding: { macs: 0.5 / 38 }, inputSize: 224, source: 'P-SH1 Table 2 (error 43.2 %, 38 MFLOPs)', footnote: FOOTNOTE_STEM },
+      published: { top1Percent: 56.8, macs: 38e6, rounding: { macs: 0.5 / 38 }, inputSize: 224, source: 'P-SH1 Table 2 (error 43.2 %, 38 MFLOPs)', footnote: FOOTNOTE_STEM },
     },
     {
       name: 'g4-0.5x',
       config: { groups: 4, width: 0.5, stemChannels: 12 },
-      published: { top1: 58.4, macs: 38e6, rounding: { macs: 0.5 / 38 }, inputSize: 224, source: 'P-SH1 Table 2/5 (error 41.6 %, 38 MFLOPs)', footnote: FOOTNOTE_NOMINAL },
+      published: { top1Percent: 58.4, macs: 38e6, rounding: { macs: 0.5 / 38 }, inputSize: 224, source: 'P-SH1 Table 2/5 (error 41.6 %, 38 MFLOPs)', footnote: FOOTNOTE_NOMINAL },
     },
     {
       name: 'g8-0.5x',
       config: { groups: 8, width: 0.5, stemChannels: 16 },
       published: {
-        top1: 58.8, params: 1.0e6, paramsConvention: 'W+BN2', macs: 40e6, rounding: { params: 0.05 / 1.0, macs: 0.5 / 40 }, inputSize: 224,
+        top1Percent: 58.8, params: 1.0e6, paramsConvention: 'W+BN2', macs: 40e6, rounding: { params: 0.05 / 1.0, macs: 0.5 / 40 }, inputSize: 224,
         source: 'MEGVII ShuffleNet-Series README (PyTorch retrain: 40 MFLOPs, 1.0 M params, top-1 error 41.2 %); P-SH1 Table 2 lists the row as 38 MFLOPs (error 42.3 %)',
         footnote: FOOTNOTE_STEM,
       },
@@ -216,23 +218,23 @@ registerModel({
     {
       name: 'g3-0.25x',
       config: { groups: 3, width: 0.25, stemChannels: 6 },
-      published: { top1: 45.0, macs: 13e6, rounding: { macs: 0.5 / 13 }, inputSize: 224, source: 'P-SH1 Table 2 (error 55.0 %, 13 MFLOPs)', footnote: FOOTNOTE_QUARTER },
+      published: { top1Percent: 45.0, macs: 13e6, rounding: { macs: 0.5 / 13 }, inputSize: 224, source: 'P-SH1 Table 2 (error 55.0 %, 13 MFLOPs)', footnote: FOOTNOTE_QUARTER },
     },
     {
       name: 'g8-0.25x',
       config: { groups: 8, width: 0.25, stemChannels: 8 },
-      published: { top1: 47.3, macs: 13e6, rounding: { macs: 0.5 / 13 }, inputSize: 224, source: 'P-SH1 Table 2 (error 52.7 %, 13 MFLOPs)', footnote: FOOTNOTE_QUARTER },
+      published: { top1Percent: 47.3, macs: 13e6, rounding: { macs: 0.5 / 13 }, inputSize: 224, source: 'P-SH1 Table 2 (error 52.7 %, 13 MFLOPs)', footnote: FOOTNOTE_QUARTER },
     },
     {
       name: 'g3-1.5x',
       config: { groups: 3, width: 1.5 },
-      published: { top1: 71.5, params: 3.4e6, paramsConvention: 'W+BN2', macs: 292e6, rounding: { params: 0.05 / 3.4, macs: 0.5 / 292 }, inputSize: 224, source: 'P-SH1 Table 5 (error 28.5 %, 292 MFLOPs); params 3.4 M from P-MB2 Table 4' },
+      published: { top1Percent: 71.5, params: 3.4e6, paramsConvention: 'W+BN2', macs: 292e6, rounding: { params: 0.05 / 3.4, macs: 0.5 / 292 }, inputSize: 224, source: 'P-SH1 Table 5 (error 28.5 %, 292 MFLOPs); params 3.4 M from P-MB2 Table 4' },
     },
     {
       name: 'g3-2.0x',
       config: { groups: 3, width: 2, stemChannels: 48 },
       published: {
-        top1: 73.7, params: 5.4e6, paramsConvention: 'W+BN2', macs: 524e6, rounding: { params: 0.05 / 5.4, macs: 0.5 / 524 }, inputSize: 224,
+        top1Percent: 73.7, params: 5.4e6, paramsConvention: 'W+BN2', macs: 524e6, rounding: { params: 0.05 / 5.4, macs: 0.5 / 524 }, inputSize: 224,
         source: 'P-SH1 Table 5 (error 26.3 %, 524 MFLOPs); params 5.4 M from P-MB2 Table 4',
         footnote:
           'The 524 M complexity needs the 48-channel stem of the MEGVII code (survey-facts §3.3); the default 24-channel stem gives ≈ 508 M. ' +

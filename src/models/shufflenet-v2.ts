@@ -62,7 +62,7 @@ function build(cfg: ShuffleNetV2Config): tf.LayersModel {
   const [stem, ...rest] = cfg.channels;
   const conv5 = rest[3];
   const input = imageInput(cfg);
-  let x = convBnAct(input, { filters: stem, kernelSize: 3, strides: plan.stride, padding: 1, bn, name: 'conv1' });
+  let x = convBnAct(input, { outChannels: stem, kernelSize: 3, stride: plan.stride, padding: 1, bn, name: 'conv1' });
   if (plan.maxPool) {
     // torchvision MaxPool2d(3, 2, 1) pads with −∞; after ReLU (≥ 0) zero padding gives the same result.
     x = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'maxpool' }).apply(zeroPad(x, 1, 'maxpool.pad')) as tf.SymbolicTensor;
@@ -73,7 +73,7 @@ function build(cfg: ShuffleNetV2Config): tf.LayersModel {
     x = shuffleDownUnitV2(x, { outChannels: out, bn, name: `${stage}.unit1` });
     for (let u = 1; u < repeats; u++) x = shuffleUnitV2(x, { outChannels: out, bn, name: `${stage}.unit${u + 1}` });
   });
-  x = convBnAct(x, { filters: conv5, kernelSize: 1, bn, name: 'conv5' });
+  x = convBnAct(x, { outChannels: conv5, kernelSize: 1, bn, name: 'conv5' });
   x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: logits(x, cfg.classes, 'fc'), name: `shufflenet_v2_x${cfg.width}` });
 }
@@ -101,14 +101,14 @@ registerModel({
   ],
   defaults: { width: 1, dataset: 'imagenet' },
   variants: [
-    { name: 'x0.5', config: { width: 0.5 }, published: { top1: 60.3, params: 1.4e6, paramsConvention: 'W+BN2', macs: 41e6, rounding: { params: 0.05 / 1.4, macs: 0.5 / 41 }, inputSize: 224, source: SOURCE, footnote: 'CALC 40.5 M MACs vs published 41 M (≈ 1.3 %, just beyond the ±0.5 M rounding; survey-facts §0.1 matches 41/146/299/591 M to CALC 40.5/144.9/295.8/583.3 M).' } },
+    { name: 'x0.5', config: { width: 0.5 }, published: { top1Percent: 60.3, params: 1.4e6, paramsConvention: 'W+BN2', macs: 41e6, rounding: { params: 0.05 / 1.4, macs: 0.5 / 41 }, inputSize: 224, source: SOURCE, footnote: 'CALC 40.5 M MACs vs published 41 M (≈ 1.3 %, just beyond the ±0.5 M rounding; survey-facts §0.1 matches 41/146/299/591 M to CALC 40.5/144.9/295.8/583.3 M).' } },
     {
       name: 'x1.0',
       config: { width: 1 },
-      published: { top1: 69.4, params: 2.3e6, paramsConvention: 'W+BN2', macs: 146e6, rounding: { params: 0.05 / 2.3, macs: 0.5 / 146 }, inputSize: 224, source: `${SOURCE}; torchvision num_params 2,278,604`, footnote: 'Our 144.9 M MACs = survey-facts CALC; the published 146 M is ≈ 0.7 % higher (the paper\'s counter is not documented).' },
+      published: { top1Percent: 69.4, params: 2.3e6, paramsConvention: 'W+BN2', macs: 146e6, rounding: { params: 0.05 / 2.3, macs: 0.5 / 146 }, inputSize: 224, source: `${SOURCE}; torchvision num_params 2,278,604`, footnote: 'Our 144.9 M MACs = survey-facts CALC; the published 146 M is ≈ 0.7 % higher (the paper\'s counter is not documented).' },
     },
-    { name: 'x1.5', config: { width: 1.5 }, published: { top1: 72.6, params: 3.5e6, paramsConvention: 'W+BN2', macs: 299e6, rounding: { params: 0.05 / 3.5, macs: 0.5 / 299 }, inputSize: 224, source: SOURCE, footnote: 'CALC 295.8 M MACs vs published 299 M (≈ 1 %).' } },
-    { name: 'x2.0', config: { width: 2 }, published: { top1: 74.9, params: 7.4e6, paramsConvention: 'W+BN2', macs: 591e6, rounding: { params: 0.05 / 7.4, macs: 0.5 / 591 }, inputSize: 224, source: `${SOURCE}; torchvision num_params 7,393,996`, footnote: 'CALC 583.3 M MACs vs published 591 M (≈ 1.3 %).' } },
+    { name: 'x1.5', config: { width: 1.5 }, published: { top1Percent: 72.6, params: 3.5e6, paramsConvention: 'W+BN2', macs: 299e6, rounding: { params: 0.05 / 3.5, macs: 0.5 / 299 }, inputSize: 224, source: SOURCE, footnote: 'CALC 295.8 M MACs vs published 299 M (≈ 1 %).' } },
+    { name: 'x2.0', config: { width: 2 }, published: { top1Percent: 74.9, params: 7.4e6, paramsConvention: 'W+BN2', macs: 591e6, rounding: { params: 0.05 / 7.4, macs: 0.5 / 591 }, inputSize: 224, source: `${SOURCE}; torchvision num_params 7,393,996`, footnote: 'CALC 583.3 M MACs vs published 591 M (≈ 1.3 %).' } },
   ],
   build: shufflenetV2,
 });

@@ -143,8 +143,8 @@ registerModel({
       name: '1.0-224',
       config: { resolution: 224 },
       published: {
-        top1: 58.092,
-        top5: 80.42,
+        top1Percent: 58.092,
+        top5Percent: 80.42,
         params: 1248424,
         paramsConvention: 'W',
         rounding: { params: 0 },
@@ -156,8 +156,8 @@ registerModel({
       name: '1.0-227',
       config: { resolution: 227 },
       published: {
-        top1: 57.5,
-        top5: 80.3,
+        top1Percent: 57.5,
+        top5Percent: 80.3,
         params: 1.25e6,
         paramsConvention: 'W',
         macs: 833e6,
@@ -171,7 +171,7 @@ registerModel({
       name: '1.0-simple-bypass-227',
       config: { resolution: 227, bypass: 'simple' },
       published: {
-        top1: 60.4,
+        top1Percent: 60.4,
         params: 1.25e6,
         paramsConvention: 'W',
         rounding: { params: 0.005 / 1.25 },
@@ -194,8 +194,8 @@ registerModel({
       name: '1.1-224',
       config: { resolution: 224 },
       published: {
-        top1: 58.178,
-        top5: 80.624,
+        top1Percent: 58.178,
+        top5Percent: 80.624,
         inputSize: 224,
         source: 'torchvision squeezenet1_1 IMAGENET1K_V1 (acc@1, acc@5)',
       },
@@ -204,7 +204,7 @@ registerModel({
       name: '1.1-227',
       config: { resolution: 227 },
       published: {
-        top5: 80.3,
+        top5Percent: 80.3,
         inputSize: 227,
         source: 'forresti/SqueezeNet SqueezeNet_v1.1/README.md ("≥ 80.3 % top-5", "0.72 GFLOPS/image")',
         footnote: 'The README quotes 0.72 GFLOPS ≈ 2 × MACs; the layer-by-layer count at 227² is 388 M MACs (2 × 388 = 0.78 G).',

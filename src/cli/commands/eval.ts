@@ -4,7 +4,7 @@ import { numberOption, parseArgs, stringOption, UsageError } from '../args';
 import { initBackend } from '../../lib/backend';
 import { evaluateClassifier } from '../../lib/eval/evaluate';
 import { loadLabelledImages } from '../../lib/eval/labels';
-import { loadPretrained } from '../../lib/eval/load-weights';
+import { loadPretrained } from '../../models';
 import { describePreprocessing } from '../../lib/eval/preprocess';
 import { fetchTorchvisionWeights } from '../../lib/weights/download';
 
@@ -24,7 +24,8 @@ const USAGE = [
   '  --batch N          images per forward pass (default 32)',
   '  --resolution PX    input size of torchvision models (default 224)',
   '  --backend NAME     tfjs backend (default: see `compact-nets env`)',
-  '  --json             print {"model","weights","n","top1","top5","preprocessing"} on stdout (progress on stderr)',
+  '  --json             print {"model","weights","n","top1","top5","preprocessing"} on stdout, top1/top5 as',
+  '                     fractions in [0, 1] (progress on stderr)',
   '',
   'Preprocessing follows the weights: TF-slim = central crop 87.5 %, bilinear resize, [-1, 1];',
   'torchvision = resize 256, centre crop 224, mean/std. A small or non-uniform subset (e.g. imagenet-val1300)',
@@ -71,8 +72,8 @@ export const command: Command = {
           `weights        ${weights} (${pretrained.format})`,
           `images         ${result.n} from ${images}, labels from ${labelled.source}`,
           `preprocessing  ${preprocessing}`,
-          `top-1          ${result.top1.toFixed(2)} %`,
-          `top-5          ${result.top5.toFixed(2)} %`,
+          `top-1          ${(100 * result.top1).toFixed(2)} %`,
+          `top-5          ${(100 * result.top5).toFixed(2)} %`,
           `time           ${result.seconds.toFixed(1)} s`,
           'note           accuracy on a subset of ImageNet validation is not full-validation accuracy (imagenet-val1300 inflates it)',
         ].join('\n'),

@@ -14,8 +14,8 @@ const USAGE = [
 /** Published figures in one line, e.g. "top-1 70.6 %, 4.2 M params (W), 569 M MACs @224 — source". */
 export function formatPublished(p: PublishedFigures): string {
   const parts: string[] = [];
-  if (p.top1 !== undefined) parts.push(`top-1 ${p.top1} %`);
-  if (p.top5 !== undefined) parts.push(`top-5 ${p.top5} %`);
+  if (p.top1Percent !== undefined) parts.push(`top-1 ${p.top1Percent} %`);
+  if (p.top5Percent !== undefined) parts.push(`top-5 ${p.top5Percent} %`);
   if (p.params !== undefined) parts.push(`${(p.params / 1e6).toFixed(3)} M params${p.paramsConvention ? ` (${p.paramsConvention})` : ''}`);
   if (p.macs !== undefined) parts.push(`${(p.macs / 1e6).toFixed(1)} M MACs`);
   parts.push(`@${p.inputSize}`);

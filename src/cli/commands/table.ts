@@ -2,8 +2,8 @@
 import type { Command } from '../main';
 import { numberOption, parseArgs, stringOption, UsageError } from '../args';
 import { initBackend } from '../../lib/backend';
-import { imagenetTable, tableDisplayRows, tableFootnotes } from '../../lib/table';
-import { tflitePretrainedScorer } from '../../lib/table-pretrained';
+import { imagenetTable, tableDisplayRows, tableFootnotes } from '../../lessons/table';
+import { tflitePretrainedScorer } from '../../lessons/table-pretrained';
 import { tableText } from '../../lib/display/tables';
 import { listModels } from '../../models';
 

@@ -1,7 +1,8 @@
 /** `compact-nets train`: trains a registered model on a real data set, evaluates it and records the result. */
 import type { Command } from '../main';
 import { numberOption, parseArgs, stringOption, UsageError } from '../args';
-import { DATASETS, DatasetName, runExperiment } from '../../lib/experiment';
+import { DATASETS, DatasetName } from '../../lib/data/load';
+import { runExperiment } from '../../experiments';
 import { FASHION_MNIST_DEBIAN_DIR } from '../../lib/data/fashion-mnist';
 import { createProgress } from '../../lib/progress';
 import { resultsFile } from '../../lib/results';

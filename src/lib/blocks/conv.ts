@@ -15,16 +15,25 @@ export interface BatchNormConfig {
   momentum?: number;
 }
 
+/**
+ * How a convolution pads: 'same' like TensorFlow (asymmetric at stride 2), 'valid' not at all, 'torch' symmetrically by
+ * (k − 1)/2 pixels like PyTorch's usual `padding=k//2`, or a number: that many pixels on each side (PyTorch's
+ * `padding=p`). Symmetric padding is explicit zero padding followed by a 'valid' conv, which lets PyTorch weights
+ * load exactly.
+ */
+export type ConvPadding = 'same' | 'valid' | 'torch' | number;
+
+/** The paddings a block of several convolutions accepts: each of its k×k convs pads 'same' or 'torch'. */
+export type BlockPadding = 'same' | 'torch';
+
 export interface ConvBnActOptions {
-  filters: number;
+  /** Output channels (for a depthwise conv: equal to the input channels). */
+  outChannels: number;
   kernelSize: number;
   /** Default 1. */
-  strides?: number;
-  /**
-   * 'same' pads like TensorFlow (asymmetric at stride 2); a number pads symmetrically like PyTorch
-   * (explicit zero padding, then a 'valid' conv), which lets torchvision weights load exactly. Default: 'same'.
-   */
-  padding?: 'same' | 'valid' | number;
+  stride?: number;
+  /** Default 'same'. */
+  padding?: ConvPadding;
   /** Depthwise when true (filters must equal the input channels; channel multiplier 1). */
   depthwise?: boolean;
   /** Default false: every survey network puts BN after a bias-free conv. */
@@ -58,28 +67,40 @@ export function zeroPad(x: tf.SymbolicTensor, pad: number, name: string): tf.Sym
   return tf.layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]], name }).apply(x) as tf.SymbolicTensor;
 }
 
-/** conv (or depthwise conv) → BN → activation. [N,H,W,Cin] → [N,H/s,W/s,filters]. */
+/** Symmetric padding in pixels for `padding` and kernel size k; undefined for 'same'/'valid' (the conv pads itself). */
+function symmetricPad(padding: ConvPadding, kernelSize: number, name: string): number | undefined {
+  if (typeof padding === 'number') {
+    if (!Number.isInteger(padding) || padding < 0) throw new Error(`${name}: padding must be 'same', 'valid', 'torch' or an integer ≥ 0, got ${padding}`);
+    return padding;
+  }
+  if (padding === 'torch') {
+    if (kernelSize % 2 !== 1) throw new Error(`${name}: padding 'torch' pads (k − 1)/2 and needs an odd kernel size, got ${kernelSize}`);
+    return (kernelSize - 1) / 2;
+  }
+  if (padding !== 'same' && padding !== 'valid') throw new Error(`${name}: padding must be 'same', 'valid', 'torch' or an integer ≥ 0, got ${JSON.stringify(padding)}`);
+  return undefined;
+}
+
+/** conv (or depthwise conv) → BN → activation. [N,H,W,Cin] → [N,H/s,W/s,outChannels]. */
 export function convBnAct(x: tf.SymbolicTensor, o: ConvBnActOptions): tf.SymbolicTensor {
   const inChannels = x.shape[x.shape.length - 1] as number;
-  if (!Number.isInteger(o.filters) || o.filters <= 0) {
-    throw new Error(`${o.name}: filters must be a positive integer, got ${o.filters}`);
+  if (!Number.isInteger(o.outChannels) || o.outChannels <= 0) {
+    throw new Error(`${o.name}: outChannels must be a positive integer, got ${o.outChannels}`);
   }
-  if (o.depthwise && o.filters !== inChannels) {
-    throw new Error(`${o.name}: a depthwise conv keeps the channel count (${inChannels}), but filters = ${o.filters}`);
+  if (o.depthwise && o.outChannels !== inChannels) {
+    throw new Error(`${o.name}: a depthwise conv keeps the channel count (${inChannels}), but outChannels = ${o.outChannels}`);
   }
-  const strides = o.strides ?? 1;
-  let padding: 'same' | 'valid' = 'same';
+  const pad = symmetricPad(o.padding ?? 'same', o.kernelSize, o.name);
   let y = x;
-  if (typeof o.padding === 'number') {
-    y = zeroPad(y, o.padding, `${o.name}.pad`);
+  let padding: 'same' | 'valid' = o.padding === 'valid' ? 'valid' : 'same';
+  if (pad !== undefined) {
+    y = zeroPad(y, pad, `${o.name}.pad`);
     padding = 'valid';
-  } else if (o.padding !== undefined) {
-    padding = o.padding;
   }
-  const common = { kernelSize: o.kernelSize, strides, padding, useBias: o.useBias ?? false, name: `${o.name}.conv` };
+  const common = { kernelSize: o.kernelSize, strides: o.stride ?? 1, padding, useBias: o.useBias ?? false, name: `${o.name}.conv` };
   y = (o.depthwise
     ? tf.layers.depthwiseConv2d({ ...common, depthMultiplier: 1 })
-    : tf.layers.conv2d({ ...common, filters: o.filters })
+    : tf.layers.conv2d({ ...common, filters: o.outChannels })
   ).apply(y) as tf.SymbolicTensor;
   if (o.batchNorm ?? true) y = batchNorm(y, `${o.name}.bn`, o.bn);
   return activation(y, o.activation ?? 'relu', `${o.name}.act`);

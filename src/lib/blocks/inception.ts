@@ -35,11 +35,6 @@ export interface InceptionOptions extends InceptionWidths {
   name: string;
 }
 
-/** Output channels of an Inception module: c1 + c3 + c5 + poolProj. */
-export function inceptionOutChannels(w: InceptionWidths): number {
-  return w.c1 + w.c3 + w.c5 + w.poolProj;
-}
-
 /** Inception module; [N,H,W,Cin] → [N,H,W,c1+c3+c5+poolProj]. */
 export function inception(x: tf.SymbolicTensor, o: InceptionOptions): tf.SymbolicTensor {
   for (const key of ['c1', 'c3reduce', 'c3', 'c5reduce', 'c5', 'poolProj'] as const) {
@@ -48,7 +43,7 @@ export function inception(x: tf.SymbolicTensor, o: InceptionOptions): tf.Symboli
   const k3 = o.branch3Kernel ?? 3;
   if (k3 !== 3 && k3 !== 5) throw new Error(`${o.name}: branch3Kernel must be 3 or 5, got ${String(k3)}`);
   const conv = (input: tf.SymbolicTensor, filters: number, kernelSize: number, name: string): tf.SymbolicTensor =>
-    convBnAct(input, { filters, kernelSize, padding: (kernelSize - 1) / 2, bn: o.bn, name });
+    convBnAct(input, { outChannels: filters, kernelSize, padding: (kernelSize - 1) / 2, bn: o.bn, name });
 
   const b1 = conv(x, o.c1, 1, `${o.name}.branch1`);
   const b2 = conv(conv(x, o.c3reduce, 1, `${o.name}.branch2.0`), o.c3, 3, `${o.name}.branch2.1`);

@@ -5,7 +5,7 @@
  * present iff stride = 1 and input channels = output channels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BatchNormConfig, convBnAct } from './conv';
+import { BatchNormConfig, BlockPadding, convBnAct } from './conv';
 
 export interface InvertedResidualOptions {
   /** Output channels d″. */
@@ -17,7 +17,7 @@ export interface InvertedResidualOptions {
   /** Depthwise kernel k; default 3. */
   kernelSize?: number;
   /** 'same' (TF, default) or 'torch' (symmetric pad (k−1)/2, PyTorch-exact). */
-  padding?: 'same' | 'torch';
+  padding?: BlockPadding;
   bn?: BatchNormConfig;
   /**
    * Activation after the projection: 'linear' (default, the paper's linear bottleneck) or 'relu6' (the ablation of
@@ -43,14 +43,13 @@ export function invertedResidual(x: tf.SymbolicTensor, o: InvertedResidualOption
     throw new Error(`${o.name}: projectActivation must be 'linear' (linear bottleneck) or 'relu6', got ${JSON.stringify(projectActivation)}`);
   }
   const k = o.kernelSize ?? 3;
-  const dwPadding = (o.padding ?? 'same') === 'same' ? 'same' : (k - 1) / 2;
   const hidden = Math.round(inChannels * o.expansion);
   let y = x;
   if (o.expansion !== 1) {
-    y = convBnAct(y, { filters: hidden, kernelSize: 1, activation: 'relu6', bn: o.bn, name: `${o.name}.expand` });
+    y = convBnAct(y, { outChannels: hidden, kernelSize: 1, activation: 'relu6', bn: o.bn, name: `${o.name}.expand` });
   }
-  y = convBnAct(y, { filters: hidden, kernelSize: k, strides: o.stride, padding: dwPadding, depthwise: true, activation: 'relu6', bn: o.bn, name: `${o.name}.dw` });
-  y = convBnAct(y, { filters: o.outChannels, kernelSize: 1, activation: projectActivation, bn: o.bn, name: `${o.name}.project` });
+  y = convBnAct(y, { outChannels: hidden, kernelSize: k, stride: o.stride, padding: o.padding ?? 'same', depthwise: true, activation: 'relu6', bn: o.bn, name: `${o.name}.dw` });
+  y = convBnAct(y, { outChannels: o.outChannels, kernelSize: 1, activation: projectActivation, bn: o.bn, name: `${o.name}.project` });
   if (!hasResidual(inChannels, o.outChannels, o.stride)) return y;
   return tf.layers.add({ name: `${o.name}.add` }).apply([x, y]) as tf.SymbolicTensor;
 }

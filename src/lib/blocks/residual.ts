@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activation, BatchNormConfig, convBnAct } from './conv';
 
-/** Bottleneck output channels = planes × this (torchvision `Bottleneck.expansion`). */
+/** Bottleneck output channels = its 3×3 width (torchvision's `planes`) × this (torchvision `Bottleneck.expansion`). */
 export const BOTTLENECK_EXPANSION = 4;
 
 /**
@@ -20,8 +20,11 @@ export const BOTTLENECK_EXPANSION = 4;
 export type BottleneckStride = 'v1.5' | 'v1';
 
 export interface ResidualBlockOptions {
-  /** torchvision's `planes`: width of the block's 3×3 conv(s). */
-  planes: number;
+  /**
+   * Output channels: BasicBlock's 3×3 width; for a Bottleneck 4 × its 3×3 width (torchvision's `planes`), so a
+   * multiple of {@link BOTTLENECK_EXPANSION}.
+   */
+  outChannels: number;
   /** 1 or 2. */
   stride: number;
   bn?: BatchNormConfig;
@@ -45,39 +48,41 @@ function shortcut(x: tf.SymbolicTensor, outChannels: number, o: ResidualBlockOpt
   const inChannels = x.shape[3] as number;
   if (o.stride === 1 && inChannels === outChannels) return x;
   return convBnAct(x, {
-    filters: outChannels, kernelSize: 1, strides: o.stride, padding: 0, bn: o.bn, activation: 'linear',
+    outChannels, kernelSize: 1, stride: o.stride, padding: 'valid', bn: o.bn, activation: 'linear',
     name: `${o.name}.downsample`,
   });
 }
 
-function checkStride(o: ResidualBlockOptions): void {
+function checkOptions(o: ResidualBlockOptions): void {
   if (o.stride !== 1 && o.stride !== 2) throw new Error(`${o.name}: stride must be 1 or 2, got ${o.stride}`);
-  if (!Number.isInteger(o.planes) || o.planes < 1) throw new Error(`${o.name}: planes must be a positive integer, got ${o.planes}`);
+  if (!Number.isInteger(o.outChannels) || o.outChannels < 1) throw new Error(`${o.name}: outChannels must be a positive integer, got ${o.outChannels}`);
 }
 
-/** torchvision BasicBlock: 3×3(stride) → BN → ReLU → 3×3 → BN, + shortcut, ReLU. [N,H,W,Cin] → [N,H/s,W/s,planes]. */
+/** torchvision BasicBlock: 3×3(stride) → BN → ReLU → 3×3 → BN, + shortcut, ReLU. [N,H,W,Cin] → [N,H/s,W/s,outChannels]. */
 export function basicBlock(x: tf.SymbolicTensor, o: ResidualBlockOptions): tf.SymbolicTensor {
-  checkStride(o);
-  let y = convBnAct(x, { filters: o.planes, kernelSize: 3, strides: o.stride, padding: 1, bn: o.bn, name: `${o.name}.conv1` });
-  y = convBnAct(y, { filters: o.planes, kernelSize: 3, padding: 1, bn: o.bn, activation: 'linear', name: `${o.name}.conv2` });
-  return addAndRelu(y, shortcut(x, o.planes, o), o.name);
+  checkOptions(o);
+  let y = convBnAct(x, { outChannels: o.outChannels, kernelSize: 3, stride: o.stride, padding: 'torch', bn: o.bn, name: `${o.name}.conv1` });
+  y = convBnAct(y, { outChannels: o.outChannels, kernelSize: 3, padding: 'torch', bn: o.bn, activation: 'linear', name: `${o.name}.conv2` });
+  return addAndRelu(y, shortcut(x, o.outChannels, o), o.name);
 }
 
 /**
  * torchvision Bottleneck: 1×1 → 3×3 → 1×1 (×4), BN after each, ReLU after the first two, + shortcut, ReLU.
- * The stride sits on the 3×3 ('v1.5', default) or on the first 1×1 ('v1'). [N,H,W,Cin] → [N,H/s,W/s,4·planes].
+ * The stride sits on the 3×3 ('v1.5', default) or on the first 1×1 ('v1'). [N,H,W,Cin] → [N,H/s,W/s,outChannels].
  */
 export function bottleneck(x: tf.SymbolicTensor, o: BottleneckOptions): tf.SymbolicTensor {
-  checkStride(o);
+  checkOptions(o);
+  if (o.outChannels % BOTTLENECK_EXPANSION !== 0) {
+    throw new Error(`${o.name}: a bottleneck's outChannels must be a multiple of ${BOTTLENECK_EXPANSION} (4 × its 3×3 width), got ${o.outChannels}`);
+  }
+  const width = o.outChannels / BOTTLENECK_EXPANSION;
   const strideAt = o.strideAt ?? 'v1.5';
   if (strideAt !== 'v1.5' && strideAt !== 'v1') {
     throw new Error(`${o.name}: strideAt must be 'v1.5' or 'v1', got '${String(strideAt)}'`);
   }
   const [s1, s2] = strideAt === 'v1' ? [o.stride, 1] : [1, o.stride];
-  let y = convBnAct(x, { filters: o.planes, kernelSize: 1, strides: s1, padding: 0, bn: o.bn, name: `${o.name}.conv1` });
-  y = convBnAct(y, { filters: o.planes, kernelSize: 3, strides: s2, padding: 1, bn: o.bn, name: `${o.name}.conv2` });
-  y = convBnAct(y, {
-    filters: o.planes * BOTTLENECK_EXPANSION, kernelSize: 1, padding: 0, bn: o.bn, activation: 'linear', name: `${o.name}.conv3`,
-  });
-  return addAndRelu(y, shortcut(x, o.planes * BOTTLENECK_EXPANSION, o), o.name);
+  let y = convBnAct(x, { outChannels: width, kernelSize: 1, stride: s1, padding: 'valid', bn: o.bn, name: `${o.name}.conv1` });
+  y = convBnAct(y, { outChannels: width, kernelSize: 3, stride: s2, padding: 'torch', bn: o.bn, name: `${o.name}.conv2` });
+  y = convBnAct(y, { outChannels: o.outChannels, kernelSize: 1, padding: 'valid', bn: o.bn, activation: 'linear', name: `${o.name}.conv3` });
+  return addAndRelu(y, shortcut(x, o.outChannels, o), o.name);
 }

@@ -4,17 +4,17 @@
  * Not tfjs `separableConv2d`, which has no BN/activation between its two convs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Activation, BatchNormConfig, convBnAct } from './conv';
+import { Activation, BatchNormConfig, BlockPadding, convBnAct } from './conv';
 
 export interface SeparableOptions {
   /** Output channels of the pointwise conv. */
-  filters: number;
+  outChannels: number;
   /** Stride of the depthwise conv; default 1. */
-  strides?: number;
+  stride?: number;
   /** Depthwise kernel size; default 3. */
   kernelSize?: number;
-  /** 'same' (TF, default) or a symmetric pad in pixels (PyTorch ports). */
-  padding?: 'same' | number;
+  /** Padding of the depthwise conv: 'same' (TF, default) or 'torch' (symmetric (k − 1)/2, PyTorch ports). */
+  padding?: BlockPadding;
   /** Default 'relu6' (TF-slim / Keras reference weights; the paper says ReLU). */
   activation?: Activation;
   bn?: BatchNormConfig;
@@ -22,19 +22,19 @@ export interface SeparableOptions {
   name: string;
 }
 
-/** Depthwise-separable block. [N,H,W,M] → [N,H/s,W/s,filters]; params K²·M + M·N (+ BN), survey-facts §5.5. */
+/** Depthwise-separable block. [N,H,W,M] → [N,H/s,W/s,outChannels]; params K²·M + M·N (+ BN), survey-facts §5.5. */
 export function depthwiseSeparable(x: tf.SymbolicTensor, o: SeparableOptions): tf.SymbolicTensor {
   const inChannels = x.shape[x.shape.length - 1] as number;
   const act = o.activation ?? 'relu6';
   const dw = convBnAct(x, {
-    filters: inChannels,
+    outChannels: inChannels,
     kernelSize: o.kernelSize ?? 3,
-    strides: o.strides ?? 1,
+    stride: o.stride ?? 1,
     padding: o.padding ?? 'same',
     depthwise: true,
     activation: act,
     bn: o.bn,
     name: `${o.name}.dw`,
   });
-  return convBnAct(dw, { filters: o.filters, kernelSize: 1, activation: act, bn: o.bn, name: `${o.name}.pw` });
+  return convBnAct(dw, { outChannels: o.outChannels, kernelSize: 1, activation: act, bn: o.bn, name: `${o.name}.pw` });
 }

@@ -65,12 +65,12 @@ export function cscModule(x: tf.SymbolicTensor, o: CscOptions): tf.SymbolicTenso
   const mid = Math.floor(o.outChannels * o.expansion);
   requireChannels(o.outChannels, 'outChannels', o.name);
   requireChannels(mid, `mid channels ⌊ε·N⌋ (ε = ${o.expansion})`, o.name);
-  let y = convBnAct(x, { filters: mid, kernelSize: 1, bn: o.bn, name: `${o.name}.conv1` });
+  let y = convBnAct(x, { outChannels: mid, kernelSize: 1, bn: o.bn, name: `${o.name}.conv1` });
   y = shift({ kernelSize: o.kernelSize ?? 3, name: `${o.name}.shift` }).apply(y) as tf.SymbolicTensor;
   return convBnAct(y, {
-    filters: o.outChannels,
+    outChannels: o.outChannels,
     kernelSize: 1,
-    strides: o.stride ?? 1,
+    stride: o.stride ?? 1,
     padding: 'valid',
     activation: o.finalActivation ?? 'relu',
     bn: o.bn,
@@ -88,7 +88,7 @@ export function shiftResBlock(x: tf.SymbolicTensor, o: CscOptions): tf.SymbolicT
   const y = cscModule(x, { ...o, finalActivation: 'relu' });
   const needsProjection = stride !== 1 || channelsOf(x) !== o.outChannels;
   const shortcut = needsProjection
-    ? convBnAct(x, { filters: o.outChannels, kernelSize: 1, strides: stride, padding: 'valid', activation: 'linear', bn: o.bn, name: `${o.name}.shortcut` })
+    ? convBnAct(x, { outChannels: o.outChannels, kernelSize: 1, stride, padding: 'valid', activation: 'linear', bn: o.bn, name: `${o.name}.shortcut` })
     : x;
   return add(y, shortcut, `${o.name}.add`);
 }
@@ -153,7 +153,7 @@ export interface AsResBlockOptions {
 export function asResBlock(x: tf.SymbolicTensor, o: AsResBlockOptions): tf.SymbolicTensor {
   requireChannels(o.outChannels, 'outChannels', o.name);
   const a = activation(batchNorm(x, `${o.name}.bn1`, o.bn), 'relu', `${o.name}.relu1`);
-  let y = convBnAct(a, { filters: o.outChannels, kernelSize: 1, padding: 'valid', bn: o.bn, name: `${o.name}.conv1` });
+  let y = convBnAct(a, { outChannels: o.outChannels, kernelSize: 1, padding: 'valid', bn: o.bn, name: `${o.name}.conv1` });
   y = activeShift({ stride: o.stride, padding: 0, normalizeGrad: o.normalizeGrad ?? true, name: `${o.name}.asl` }).apply(y) as tf.SymbolicTensor;
   y = conv1x1(y, o.outChannels, 1, `${o.name}.conv2`);
   const needsProjection = o.stride !== 1 || channelsOf(x) !== o.outChannels;
@@ -191,9 +191,9 @@ export function ibssl(x: tf.SymbolicTensor, o: IbsslOptions): tf.SymbolicTensor 
   if (o.residual && channelsOf(x) !== o.outChannels) {
     throw new Error(`${o.name}: ResIBSSL adds its input, so outChannels (${o.outChannels}) must equal the input channels (${channelsOf(x)})`);
   }
-  let y = convBnAct(x, { filters: mid, kernelSize: 1, padding: 'valid', bn: o.bn, name: `${o.name}.conv1` });
+  let y = convBnAct(x, { outChannels: mid, kernelSize: 1, padding: 'valid', bn: o.bn, name: `${o.name}.conv1` });
   y = sparseShift({ stride: 1, penalty: o.penalty, name: `${o.name}.ssl` }).apply(y) as tf.SymbolicTensor;
-  y = convBnAct(y, { filters: o.outChannels, kernelSize: 1, padding: 'valid', activation: 'linear', bn: o.bn, name: `${o.name}.conv2` });
+  y = convBnAct(y, { outChannels: o.outChannels, kernelSize: 1, padding: 'valid', activation: 'linear', bn: o.bn, name: `${o.name}.conv2` });
   return o.residual ? add(y, x, `${o.name}.add`) : y;
 }
 
@@ -224,9 +224,9 @@ export function ibPool(x: tf.SymbolicTensor, o: IbPoolOptions): tf.SymbolicTenso
   const mode = o.downsampling ?? 'code';
   if (mode !== 'code' && mode !== 'paper') throw new Error(`${o.name}: downsampling must be 'code' or 'paper', got ${String(mode)}`);
   let y = mode === 'paper' ? avgPool2x2(x, `${o.name}.pool`) : x;
-  y = convBnAct(y, { filters: mid, kernelSize: 1, padding: 'valid', bn: o.bn, name: `${o.name}.conv1` });
+  y = convBnAct(y, { outChannels: mid, kernelSize: 1, padding: 'valid', bn: o.bn, name: `${o.name}.conv1` });
   if (mode === 'code') y = avgPool2x2(y, `${o.name}.pool`);
-  return convBnAct(y, { filters: o.outChannels, kernelSize: 1, padding: 'valid', activation: 'linear', bn: o.bn, name: `${o.name}.conv2` });
+  return convBnAct(y, { outChannels: o.outChannels, kernelSize: 1, padding: 'valid', activation: 'linear', bn: o.bn, name: `${o.name}.conv2` });
 }
 
 /** Options of {@link feBlock}. */

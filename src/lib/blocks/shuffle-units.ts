@@ -18,16 +18,16 @@ function channelsOf(x: tf.SymbolicTensor): number {
   return x.shape[x.shape.length - 1] as number;
 }
 
-/** 1×1 conv with `groups` groups (a plain conv2d when groups = 1) → BN → activation. [N,H,W,Cin] → [N,H,W,filters]. */
+/** 1×1 conv with `groups` groups (a plain conv2d when groups = 1) → BN → activation. [N,H,W,Cin] → [N,H,W,outChannels]. */
 export function pointwiseGroupBnAct(
   x: tf.SymbolicTensor,
-  o: { filters: number; groups: number; activation: 'relu' | 'linear'; bn?: BatchNormConfig; name: string },
+  o: { outChannels: number; groups: number; activation: 'relu' | 'linear'; bn?: BatchNormConfig; name: string },
 ): tf.SymbolicTensor {
   if (o.groups === 1) {
-    return convBnAct(x, { filters: o.filters, kernelSize: 1, activation: o.activation, bn: o.bn, name: o.name });
+    return convBnAct(x, { outChannels: o.outChannels, kernelSize: 1, activation: o.activation, bn: o.bn, name: o.name });
   }
   const y = groupConv2d({
-    filters: o.filters,
+    filters: o.outChannels,
     kernelSize: 1,
     strides: 1,
     padding: 'valid',
@@ -101,19 +101,19 @@ export function shuffleUnitV1(x: tf.SymbolicTensor, o: ShuffleUnitV1Options): tf
       throw new Error(`${o.name}: ${what} (${value}) must be a positive multiple of the groups (${g}); choose widths divisible by g`);
     }
   }
-  let y = pointwiseGroupBnAct(x, { filters: o.bottleneck, groups: firstGroups, activation: 'relu', bn: o.bn, name: `${o.name}.gconv1` });
+  let y = pointwiseGroupBnAct(x, { outChannels: o.bottleneck, groups: firstGroups, activation: 'relu', bn: o.bn, name: `${o.name}.gconv1` });
   if (o.groups > 1 && o.shuffle !== false) y = channelShuffle({ groups: o.groups, name: `${o.name}.shuffle` }).apply(y) as tf.SymbolicTensor;
   y = convBnAct(y, {
-    filters: o.bottleneck,
+    outChannels: o.bottleneck,
     kernelSize: 3,
-    strides: o.stride,
+    stride: o.stride,
     padding: 1,
     depthwise: true,
     activation: 'linear',
     bn: o.bn,
     name: `${o.name}.dw`,
   });
-  y = pointwiseGroupBnAct(y, { filters: branchOut, groups: o.groups, activation: 'linear', bn: o.bn, name: `${o.name}.gconv2` });
+  y = pointwiseGroupBnAct(y, { outChannels: branchOut, groups: o.groups, activation: 'linear', bn: o.bn, name: `${o.name}.gconv2` });
   const merged =
     o.stride === 1
       ? (tf.layers.add({ name: `${o.name}.add` }).apply([x, y]) as tf.SymbolicTensor)
@@ -132,9 +132,9 @@ export interface ShuffleUnitV2Options {
 
 /** Right branch shared by both V2 units: 1×1 → BN → ReLU → dw 3×3 (stride) → BN → 1×1 → BN → ReLU. */
 function shuffleV2Branch(x: tf.SymbolicTensor, width: number, stride: number, bn: BatchNormConfig | undefined, name: string): tf.SymbolicTensor {
-  let y = convBnAct(x, { filters: width, kernelSize: 1, bn, name: `${name}.pw1` });
-  y = convBnAct(y, { filters: width, kernelSize: 3, strides: stride, padding: 1, depthwise: true, activation: 'linear', bn, name: `${name}.dw` });
-  return convBnAct(y, { filters: width, kernelSize: 1, bn, name: `${name}.pw2` });
+  let y = convBnAct(x, { outChannels: width, kernelSize: 1, bn, name: `${name}.pw1` });
+  y = convBnAct(y, { outChannels: width, kernelSize: 3, stride, padding: 1, depthwise: true, activation: 'linear', bn, name: `${name}.dw` });
+  return convBnAct(y, { outChannels: width, kernelSize: 1, bn, name: `${name}.pw2` });
 }
 
 /** concat([left, right]) → channel shuffle with 2 groups (torchvision order: concat, then shuffle). */
@@ -167,7 +167,7 @@ export function shuffleDownUnitV2(x: tf.SymbolicTensor, o: ShuffleUnitV2Options)
     throw new Error(`${o.name}: outChannels must be a positive even integer (two equal branches), got ${o.outChannels}`);
   }
   const half = o.outChannels / 2;
-  let left = convBnAct(x, { filters: c, kernelSize: 3, strides: 2, padding: 1, depthwise: true, activation: 'linear', bn: o.bn, name: `${o.name}.branch1.dw` });
-  left = convBnAct(left, { filters: half, kernelSize: 1, bn: o.bn, name: `${o.name}.branch1.pw` });
+  let left = convBnAct(x, { outChannels: c, kernelSize: 3, stride: 2, padding: 1, depthwise: true, activation: 'linear', bn: o.bn, name: `${o.name}.branch1.dw` });
+  left = convBnAct(left, { outChannels: half, kernelSize: 1, bn: o.bn, name: `${o.name}.branch1.pw` });
   return concatShuffle(left, shuffleV2Branch(x, half, 2, o.bn, `${o.name}.branch2`), o.name);
 }

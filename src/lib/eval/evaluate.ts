@@ -6,7 +6,7 @@ import type { LabelledImage } from './labels';
 import { preprocess, PreprocessingName } from './preprocess';
 import { TopKCounter } from './score';
 
-export interface EvaluateOptions {
+export interface EvaluateClassifierOptions {
   preprocessing: PreprocessingName;
   /** Model input size in pixels. */
   resolution: number;
@@ -24,17 +24,18 @@ export interface EvaluateOptions {
   progressSinks?: ProgressSinks;
 }
 
-export interface EvaluationResult {
+export interface ClassifierEvaluation {
   n: number;
-  /** Percent. */
+  /** Top-1 accuracy, a fraction in [0, 1]. */
   top1: number;
+  /** Top-5 accuracy, a fraction in [0, 1]. */
   top5: number;
   /** Wall time of the whole evaluation, seconds. */
   seconds: number;
 }
 
 /** Evaluates `model` on `images` (labels 0..999). Logits [N, classes] must have classes ≥ 1000 + labelOffset. */
-export async function evaluateClassifier(model: tf.LayersModel, images: LabelledImage[], o: EvaluateOptions): Promise<EvaluationResult> {
+export async function evaluateClassifier(model: tf.LayersModel, images: LabelledImage[], o: EvaluateClassifierOptions): Promise<ClassifierEvaluation> {
   const batchSize = o.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   if (images.length === 0) throw new Error('no images to evaluate');
@@ -56,11 +57,11 @@ export async function evaluateClassifier(model: tf.LayersModel, images: Labelled
     logits.dispose();
     batch.forEach((b, j) => counter.add(values.subarray(j * classes, (j + 1) * classes), b.label + o.labelOffset));
     const seconds = (Date.now() - start) / 1000;
-    const pct = counter.percent();
-    progress.update({ step: counter.n, total: images.length, metrics: { top1: pct.top1, top5: pct.top5 }, imagesPerSec: counter.n / Math.max(seconds, 1e-3) });
+    const accuracy = counter.accuracy();
+    progress.update({ step: counter.n, total: images.length, metrics: { top1: accuracy.top1, top5: accuracy.top5 }, imagesPerSec: counter.n / Math.max(seconds, 1e-3) });
   }
-  const { top1, top5 } = counter.percent();
+  const { top1, top5 } = counter.accuracy();
   const seconds = (Date.now() - start) / 1000;
-  progress.done(`top-1 ${top1.toFixed(2)} %  top-5 ${top5.toFixed(2)} %  on ${counter.n} images in ${seconds.toFixed(1)} s`);
+  progress.done(`top-1 ${(100 * top1).toFixed(2)} %  top-5 ${(100 * top5).toFixed(2)} %  on ${counter.n} images in ${seconds.toFixed(1)} s`);
   return { n: counter.n, top1, top5, seconds };
 }

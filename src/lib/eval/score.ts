@@ -13,18 +13,21 @@ export function rankOf(logits: ArrayLike<number>, label: number): number {
 
 /** Running top-1 / top-5 counts. */
 export class TopKCounter {
+  /** Images counted. */
   n = 0;
-  top1 = 0;
-  top5 = 0;
+  /** Images whose label ranked first. */
+  top1Hits = 0;
+  /** Images whose label ranked among the first five. */
+  top5Hits = 0;
   /** Adds one image from its logits (length = classes) and its label index into those logits. */
   add(logits: ArrayLike<number>, label: number): void {
     const rank = rankOf(logits, label);
     this.n++;
-    if (rank < 1) this.top1++;
-    if (rank < 5) this.top5++;
+    if (rank < 1) this.top1Hits++;
+    if (rank < 5) this.top5Hits++;
   }
-  /** Top-1 and top-5 accuracy in percent (NaN before the first image). */
-  percent(): { top1: number; top5: number } {
-    return { top1: (100 * this.top1) / this.n, top5: (100 * this.top5) / this.n };
+  /** Top-1 and top-5 accuracy as fractions in [0, 1] (NaN before the first image). */
+  accuracy(): { top1: number; top5: number } {
+    return { top1: this.top1Hits / this.n, top5: this.top5Hits / this.n };
   }
 }

@@ -2,10 +2,9 @@
  * Download of torchvision's published ImageNet weights by model name into the cache, verified by the sha256
  * prefix that torchvision puts in each file name (`<name>-<sha256 prefix>.pth`). Needs internet access.
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import { cacheRoot } from '../data/cache';
+import { downloadVerified } from '../download';
 
 const BASE_URL = 'https://download.pytorch.org/models/';
 
@@ -40,32 +39,17 @@ export function weightsCacheDir(): string {
 
 /**
  * Path of model `name`'s published torchvision weights in the cache, downloading them first when absent.
- * Rejects a download whose sha256 does not start with the published prefix. Offline: throws saying how to
+ * Rejects a file whose sha256 does not start with the published prefix. Offline: throws saying how to
  * supply the file by hand. `baseUrl` replaces download.pytorch.org (mirrors, tests).
  */
 export async function fetchTorchvisionWeights(name: string, cacheDir = weightsCacheDir(), baseUrl = BASE_URL): Promise<string> {
   const source = torchvisionWeightSource(name, baseUrl);
-  const target = path.join(cacheDir, source.file);
-  if (fs.existsSync(target)) return target;
-  let bytes: Buffer;
-  try {
-    const response = await fetch(source.url);
-    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-    bytes = Buffer.from(await response.arrayBuffer());
-  } catch (err) {
-    const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
-    throw new Error(
-      `cannot download torchvision weights for ${name} from ${source.url} (${cause}); no internet access? ` +
-        `Download the file on a connected machine and pass it with --weights FILE, or place it at ${target}`,
-    );
-  }
-  const digest = crypto.createHash('sha256').update(bytes).digest('hex');
-  if (!digest.startsWith(source.sha256Prefix)) {
-    throw new Error(`downloaded ${source.url} has sha256 ${digest.slice(0, 12)}…, expected a prefix ${source.sha256Prefix}: corrupt download, try again`);
-  }
-  fs.mkdirSync(cacheDir, { recursive: true });
-  const temp = `${target}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, bytes);
-  fs.renameSync(temp, target);
-  return target;
+  const dest = path.join(cacheDir, source.file);
+  return downloadVerified({
+    url: source.url,
+    dest,
+    sha256: source.sha256Prefix,
+    what: `torchvision weights for ${name}`,
+    manual: `download the file on a connected machine and pass it with --weights FILE, or place it at ${dest}`,
+  });
 }

@@ -1,5 +1,6 @@
 /**
- * Loads the weights of a TF-slim MobileNet V1/V2 `.tflite` file into our `mobilenet_v1` / `mobilenet_v2` builders.
+ * Loads the weights of a TF-slim MobileNet V1/V2 `.tflite` file into a model built by our `mobilenet_v1` /
+ * `mobilenet_v2` builders (`loadTfliteMobilenet` in src/models/pretrained.ts builds it from the file's configuration).
  *
  * Matching is by order: the file's CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED operators in execution order
  * against our Conv2D / DepthwiseConv2D / Dense layers in graph order, each pair checked for exact kernel shape
@@ -10,12 +11,10 @@
  * (gamma 1, beta = bias, mean 0, variance 1 − ε): the imported network computes the file's function and
  * remains an ordinary instance of the builder (fine-tunable, same parameter names).
  */
-import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
-import '../../models';
-import { buildModel } from '../../models/registry';
+import { makeDivisible } from '../channels';
 import { kernelLayers, KernelLayer, setBnAsBias, setLayerWeights, shapeText } from './assign';
-import { dequantizeTensor, parseTflite, TfliteModel, TfliteOperator } from './tflite';
+import { dequantizeTensor, TfliteModel, TfliteOperator } from './tflite';
 
 /** One weighted operator of a file, converted to tfjs layout. */
 export interface TfliteLayerWeights {
@@ -162,12 +161,6 @@ export interface TfliteMobilenetConfig {
   classes: number;
 }
 
-/** MobileNet V2's channel rounding (TF-slim `_make_divisible` with divisor 8). */
-function makeDivisible(value: number, divisor = 8): number {
-  const rounded = Math.max(divisor, Math.floor((value + divisor / 2) / divisor) * divisor);
-  return rounded < 0.9 * value ? rounded + divisor : rounded;
-}
-
 /** Width multipliers published for MobileNet V1 and V2 (checked in this order). */
 const PUBLISHED_WIDTHS: Record<TfliteMobilenetConfig['model'], number[]> = { mobilenet_v1: [0.25, 0.5, 0.75, 1.0], mobilenet_v2: [0.35, 0.5, 0.75, 1.0, 1.3, 1.4] };
 
@@ -195,26 +188,4 @@ export function inferTfliteMobilenetConfig(tflite: TfliteModel, source: string):
     throw new Error(`${source}: a ${model} file with stem ${stem} and last conv ${lastConv} channels matches no published width (${PUBLISHED_WIDTHS[model].join(', ')})`);
   }
   return { model, width, resolution: input.shape[1], classes };
-}
-
-/** Builds `config.model` at the file's width/resolution/classes (or `override`) and loads the file into it. */
-export function loadTfliteMobilenet(
-  file: string,
-  override: Partial<TfliteMobilenetConfig> = {},
-): { model: tf.LayersModel; config: TfliteMobilenetConfig; tflite: TfliteModel } {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    throw new Error(`cannot read weights file ${file}: ${(err as Error).message}`);
-  }
-  const tflite = parseTflite(bytes, file);
-  const inferred = inferTfliteMobilenetConfig(tflite, file);
-  if (override.model !== undefined && override.model !== inferred.model) {
-    throw new Error(`${file} holds a ${inferred.model} (width ${inferred.width}, ${inferred.resolution}×${inferred.resolution}), not a ${override.model}`);
-  }
-  const config = { ...inferred, ...override };
-  const model = buildModel(config.model, { width: config.width, resolution: config.resolution, classes: config.classes });
-  loadTfliteWeights(model, tflite, file);
-  return { model, config, tflite };
 }

@@ -5,9 +5,7 @@
  * that emits logits. Initialisers are seeded, so the same options build the same starting weights.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DatasetName, ExperimentSpec } from '../experiment';
-import type { ProgressMode, ProgressReporter } from '../progress';
-import type { DatasetProfile } from '../../models/registry';
+import { DATASET_PROFILES, DATASET_PROFILE_NAMES, DatasetProfile } from '../lib/data/profiles';
 
 export interface PlainNetOptions {
   /** Filters per stage (two convs each), e.g. [32, 64, 128]. */
@@ -29,8 +27,6 @@ export interface PlainNetOptions {
  */
 const BN_MOMENTUM = 0.9;
 
-const INPUT_SIZE: Record<DatasetProfile, number> = { cifar10: 32, 'tiny-imagenet': 64, imagenet: 224 };
-
 /** Validates plain-net options; throws naming the option and the constraint. */
 export function checkPlainNetOptions(o: PlainNetOptions): void {
   if (!Array.isArray(o.widths) || o.widths.length === 0 || o.widths.some((w) => !Number.isInteger(w) || w < 1)) {
@@ -44,8 +40,8 @@ export function checkPlainNetOptions(o: PlainNetOptions): void {
 export function plainConvNet(profile: DatasetProfile, classes: number, o: PlainNetOptions): tf.LayersModel {
   checkPlainNetOptions(o);
   if (!Number.isInteger(classes) || classes < 2) throw new Error(`plainConvNet: classes must be an integer ≥ 2, got ${classes}`);
-  const size = INPUT_SIZE[profile];
-  if (size === undefined) throw new Error(`plainConvNet: unknown data profile "${profile}"; accepted: ${Object.keys(INPUT_SIZE).join(', ')}`);
+  if (!DATASET_PROFILE_NAMES.includes(profile)) throw new Error(`plainConvNet: unknown data profile "${profile}"; accepted: ${DATASET_PROFILE_NAMES.join(', ')}`);
+  const size = DATASET_PROFILES[profile].resolution;
   let seed = o.seed;
   const init = () => tf.initializers.heNormal({ seed: seed++ });
   const input = tf.input({ shape: [size, size, 3], name: 'image' });
@@ -70,32 +66,4 @@ export function plainConvNet(profile: DatasetProfile, classes: number, o: PlainN
   if (o.hidden > 0) x = tf.layers.dense({ units: o.hidden, activation: 'relu', kernelInitializer: init(), name: 'fc' }).apply(x) as tf.SymbolicTensor;
   const logits = tf.layers.dense({ units: classes, kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }), name: 'logits' }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: logits, name: o.separable ? 'separable_cnn' : 'plain_cnn' });
-}
-
-/** Training settings shared by the lesson's runs (see `ExperimentSpec`). */
-export interface PlainNetTraining {
-  dataset: DatasetName;
-  perClass?: number;
-  testPerClass?: number;
-  epochs: number;
-  batchSize?: number;
-  learningRate?: number;
-  seed?: number;
-  progress?: ProgressReporter | ProgressMode;
-}
-
-/**
- * An experiment spec for a plain (or separable) net: `model` + `modelConfig` describe the builder fully,
- * so the results store keys the run correctly. Options are validated here, before any data is loaded.
- */
-export function plainNetExperiment(label: string, o: PlainNetOptions, training: PlainNetTraining): ExperimentSpec {
-  checkPlainNetOptions(o);
-  const options: PlainNetOptions = { widths: [...o.widths], hidden: o.hidden, seed: o.seed, separable: o.separable ?? false };
-  return {
-    ...training,
-    model: options.separable ? 'separable-cnn' : 'plain-cnn',
-    modelConfig: { widths: options.widths, hidden: options.hidden, initSeed: options.seed, separable: options.separable },
-    build: (profile, classes) => plainConvNet(profile, classes, options),
-    label,
-  };
 }

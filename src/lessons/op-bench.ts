@@ -3,17 +3,19 @@
  * the closed-form formula of survey-facts §5 beside them, and the MEASURED forward time of that
  * model on the active backend (median of N runs after warm-up). FLOPs are not time: memory-bound
  * ops (depthwise, shuffle, shift) take time without MACs.
+ *
+ * Introduced in notebooks/02-operations.ipynb.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fire } from './blocks/fire';
-import { invertedResidual } from './blocks/inverted-residual';
-import { costOf } from './cost';
+import { fire } from '../lib/blocks/fire';
+import { invertedResidual } from '../lib/blocks/inverted-residual';
+import { costOf } from '../lib/cost';
 import {
   depthwiseConvCost, fireCost, groupConvCost, invertedResidualCost, OpCost, pointwiseConvCost, separableConvCost, standardConvCost, zeroCost,
-} from './formulas';
-import type { PlotlyFigure } from './display/plotly';
-import { measureLatency } from './latency';
-import { channelShuffle, channelSplitHalves, groupConv2d, shift } from './ops';
+} from '../lib/formulas';
+import type { PlotlyFigure } from '../lib/display/plotly';
+import { measureLatency } from '../lib/latency';
+import { channelShuffle, channelSplitHalves, groupConv2d, shift } from '../lib/ops';
 
 /** The operations of the lesson, in the order the survey introduces them. */
 export const OP_KINDS = ['standard', 'group', 'depthwise', 'pointwise', 'separable', 'shuffle', 'split', 'fire', 'inverted-residual', 'shift'] as const;

@@ -6,18 +6,21 @@
  *
  * Offsets are read as [C, 2] arrays flattened channel-major, (x, y) per channel: column 0 = α (ASL) or a (SSL),
  * column 1 = β or b, in pixels — the layout both layers store.
+ *
+ * Introduced in notebooks/06-shiftnet.ipynb (CSC cost, shift mosaic); the offset recordings in
+ * notebooks/07-active-shift.ipynb and notebooks/08-sparse-shift-fenet.ipynb.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cscModule } from './blocks/shift-blocks';
-import { convBnAct } from './blocks/conv';
-import { costOf } from './cost';
-import type { Dataset } from './data/dataset';
-import { experimentConfig, LoadDataOptions, loadData, DatasetName } from './experiment';
-import { ActiveShift, shiftOffsets, shiftTensor, SparseShift, sparseShiftStats, SparseShiftStats } from './ops';
-import { createProgress, ProgressMode, ProgressReporter, ProgressState } from './progress';
-import { evaluate, train, EpochRecord } from './train';
-import type { OptimizerName } from './train/optimizers';
-import type { ModelConfig } from '../models/registry';
+import { cscModule } from '../lib/blocks/shift-blocks';
+import { convBnAct } from '../lib/blocks/conv';
+import { costOf } from '../lib/cost';
+import type { Dataset } from '../lib/data/dataset';
+import { LoadDataOptions, loadData } from '../lib/data/load';
+import { ActiveShift, shiftOffsets, shiftTensor, SparseShift, sparseShiftStats, SparseShiftStats } from '../lib/ops';
+import { createProgress, ProgressReporter, ProgressState } from '../lib/progress';
+import { evaluate, train, EpochRecord } from '../lib/train';
+import { ExperimentSpec, experimentConfig } from '../experiments';
+import { buildModel } from '../models';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Cost: CSC module vs a 3×3 convolution
@@ -85,7 +88,7 @@ export function cscVersusConv(o: CscComparisonOptions): CscCostRow[] {
   const k = requirePositiveInteger(o.kernelSize ?? 3, 'cscVersusConv: kernelSize', 'odd, e.g. 3 or 5');
   if (k % 2 === 0) throw new Error(`cscVersusConv: kernelSize must be odd (a shift kernel needs a centre), got ${k}`);
   if (!Array.isArray(o.expansions) || o.expansions.length === 0) throw new Error('cscVersusConv: expansions must be a non-empty array of ε > 0');
-  const conv = blockCost(size, m, (x) => convBnAct(x, { filters: n, kernelSize: k, padding: (k - 1) / 2, name: 'conv' }));
+  const conv = blockCost(size, m, (x) => convBnAct(x, { outChannels: n, kernelSize: k, padding: (k - 1) / 2, name: 'conv' }));
   return o.expansions.map((eps) => {
     if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) throw new Error(`cscVersusConv: every expansion ε must be a number > 0, got ${String(eps)}`);
     const mid = Math.floor(eps * n);
@@ -384,24 +387,16 @@ export function allOffsetValues(offsets: Record<string, Float32Array>): number[]
 // ---------------------------------------------------------------------------------------------------------------
 // A training run that keeps the offsets
 
-/** What {@link trainShiftModel} trains: a registered model on a data set, as `runExperiment` describes it. */
-export interface ShiftTrainingSpec extends LoadDataOptions {
-  /** Registry name, e.g. 'as_resnet' or 'fe_net'. */
-  model: string;
-  modelConfig?: ModelConfig;
-  dataset: DatasetName;
-  epochs: number;
-  batchSize?: number;
-  learningRate?: number;
-  optimizer?: OptimizerName;
-  weightDecay?: number;
+/**
+ * What {@link trainShiftModel} trains: a registered model (e.g. 'as_resnet', 'fe_net') on a data set, described as
+ * for `runExperiment`, plus which offsets to record.
+ */
+export interface ShiftTrainingSpec
+  extends Pick<ExperimentSpec, keyof LoadDataOptions | 'model' | 'modelConfig' | 'dataset' | 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'weightDecay' | 'label' | 'progress'> {
   /** Shift layers whose offsets are recorded during training (default: 3 spread over the depth). */
   recordLayers?: string[];
   /** Record every N optimizer steps (default 5). */
   everySteps?: number;
-  /** Label for tables and charts; default `model`. */
-  label?: string;
-  progress?: ProgressReporter | ProgressMode;
 }
 
 /** Result of {@link trainShiftModel}. */
@@ -434,8 +429,7 @@ export interface ShiftTrainingResult {
 export async function trainShiftModel(spec: ShiftTrainingSpec): Promise<ShiftTrainingResult> {
   const data = loadData(spec.dataset, spec);
   const config = experimentConfig({ ...spec, model: spec.model }, data);
-  const models = require('../models') as typeof import('../models');
-  const model = models.buildModel(spec.model, config.modelConfig);
+  const model = buildModel(spec.model, config.modelConfig);
   try {
     const layers = spec.recordLayers ?? spreadLayerNames(model, 3);
     const label = spec.label ?? spec.model;
@@ -476,13 +470,12 @@ export const FE_NET_PUBLISHED_MACS: Record<string, number> = { '1': 301e6, '1.37
 
 /** ImageNet-scale cost of FE-Net at each published width in both IBPool orders ('code' and 'paper'). */
 export function feNetAccountings(widths: number[] = [1, 1.375]): FeNetAccountingRow[] {
-  const models = require('../models') as typeof import('../models');
   const rows: FeNetAccountingRow[] = [];
   for (const width of widths) {
     const publishedMacs = FE_NET_PUBLISHED_MACS[String(width)];
     if (publishedMacs === undefined) throw new Error(`feNetAccountings: no published MAdds for width ${width}; published widths: ${Object.keys(FE_NET_PUBLISHED_MACS).join(', ')}`);
     for (const downsampling of ['code', 'paper'] as const) {
-      const model = models.buildModel('fe_net', { width, downsampling, dataset: 'imagenet' });
+      const model = buildModel('fe_net', { width, downsampling, dataset: 'imagenet' });
       try {
         const report = costOf(model);
         rows.push({ width, downsampling, params: report.params.weights, macs: report.macs, publishedMacs, macsRelDiff: (report.macs - publishedMacs) / publishedMacs });

@@ -1,24 +1,18 @@
 /**
- * A trained model to compress: `runExperiment` trains (or reuses a recorded run), then the weights are
- * read back from the run's final checkpoint, so a re-run of the lesson does not retrain.
+ * A trained model back in memory (e.g. to compress it): `runExperiment` trains (or reuses a recorded run), then the
+ * weights are read back from the run's final checkpoint, so a re-run of a lesson does not retrain.
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { cacheRoot } from '../data/cache';
-import { ExperimentResult, ExperimentSpec, experimentConfig, loadData, LoadedData, runExperiment } from '../experiment';
-import { configHash } from '../results';
-import { fileWeightsHandler, loadModelWeights, readCheckpointState } from '../train/checkpoint';
+import { loadData, LoadedData } from '../lib/data/load';
+import { fileWeightsHandler, loadModelWeights, readCheckpointState } from '../lib/train/checkpoint';
+import { checkpointDirOf, ExperimentResult, ExperimentSpec, runExperiment } from './run';
 
 /** The trained model (caller disposes it), its recorded result and the data it was trained on. */
 export interface TrainedModel {
   model: tf.LayersModel;
   result: ExperimentResult;
   data: LoadedData;
-}
-
-/** Folder where `runExperiment` keeps the checkpoints of `spec`. */
-export function checkpointDirOf(spec: ExperimentSpec, data: LoadedData): string {
-  return path.join(cacheRoot(), 'runs', configHash(experimentConfig(spec, data)));
 }
 
 /**

@@ -10,11 +10,13 @@
  *
  * The benchmark networks are bare (bias-free convs, no BatchNorm) as in the paper, so every layer is the operation
  * under study. "Memory access" here is the per-layer count of {@link costOf}: input + output + weight elements.
+ *
+ * Introduced in notebooks/05-shufflenet.ipynb.
  */
 import * as tf from '@tensorflow/tfjs';
-import { costOf } from './cost';
-import { measureLatency } from './latency';
-import { groupConv2d } from './ops';
+import { costOf } from '../lib/cost';
+import { measureLatency } from '../lib/latency';
+import { groupConv2d } from '../lib/ops';
 
 /** The four guidelines of P-SH2 §2. */
 export type Guideline = 'G1' | 'G2' | 'G3' | 'G4';
@@ -76,18 +78,6 @@ export const G1_RATIOS = [1, 2, 6, 12] as const;
 /** The group counts of P-SH2 Table 2. */
 export const G2_GROUPS = [1, 2, 4, 8] as const;
 
-/**
- * Memory access cost of one 1×1 conv (P-SH2 Eq. 1/2, survey-facts §5.12), in elements:
- * hw·(c1 + c2) + c1·c2/g. Its MACs are hw·c1·c2/g.
- */
-export function pointwiseMemoryAccess(hw: number, c1: number, c2: number, groups = 1): number {
-  for (const [name, v] of [['hw', hw], ['c1', c1], ['c2', c2], ['groups', groups]] as const) {
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`pointwiseMemoryAccess: ${name} must be a positive integer, got ${v}`);
-  }
-  if (c1 % groups !== 0 || c2 % groups !== 0) throw new Error(`pointwiseMemoryAccess: c1 (${c1}) and c2 (${c2}) must be divisible by groups (${groups})`);
-  return hw * (c1 + c2) + (c1 * c2) / groups;
-}
-
 /** G1 widths at ratio r = c2/c1 with c1·c2 ≈ c² (P-SH2 Table 1: c1 = round(c/√r), c2 = r·c1). */
 export function g1Widths(channels: number, ratio: number): [number, number] {
   if (!Number.isInteger(ratio) || ratio < 1) throw new Error(`G1: ratio c2/c1 must be an integer ≥ 1, got ${ratio}`);
@@ -145,7 +135,6 @@ export function g2Cases(sizes: GuidelineSizes = {}): GuidelineCase[] {
 
 /** The fragment structures of P-SH2 Appendix Fig. 1 / Table 3. */
 export const G3_STRUCTURES = ['1-fragment', '2-fragment-series', '4-fragment-series', '2-fragment-parallel', '4-fragment-parallel'] as const;
-export type FragmentStructure = (typeof G3_STRUCTURES)[number];
 
 /**
  * G3 networks at (about) the MACs of one 1×1 conv c→c per block: n convs of width round(c/√n) in series, or n

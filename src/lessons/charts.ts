@@ -1,9 +1,12 @@
 /**
  * Trade-off charts of the lessons: accuracy against a cost (MACs, parameters, latency) with the Pareto
  * front drawn, built as plotly figures from plain points so notebooks only pass data.
+ *
+ * Introduced in notebooks/01-compression-vs-compact.ipynb (tradeoffChart); the Pareto front in
+ * notebooks/10-trade-offs-and-design-tricks.ipynb.
  */
-import { plotly, PlotlyFigure } from './display/plotly';
-import type { ChartOptions } from './display/plot-options';
+import { plotly, PlotlyFigure } from '../lib/display/plotly';
+import type { ChartOptions } from '../lib/display/plot-options';
 
 /** One point of a trade-off chart. */
 export interface TradeoffPoint {

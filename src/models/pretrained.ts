@@ -1,12 +1,17 @@
-/** Builds a model from a pretrained weight file (TFLite or torch.save), with the preprocessing its source expects. */
+/**
+ * Registered models built from a pretrained weight file (TFLite or torch.save), with the preprocessing its source
+ * expects. The weight formats and their layer mappings are in src/lib/weights; this module picks the registry
+ * builder and configuration that fit a file.
+ */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
-import '../../models';
-import { buildModel } from '../../models/registry';
-import { loadTfliteMobilenet, TfliteMobilenetConfig } from '../weights/tflite-mobilenet';
-import { readTorchStateDict } from '../weights/torch';
-import { loadTorchStateDict, TORCHVISION_MODELS } from '../weights/torch-map';
-import type { PreprocessingName } from './preprocess';
+import type { PreprocessingName } from '../lib/eval/preprocess';
+import { parseTflite, TfliteModel } from '../lib/weights/tflite';
+import { inferTfliteMobilenetConfig, loadTfliteWeights, TfliteMobilenetConfig } from '../lib/weights/tflite-mobilenet';
+import { readTorchStateDict } from '../lib/weights/torch';
+import { loadTorchStateDict, TORCHVISION_MODELS } from '../lib/weights/torch-map';
+import { buildModel } from './registry';
+import './families';
 
 export interface PretrainedModel {
   model: tf.LayersModel;
@@ -32,6 +37,28 @@ export function detectWeightFormat(file: string): 'tflite' | 'torch' {
   if (head.toString('latin1', 4, 8) === 'TFL3') return 'tflite';
   if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'torch';
   throw new Error(`${file}: neither a TFLite flatbuffer ("TFL3") nor a torch.save zip; supported: .tflite (TF-slim MobileNets) and torchvision state_dicts`);
+}
+
+/** Builds `config.model` at the file's width/resolution/classes (or `override`) and loads the file into it. */
+export function loadTfliteMobilenet(
+  file: string,
+  override: Partial<TfliteMobilenetConfig> = {},
+): { model: tf.LayersModel; config: TfliteMobilenetConfig; tflite: TfliteModel } {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`cannot read weights file ${file}: ${(err as Error).message}`);
+  }
+  const tflite = parseTflite(bytes, file);
+  const inferred = inferTfliteMobilenetConfig(tflite, file);
+  if (override.model !== undefined && override.model !== inferred.model) {
+    throw new Error(`${file} holds a ${inferred.model} (width ${inferred.width}, ${inferred.resolution}×${inferred.resolution}), not a ${override.model}`);
+  }
+  const config = { ...inferred, ...override };
+  const model = buildModel(config.model, { width: config.width, resolution: config.resolution, classes: config.classes });
+  loadTfliteWeights(model, tflite, file);
+  return { model, config, tflite };
 }
 
 /** Labels offset for a classifier with `classes` outputs; throws unless 1000 or 1001. */

@@ -1,18 +1,21 @@
 /**
- * The workbook's own trade-off study (notebook 10): every run in the results store on one data set, with its
- * accuracy, size, MACs and measured latency, so that the lessons' experiments can be compared on one chart.
+ * The workbook's own trade-off study: every run in the results store on one data set, with its accuracy, size, MACs
+ * and measured latency, so that the lessons' experiments can be compared on one chart.
+ *
+ * Introduced in notebooks/10-trade-offs-and-design-tricks.ipynb.
  */
 import * as tf from '@tensorflow/tfjs';
-import { measureLatency } from './latency';
-import { readResults, ResultRecord, resultsFile } from './results';
+import { measureLatency } from '../lib/latency';
+import { readResults, ResultRecord, resultsFile } from '../lib/results';
+import { buildModel, getVariant } from '../models';
 import type { TradeoffPoint } from './charts';
 
 /** A recorded run with its measured batch-1 latency (ms) when the model could be rebuilt. */
 export interface TradeoffRow {
   record: ResultRecord;
   label: string;
-  /** Top-1 accuracy in %. */
-  top1: number;
+  /** Top-1 accuracy in percent (the record's `top1` is a fraction). */
+  top1Percent: number;
   paramsM: number;
   macsM?: number;
   latencyMs?: number;
@@ -45,7 +48,7 @@ export function collectRuns(options: CollectOptions): TradeoffRow[] {
   return [...latest.values()].map((record) => ({
     record,
     label: runLabel(record),
-    top1: 100 * record.top1,
+    top1Percent: 100 * record.top1,
     paramsM: record.params / 1e6,
     macsM: record.macs === undefined ? undefined : record.macs / 1e6,
   }));
@@ -56,14 +59,13 @@ export function collectRuns(options: CollectOptions): TradeoffRow[] {
  * configuration (custom models of a notebook cannot be rebuilt and keep no latency). Mutates and returns `rows`.
  */
 export async function measureRunLatencies(rows: TradeoffRow[], options: { repetitions?: number } = {}): Promise<TradeoffRow[]> {
-  const models = require('../models') as typeof import('../models');
   for (const row of rows) {
     const config = row.record.config as { custom?: boolean; modelConfig?: Record<string, unknown> };
     if (config.custom || !config.modelConfig) continue;
     let model: tf.LayersModel | undefined;
     try {
-      const variant = row.record.variant ? models.getVariant(row.record.model, row.record.variant).config : {};
-      model = models.buildModel(row.record.model, { ...variant, ...config.modelConfig });
+      const variant = row.record.variant ? getVariant(row.record.model, row.record.variant).config : {};
+      model = buildModel(row.record.model, { ...variant, ...config.modelConfig });
       row.latencyMs = (await measureLatency(model, { batch: 1, repetitions: options.repetitions ?? 5 })).medianMs;
     } catch {
       // A model renamed or removed since the run was recorded: the row keeps its accuracy but no latency.
@@ -79,5 +81,5 @@ export function tradeoffPoints(rows: TradeoffRow[], x: 'macs' | 'params' | 'late
   const value = (r: TradeoffRow) => (x === 'macs' ? r.macsM : x === 'params' ? r.paramsM : r.latencyMs);
   return rows
     .filter((r) => value(r) !== undefined && value(r)! > 0)
-    .map((r) => ({ label: r.label, x: value(r)!, y: r.top1, group: r.record.model }));
+    .map((r) => ({ label: r.label, x: value(r)!, y: r.top1Percent, group: r.record.model }));
 }

@@ -1,17 +1,22 @@
 /**
  * The compression side of the survey's two routes, measured on one trained model: each method is applied
- * to the trained weights in place, the model is evaluated, and the weights are restored for the next.
+ * to the trained weights in place, the model is evaluated, and the weights are restored for the next; and the
+ * plain and separable nets the lesson trains as teacher, student and compact design.
+ *
+ * Introduced in notebooks/01-compression-vs-compact.ipynb.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Dataset, Normalization } from '../data/dataset';
-import { ExperimentSpec, experimentConfig, LoadedData } from '../experiment';
-import type { ProgressMode, ProgressReporter } from '../progress';
-import { evaluate } from '../train';
-import { distill, DistillEpoch } from './distill';
-import { restoreWeights, snapshotWeights } from './kernels';
-import { factorizeLayer, largestKernel } from './low-rank';
-import { checkSparsity, magnitudePrune } from './prune';
-import { checkBits, QuantGranularity, quantizeModel } from './quantize';
+import { distill, DistillEpoch } from '../lib/compression/distill';
+import { restoreWeights, snapshotWeights } from '../lib/compression/kernels';
+import { factorizeLayer, largestKernel } from '../lib/compression/low-rank';
+import { checkSparsity, magnitudePrune } from '../lib/compression/prune';
+import { checkBits, QuantGranularity, quantizeModel } from '../lib/compression/quantize';
+import { Dataset, Normalization } from '../lib/data/dataset';
+import type { DatasetName, LoadedData } from '../lib/data/load';
+import type { ProgressMode, ProgressReporter } from '../lib/progress';
+import { evaluate } from '../lib/train';
+import { ExperimentSpec, experimentConfig } from '../experiments';
+import { checkPlainNetOptions, plainConvNet, PlainNetOptions } from '../models/plain-cnn';
 
 /** One compressed (or reference) variant: accuracy against size. */
 export interface CompressionRow {
@@ -146,4 +151,32 @@ export async function distillStudent(
   } finally {
     student.dispose();
   }
+}
+
+/** Training settings shared by the lesson's runs (see `ExperimentSpec`). */
+export interface PlainNetTraining {
+  dataset: DatasetName;
+  perClass?: number;
+  testPerClass?: number;
+  epochs: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number;
+  progress?: ProgressReporter | ProgressMode;
+}
+
+/**
+ * An experiment spec for a plain (or separable) net: `model` + `modelConfig` describe the builder fully,
+ * so the results store keys the run correctly. Options are validated here, before any data is loaded.
+ */
+export function plainNetExperiment(label: string, o: PlainNetOptions, training: PlainNetTraining): ExperimentSpec {
+  checkPlainNetOptions(o);
+  const options: PlainNetOptions = { widths: [...o.widths], hidden: o.hidden, seed: o.seed, separable: o.separable ?? false };
+  return {
+    ...training,
+    model: options.separable ? 'separable-cnn' : 'plain-cnn',
+    modelConfig: { widths: options.widths, hidden: options.hidden, initSeed: options.seed, separable: options.separable },
+    build: (profile, classes) => plainConvNet(profile, classes, options),
+    label,
+  };
 }

@@ -1,13 +1,16 @@
 /**
  * Pretrained accuracy for the ImageNet table: finds TFLite MobileNets in a folder, matches each to the table
  * row with the same model, width and resolution, and scores it on an ImageNet-style image folder.
+ *
+ * Introduced in notebooks/09-imagenet-table.ipynb (also `compact-nets table --pretrained`).
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { evaluateClassifier } from './eval/evaluate';
-import { loadLabelledImages } from './eval/labels';
-import { parseTflite } from './weights/tflite';
-import { inferTfliteMobilenetConfig, loadTfliteMobilenet, TfliteMobilenetConfig } from './weights/tflite-mobilenet';
+import { evaluateClassifier } from '../lib/eval/evaluate';
+import { loadLabelledImages } from '../lib/eval/labels';
+import { parseTflite } from '../lib/weights/tflite';
+import { inferTfliteMobilenetConfig, TfliteMobilenetConfig } from '../lib/weights/tflite-mobilenet';
+import { loadTfliteMobilenet } from '../models';
 import type { PretrainedColumns, TableOptions } from './table';
 
 export interface PretrainedScanEntry {

@@ -1,12 +1,14 @@
 /**
  * The survey's ImageNet comparison table, recomputed from our own model definitions:
  * published figures (registry) beside our parameter and MAC counts, optional measured latency on the
- * active backend, and optional pretrained accuracy where weights exist.
+ * active backend, and optional pretrained accuracy where weights exist. Also behind `compact-nets table`.
+ *
+ * Introduced in notebooks/03-squeezenet.ipynb (one family's rows); the whole table in notebooks/09-imagenet-table.ipynb.
  */
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
-import { costOf, CostReport } from './cost';
-import { measureLatency, LatencyResult } from './latency';
+import { costOf, CostReport } from '../lib/cost';
+import { measureLatency, LatencyResult } from '../lib/latency';
 import type { ModelEntry, PublishedFigures, VariantEntry } from '../models/registry';
 
 /** Our counts for one variant, with the comparison against the published figures. */
@@ -33,7 +35,9 @@ export interface MeasuredColumns {
 }
 
 export interface PretrainedColumns {
+  /** Top-1 accuracy of the pretrained weights on `imageSet`, a fraction in [0, 1]. */
   top1: number;
+  /** Top-5 accuracy, a fraction in [0, 1]. */
   top5: number;
   n: number;
   imageSet: string;
@@ -216,8 +220,8 @@ export function tableDisplayRows(table: ImagenetTable): Array<Record<string, unk
       model: r.model,
       variant: r.variant,
       input: r.published.inputSize,
-      'top-1 (%)': r.published.top1,
-      'top-5 (%)': r.published.top5,
+      'top-1 (%)': r.published.top1Percent,
+      'top-5 (%)': r.published.top5Percent,
       'params pub. (M)': r.published.params === undefined ? undefined : r.published.params / 1e6,
       'params ours (M)': r.ours.params / 1e6,
       convention: r.ours.paramsConvention,
@@ -228,7 +232,7 @@ export function tableDisplayRows(table: ImagenetTable): Array<Record<string, unk
       'latency b1 (ms)': r.measured?.latencyBatch1?.medianMs,
       'throughput (img/s)': r.measured?.throughputBatch?.imagesPerSec,
       'throughput batch': r.measured?.throughputBatch?.batch,
-      'pretrained top-1 (%)': r.pretrained?.top1,
+      'pretrained top-1 (%)': r.pretrained === undefined ? undefined : 100 * r.pretrained.top1,
       'pretrained on': r.pretrained ? `${r.pretrained.imageSet}, ${r.pretrained.weights}` : undefined,
       source: r.published.source,
     };
@@ -255,14 +259,14 @@ export function tableFootnotes(table: ImagenetTable): string[] {
 }
 
 /** Axes the table can be plotted on: published top-1 (%), our parameters (M), our MACs (M), measured batch-1 latency (ms). */
-export type TableAxis = 'top1' | 'params' | 'macs' | 'latency';
+export type TableAxis = 'top1Percent' | 'params' | 'macs' | 'latency';
 
 /** Points {label, x, y, group=family} for a chart of the table; rows lacking either value are left out. */
 export function tablePoints(table: ImagenetTable, x: TableAxis, y: TableAxis): Array<{ label: string; x: number; y: number; group: string }> {
   const value = (r: TableRow, axis: TableAxis): number | undefined => {
     switch (axis) {
-      case 'top1':
-        return r.published.top1;
+      case 'top1Percent':
+        return r.published.top1Percent;
       case 'params':
         return r.ours.params / 1e6;
       case 'macs':

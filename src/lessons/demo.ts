@@ -1,13 +1,14 @@
 /**
- * A tiny end-to-end demo: a small conv net learns a synthetic 4-class image task in a few steps.
- * Introduced in notebooks/00-introduction.ipynb, where it shows the workbook's moving parts
- * (backend, progress bar, plots) in seconds, before real data and real architectures.
+ * A tiny end-to-end demo: a small conv net learns a synthetic 4-class image task in a few steps. It shows the
+ * workbook's moving parts (backend, progress bar, plots) in seconds, before real data and real architectures.
+ *
+ * Introduced in notebooks/00-introduction.ipynb.
  *
  * The task: a bright square sits in one of the four quadrants of a noisy grey image; the class is
  * the quadrant. It is learnable by a couple of conv layers, chance level is 25 %.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from './seed';
+import { Rng } from '../lib/seed';
 
 /** Number of classes (quadrants) of the toy task. */
 export const TOY_CLASSES = 4;

@@ -1,0 +1,18 @@
+/**
+ * Quick mode: the headless CI run (`COMPACT_NETS_QUICK=1`, set by `tools/run_notebooks.py --quick`) in which the
+ * notebooks' `parameters` cells shrink data and epochs so that every notebook runs in a couple of minutes.
+ */
+
+/** Environment variable that selects quick mode. */
+export const QUICK_ENV_VAR = 'COMPACT_NETS_QUICK';
+
+/** True when `COMPACT_NETS_QUICK` is set to 1/true/yes (case-insensitive). */
+export function isQuickMode(): boolean {
+  const v = (process.env[QUICK_ENV_VAR] ?? '').toLowerCase();
+  return v === '1' || v === 'true' || v === 'yes';
+}
+
+/** `full` in a reader's run, `quick` in quick mode. */
+export function byMode<T>(full: T, quick: T): T {
+  return isQuickMode() ? quick : full;
+}
