@@ -1,20 +1,28 @@
 /**
- * The experiment runner: load a data set by name, build a registered model (or a custom one), train, evaluate,
- * and record the result — or reuse a recorded run with the same configuration. Shared by the notebooks and
- * `compact-nets train`, so a notebook re-run is free once trained.
+ * The experiment runner: load a data set by name, build a registered model (or a custom one), train with the
+ * model's recipe (experiments/recipes.ts, overridable), evaluate, and record the result — or reuse a recorded run
+ * with the same configuration and seed. Shared by the notebooks, `compact-nets train`, sweeps and the reference
+ * results, so a notebook re-run is free once trained.
+ *
+ * One seed drives everything random: the per-class subsets and data order, augmentation, weight initialisation
+ * (the model is built under {@link withSeededRandom}), dropout and learned-offset initialisation. Same seed,
+ * backend and thread count → the same history, bit for bit.
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { backendSummary, initBackend } from '../lib/backend';
+import { initBackend } from '../lib/backend';
 import { costOf } from '../lib/cost';
 import { cacheRoot } from '../lib/data/cache';
 import { DatasetName, LoadDataOptions, loadData, LoadedData } from '../lib/data/load';
 import type { DatasetProfile } from '../lib/data/profiles';
 import type { ProgressMode, ProgressReporter } from '../lib/progress';
-import { appendResult, configHash, findResult, ResultRecord } from '../lib/results';
+import { appendResult, configHash, findResult, referenceFile, resultsFile, ResultRecord, RunKind } from '../lib/results';
+import { deriveSeed, Rng, withSeededRandom } from '../lib/seed';
 import { evaluate, train, EpochRecord } from '../lib/train';
 import { OPTIMIZER_NAMES, OptimizerName } from '../lib/train/optimizers';
 import { buildModel, getVariant, ModelConfig } from '../models';
+import { provenanceOf } from './provenance';
+import { recipeFor } from './recipes';
 
 /** What to train: a registered model (by name) or a custom builder, on a data set, with training options. */
 export interface ExperimentSpec extends LoadDataOptions {
@@ -31,14 +39,20 @@ export interface ExperimentSpec extends LoadDataOptions {
   build?: (profile: DatasetProfile, classes: number) => tf.LayersModel;
   dataset: DatasetName;
   epochs: number;
-  /** Default 64. */
+  /** Images per step; default: the model's recipe (recipeFor). */
   batchSize?: number;
-  /** Default 0.05 for SGD, 0.001 for Adam/RMSProp (cosine decay). */
+  /** Peak learning rate after the warm-up (cosine decay to 0 follows); default: the recipe's. */
   learningRate?: number;
-  /** Default 'sgd' (momentum 0.9, Nesterov). */
+  /** 'sgd' (Nesterov momentum 0.9), 'adam' or 'rmsprop'; default: the recipe's. */
   optimizer?: OptimizerName;
-  /** L2 on kernels; default 5e-4 for SGD, 0 otherwise. */
+  /** Weight decay on kernels; default: the recipe's. */
   weightDecay?: number;
+  /** Linear warm-up in epochs (capped at half the run); default: the recipe's. */
+  warmupEpochs?: number;
+  /** Label smoothing ε in [0, 1); default: the recipe's. */
+  labelSmoothing?: number;
+  /** 'reader' (default: the local store) or 'reference' (written by `compact-nets reference`). */
+  kind?: RunKind;
   /** Label for charts; default `model` (+ variant). */
   label?: string;
   /** Train even when a recorded run has the same configuration. */
@@ -56,29 +70,69 @@ export interface ExperimentSpec extends LoadDataOptions {
 export interface ExperimentResult extends ResultRecord {
   label: string;
   reused: boolean;
-  /** Per-epoch history of this run (absent when the record was reused). */
-  history?: EpochRecord[];
 }
 
-/** The configuration that keys the results store (everything that changes the outcome). */
-export function experimentConfig(spec: ExperimentSpec, data: LoadedData) {
-  const optimizer = spec.optimizer ?? 'sgd';
+/**
+ * Thrown by {@link runExperiment} when a run ends with its training loss no lower than it started (or it turned
+ * non-finite): a diverged run is a failed run, never a result, so it is not recorded.
+ */
+export class DivergedRunError extends Error {
+  constructor(readonly label: string, readonly reason: string, readonly history: EpochRecord[]) {
+    super(`${label} diverged: ${reason}. The run is not recorded; lower the learning rate (or lengthen the warm-up) and run it again`);
+    this.name = 'DivergedRunError';
+  }
+}
+
+/** The training options an experiment resolves from its model's recipe and the spec's overrides. */
+export function trainingOptionsOf(spec: ExperimentSpec, data: LoadedData) {
+  const recipe = recipeFor(spec.model);
+  const optimizer = spec.optimizer ?? recipe.optimizer;
   if (!OPTIMIZER_NAMES.includes(optimizer)) throw new Error(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got "${optimizer}"`);
-  const training = {
+  const warmup = spec.warmupEpochs ?? recipe.warmupEpochs;
+  if (!(warmup >= 0)) throw new Error(`warmupEpochs must be ≥ 0 epochs, got ${warmup}`);
+  return {
     epochs: spec.epochs,
-    batchSize: spec.batchSize ?? 64,
-    learningRate: spec.learningRate ?? (optimizer === 'sgd' ? 0.05 : 0.001),
+    batchSize: spec.batchSize ?? recipe.batchSize,
+    learningRate: spec.learningRate ?? recipe.learningRate,
     optimizer: { name: optimizer, ...(optimizer === 'sgd' ? { momentum: 0.9, nesterov: true } : {}) },
-    weightDecay: spec.weightDecay ?? (optimizer === 'sgd' ? 5e-4 : 0),
-    schedule: { kind: 'cosine' as const },
+    weightDecay: spec.weightDecay ?? recipe.weightDecay,
+    weightDecayMode: recipe.weightDecayMode,
+    // A warm-up longer than half the run would leave no room for the decay (quick one-epoch runs).
+    schedule: { kind: 'cosine' as const, warmupEpochs: Math.min(warmup, spec.epochs / 2) },
+    labelSmoothing: spec.labelSmoothing ?? recipe.labelSmoothing,
     seed: spec.seed ?? 0,
     augmentation: data.augmentation,
   };
+}
+
+/**
+ * The configuration that keys the results store: everything that changes the outcome, the seed included. The
+ * data's location on disk is not part of it (the same data set elsewhere gives the same run).
+ */
+export function experimentConfig(spec: ExperimentSpec, data: LoadedData) {
   const modelConfig: ModelConfig = { ...(spec.modelConfig ?? {}), dataset: data.profile, classes: data.train.classNames.length };
   return {
     model: spec.model, variant: spec.variant, custom: spec.build !== undefined, modelConfig,
-    dataset: data.train.name, subset: data.train.subset ?? null, testSubset: data.test.subset ?? null, source: data.source, training,
+    dataset: data.train.name, subset: data.train.subset ?? null, testSubset: data.test.subset ?? null, training: trainingOptionsOf(spec, data),
   };
+}
+
+/** The same configuration without its seed: runs that differ only in the seed share this hash (one point, several seeds). */
+export function setupHashOf(config: ReturnType<typeof experimentConfig>, spec: Pick<ExperimentSpec, 'perClass' | 'testPerClass' | 'classes'>): string {
+  // The subset descriptions name their seed ("200 per class, seed 1"): describe the subset by its sizes instead.
+  const { subset: _subset, testSubset: _testSubset, training, ...rest } = config;
+  const { seed: _seed, ...trainingWithoutSeed } = training;
+  return configHash({ ...rest, training: trainingWithoutSeed, perClass: spec.perClass ?? null, testPerClass: spec.testPerClass ?? null, classes: spec.classes ?? null });
+}
+
+/** Builds the model of `spec` with its weights initialised from the run's seed (see the module comment). */
+export function buildSeeded(spec: ExperimentSpec, data: LoadedData, modelConfig: ModelConfig): tf.LayersModel {
+  const rng = new Rng(deriveSeed(spec.seed ?? 0, 'weights'));
+  return withSeededRandom(rng, () =>
+    spec.build
+      ? spec.build(data.profile, data.train.classNames.length)
+      : buildModel(spec.model, { ...(spec.variant ? getVariant(spec.model, spec.variant).config : {}), ...modelConfig }),
+  );
 }
 
 /** Folder where {@link runExperiment} keeps the checkpoints of the run whose configuration hashes to `hash`. */
@@ -91,7 +145,10 @@ export function checkpointDirOf(spec: ExperimentSpec, data: LoadedData): string 
   return runDirectory(configHash(experimentConfig(spec, data)));
 }
 
-/** Trains and evaluates one configuration, or returns the recorded run with the same configuration. */
+/**
+ * Trains and evaluates one configuration, or returns the recorded run with the same configuration and seed (from the
+ * local store, else from the committed reference results). Throws {@link DivergedRunError} for a diverged run.
+ */
 export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentResult> {
   const backend = await initBackend(spec.backend);
   const data = loadData(spec.dataset, spec);
@@ -102,9 +159,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
     const existing = findResult(hash);
     if (existing) return { ...existing, label, reused: true };
   }
-  const model = spec.build
-    ? spec.build(data.profile, data.train.classNames.length)
-    : buildModel(spec.model, { ...(spec.variant ? getVariant(spec.model, spec.variant).config : {}), ...config.modelConfig });
+  const model = buildSeeded(spec, data, config.modelConfig);
   try {
     const result = await train(model, data.train, {
       ...config.training,
@@ -113,7 +168,11 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
       resume: spec.resume,
       progress: spec.progress,
       title: `train ${label} on ${data.train.name}`,
+    }).catch((err: Error) => {
+      if (/loss became/.test(err.message)) throw new DivergedRunError(label, err.message.replace(/^train: /, ''), []);
+      throw err;
     });
+    if (result.diverged) throw new DivergedRunError(label, result.diverged, result.history);
     const evaluation = evaluate(model, data.test, { normalization: data.normalization });
     let macs: number | undefined;
     try {
@@ -122,14 +181,17 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
       macs = undefined; // a layer the cost counter does not know: the record has no MACs rather than a wrong one
     }
     if (spec.inspect) await spec.inspect(model);
+    const provenance = provenanceOf(backend, result.wallSeconds);
     const record: ResultRecord = {
-      model: spec.model, variant: spec.variant, config: config as unknown as Record<string, unknown>, configHash: hash,
+      kind: spec.kind ?? 'reader',
+      model: spec.model, variant: spec.variant, config: config as unknown as Record<string, unknown>, configHash: hash, setupHash: setupHashOf(config, spec),
       dataset: data.train.name, subset: data.train.subset, trainImages: data.train.count, testImages: data.test.count,
-      backend: backend.backend, computedWith: backendSummary(backend), epochs: result.epochs, top1: evaluation.top1, top5: evaluation.top5, params: model.countParams(),
-      macs, wallSeconds: result.wallSeconds, imagesPerSec: result.imagesPerSec, date: new Date().toISOString(),
+      backend: backend.backend, computedWith: provenance.backend, epochs: result.epochs, top1: evaluation.top1, top5: evaluation.top5, params: model.countParams(),
+      macs, wallSeconds: result.wallSeconds, imagesPerSec: result.imagesPerSec, date: provenance.date,
+      seed: spec.seed ?? 0, history: result.history, provenance,
     };
-    appendResult(record);
-    return { ...record, label, reused: false, history: result.history };
+    appendResult(record, spec.kind === 'reference' ? referenceFile() : resultsFile());
+    return { ...record, label, reused: false };
   } finally {
     model.dispose();
   }

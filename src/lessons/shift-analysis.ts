@@ -19,7 +19,7 @@ import { LoadDataOptions, loadData } from '../lib/data/load';
 import { ActiveShift, shiftOffsets, shiftTensor, SparseShift, sparseShiftStats, SparseShiftStats } from '../lib/ops';
 import { createProgress, ProgressReporter, ProgressState } from '../lib/progress';
 import { evaluate, train, EpochRecord } from '../lib/train';
-import { ExperimentSpec, experimentConfig } from '../experiments';
+import { buildSeeded, ExperimentSpec, experimentConfig } from '../experiments';
 import { buildModel } from '../models';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -392,7 +392,7 @@ export function allOffsetValues(offsets: Record<string, Float32Array>): number[]
  * for `runExperiment`, plus which offsets to record.
  */
 export interface ShiftTrainingSpec
-  extends Pick<ExperimentSpec, keyof LoadDataOptions | 'model' | 'modelConfig' | 'dataset' | 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'weightDecay' | 'label' | 'progress'> {
+  extends Pick<ExperimentSpec, keyof LoadDataOptions | 'model' | 'modelConfig' | 'dataset' | 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'weightDecay' | 'warmupEpochs' | 'labelSmoothing' | 'label' | 'progress'> {
   /** Shift layers whose offsets are recorded during training (default: 3 spread over the depth). */
   recordLayers?: string[];
   /** Record every N optimizer steps (default 5). */
@@ -422,14 +422,14 @@ export interface ShiftTrainingResult {
 }
 
 /**
- * Trains a registered shift-family model with the same data loading and training settings as `runExperiment`
- * (SGD + Nesterov, cosine schedule, CIFAR augmentation), recording offsets while it trains, and evaluates it.
+ * Trains a registered shift-family model with the same data loading, recipe and seeding as `runExperiment`,
+ * recording offsets while it trains, and evaluates it.
  * Not cached: offset trajectories only exist while the model trains.
  */
 export async function trainShiftModel(spec: ShiftTrainingSpec): Promise<ShiftTrainingResult> {
   const data = loadData(spec.dataset, spec);
   const config = experimentConfig({ ...spec, model: spec.model }, data);
-  const model = buildModel(spec.model, config.modelConfig);
+  const model = buildSeeded(spec, data, config.modelConfig);
   try {
     const layers = spec.recordLayers ?? spreadLayerNames(model, 3);
     const label = spec.label ?? spec.model;

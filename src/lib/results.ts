@@ -1,6 +1,8 @@
 /**
- * Results store: one JSON line per finished training run in `<cache>/results.jsonl`, so that
- * notebooks and the CLI can reuse a finished run (by configuration hash) instead of retraining.
+ * Results store: one JSON line per finished training run. A reader's runs go to `<cache>/results.jsonl`; the
+ * committed reference runs (`compact-nets reference`) to `results/reference.jsonl` in the checkout. Records carry
+ * `kind` ('reader' | 'reference'), so a notebook can plot both, and notebooks and the CLI reuse a finished run (by
+ * configuration hash, seed included) instead of retraining.
  *
  * Lines are appended with a single `appendFileSync` of the whole line (with O_APPEND one write
  * lands in one piece); a run killed while writing leaves at most one partial last line, which the
@@ -9,16 +11,39 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { cacheRoot } from './data/cache';
+import { cacheRoot, repoRoot } from './data/cache';
+
+/** Per-epoch figures of a recorded run (the training loop's EpochRecord, kept as plain JSON). */
+export interface HistoryEntry {
+  epoch: number;
+  /** Mean training loss of the epoch (nats, including regularisation). */
+  loss: number;
+  /** Training accuracy of the epoch, fraction. */
+  accuracy: number;
+  /** Learning rate at the epoch's last step. */
+  learningRate: number;
+  seconds: number;
+  imagesPerSec?: number;
+  /** Test top-1/top-5 after the epoch (fractions), where it was evaluated. */
+  valTop1?: number;
+  valTop5?: number;
+}
+
+/** Who made a record: a reader's run (the local store) or a committed reference run (results/reference.jsonl). */
+export type RunKind = 'reader' | 'reference';
 
 /** One finished run. Accuracies are fractions in [0, 1]. */
 export interface ResultRecord {
+  /** 'reader' (default for records written before the field existed) or 'reference'. */
+  kind?: RunKind;
   model: string;
   variant?: string;
   /** The configuration that was trained (model config + training options), as plain JSON. */
   config: Record<string, unknown>;
-  /** {@link configHash} of `config`. */
+  /** {@link configHash} of `config` (the seed included). */
   configHash: string;
+  /** Hash of the configuration without the seed: the runs of one configuration across seeds share it. */
+  setupHash?: string;
   dataset: string;
   /** Subset description, e.g. "200 per class, seed 1" (absent = the full split). */
   subset?: string;
@@ -38,11 +63,22 @@ export interface ResultRecord {
   imagesPerSec: number;
   /** ISO date of the end of the run. */
   date: string;
+  /** The seed that drove subsets, data order, augmentation, initialisation and dropout. */
+  seed?: number;
+  /** Per-epoch history. */
+  history?: HistoryEntry[];
+  /** Commit, command, backend, threads, machine, date and training seconds (experiments/provenance.ts). */
+  provenance?: { commit: string; command: string; backend: string; threads: number; machine: string; date: string; wallSeconds: number };
 }
 
-/** Default file: `<cache>/results.jsonl`. */
+/** Default file of a reader's runs: `<cache>/results.jsonl`. */
 export function resultsFile(cacheDir = cacheRoot()): string {
   return path.join(cacheDir, 'results.jsonl');
+}
+
+/** The committed reference runs: `results/reference.jsonl` in the checkout. */
+export function referenceFile(root = repoRoot()): string {
+  return path.join(root, 'results', 'reference.jsonl');
 }
 
 /** JSON with object keys sorted at every level, so equal configurations hash equally. */
@@ -106,12 +142,26 @@ export function readResults(file = resultsFile()): ReadResults {
 }
 
 /**
- * The latest record with `hash`, or undefined. Warnings about unreadable lines go to `warn`
- * (default console.warn) so that a damaged store is never silently half-read.
+ * The latest record with `hash` in the first of `files` that has one (default: the reader's store, then the
+ * committed reference results), or undefined. Warnings about unreadable lines go to `warn` (default
+ * console.warn) so that a damaged store is never silently half-read.
  */
-export function findResult(hash: string, file = resultsFile(), warn: (message: string) => void = console.warn): ResultRecord | undefined {
-  const { records, warnings } = readResults(file);
-  warnings.forEach((w) => warn(w));
-  for (let i = records.length - 1; i >= 0; i--) if (records[i].configHash === hash) return records[i];
+export function findResult(hash: string, files: string | string[] = [resultsFile(), referenceFile()], warn: (message: string) => void = console.warn): ResultRecord | undefined {
+  for (const file of Array.isArray(files) ? files : [files]) {
+    const { records, warnings } = readResults(file);
+    warnings.forEach((w) => warn(w));
+    for (let i = records.length - 1; i >= 0; i--) if (records[i].configHash === hash) return records[i];
+  }
   return undefined;
+}
+
+/** Every record of the reader's store and the reference results (kind filled in: 'reader' when a record predates it). */
+export function readRuns(files: { reader?: string; reference?: string } = {}, warn: (message: string) => void = console.warn): ResultRecord[] {
+  const out: ResultRecord[] = [];
+  for (const [kind, file] of [['reader', files.reader ?? resultsFile()], ['reference', files.reference ?? referenceFile()]] as const) {
+    const { records, warnings } = readResults(file);
+    warnings.forEach((w) => warn(w));
+    out.push(...records.map((r) => ({ ...r, kind: r.kind ?? kind })));
+  }
+  return out;
 }
