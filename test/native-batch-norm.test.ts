@@ -1,5 +1,5 @@
 /**
- * Fused training-mode BatchNormalization (src/lib/native/fused-batch-norm.ts, native/src/batchnorm.c): forward outputs,
+ * Fused training-mode BatchNormalization (src/lib/kernels/batch-norm/fused-training.ts, native/src/batch-norm.c): forward outputs,
  * moving statistics and gradients of small conv/BN/dense models against the tfjs `cpu` backend running tfjs-layers'
  * original path; a double-precision reference on multi-block shapes; a real model's SGD losses with the fused path on
  * and off; save/load round trips; 1 and 2 threads.
@@ -7,10 +7,10 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
-import { nativeAddon, nativeStatus, setNativeThreads } from '../src/lib/native/addon';
+import { nativeAddon, nativeStatus, setNativeThreads } from '../src/lib/kernels/core/addon';
 import {
   BatchNormTrainAddon, fusedBatchNormCalls, setFusedBatchNormEnabled,
-} from '../src/lib/native/fused-batch-norm';
+} from '../src/lib/kernels/batch-norm';
 import { buildModel } from '../src/models';
 import { randomValues, scaledError } from './ops-helpers';
 

@@ -1,11 +1,11 @@
 /**
- * Native pooling kernels (native/src/pool2d.c) against the tfjs `cpu` backend (an independent oracle) and against the
+ * Native pooling kernels (native/src/pooling.c) against the tfjs `cpu` backend (an independent oracle) and against the
  * kernels they replace on wasm (XNNPACK forward, the wasm backend's C++ gradients), with 1 and 2 threads.
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelCalls } from '../src/lib/native/kernels';
-import { PoolAddon } from '../src/lib/native/kernels/pool';
+import { nativeKernelCalls } from '../src/lib/kernels';
+import { PoolingAddon } from '../src/lib/kernels/pooling/native';
 import { assertScaled, loadedAddon, nativeRun, nativeSuiteHooks, onBackend, previousRun, setNativeThreads } from './native-helpers';
 import { randomValues } from './ops-helpers';
 
@@ -72,9 +72,9 @@ cases.push({ x: [2, 6, 7, 5], k: [2, 2], stride: [1, 1], pad: [[0, 0], [0, 2], [
 
 describe('native pooling kernels', function () {
   this.timeout(300000);
-  let addon: PoolAddon;
+  let addon: PoolingAddon;
   nativeSuiteHooks([tf.MaxPool, tf.AvgPool, tf.MaxPoolGrad, tf.AvgPoolGrad]);
-  before(() => { addon = loadedAddon<PoolAddon>(); });
+  before(() => { addon = loadedAddon<PoolingAddon>(); });
 
   for (const threads of [1, 2]) {
     describe(`${threads} thread(s)`, () => {

@@ -324,9 +324,9 @@ static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
       !read_geom(env, a[3], fn, 3, &k.g))
     return NULL;
   if (!cn_need(env, fn, 0, ldy, k.g.ys) || !cn_need(env, fn, 1, lx, k.g.xs) || !cn_need(env, fn, 2, ldx, k.g.xs)) return NULL;
-  /* The caller's slot-0 scratch, shared read-only by the phase-2 workers; int32 and float have the same size. */
-  int32_t *pos = (int32_t *)cn_scratch(0, k.g.ys);
-  if (pos == NULL) return cn_throw(env, "%s: out of memory for %zu argmax positions", fn, k.g.ys);
+  /* The caller's scratch, shared read-only by the phase-2 workers; int32 and float have the same size. */
+  int32_t *pos = (int32_t *)cn_scratch(CN_SCRATCH_ARGMAX, k.g.ys);
+  if (pos == NULL) return cn_throw_oom(env, fn);
   k.dy = dy; k.x = x; k.dx = dx; k.pos = pos;
   cn_parallel_for(k.g.B * k.g.OH, argmax_rows, &k);
   cn_parallel_for(k.g.B * k.g.H, maxgrad_gather_rows, &k);

@@ -5,8 +5,6 @@
 #include <time.h>
 #include "cn.h"
 
-#define CN_MAX_THREADS 64
-
 static int g_threads = 1;
 static int g_started = 0; /* workers alive */
 static pthread_t g_workers[CN_MAX_THREADS];
@@ -152,30 +150,9 @@ void cn_parallel_for(long n, cn_range_fn fn, void *ctx) {
   pthread_mutex_unlock(&g_lock);
 }
 
-void cn_blas_set_threads(int n); /* gemm.c */
-
 void cn_set_threads(int n) {
   if (n < 1) n = 1;
   if (n > CN_MAX_THREADS) n = CN_MAX_THREADS;
   g_threads = n;
   cn_blas_set_threads(n);
-}
-
-/* Per-thread scratch: slot s of thread t, grown on demand (never shrunk: kernels reuse the same sizes every step). */
-#define CN_SLOTS 4
-static float *g_scratch[CN_MAX_THREADS][CN_SLOTS];
-static size_t g_scratch_len[CN_MAX_THREADS][CN_SLOTS];
-
-float *cn_scratch(int slot, size_t floats) {
-  int t = t_index;
-  if (floats > g_scratch_len[t][slot]) {
-    free(g_scratch[t][slot]);
-    /* 64-byte alignment for vector loads; round up so small regrowths are rare. */
-    size_t want = floats + floats / 4 + 64;
-    void *p = 0;
-    if (posix_memalign(&p, 64, want * sizeof(float)) != 0) p = 0;
-    g_scratch[t][slot] = (float *)p;
-    g_scratch_len[t][slot] = p ? want : 0;
-  }
-  return g_scratch[t][slot];
 }

@@ -1,85 +1,54 @@
-/** Training kernels that the stock tfjs wasm backend lacks, registered on demand. */
+/**
+ * Every kernel this project adds to or puts in front of TensorFlow.js, one folder per kernel family. Each family's
+ * index.ts says which kernel names it serves, what runs on which backend, and what falls back to what; core/ holds
+ * the shared machinery (loading our C addon, the override chains, the wasm heap, tfjs-wasm's own kernels).
+ * On wasm each kernel name runs a chain, first to last: our C addon (native/src, when built and loaded) → our
+ * TypeScript kernel → tfjs-wasm's own kernel; each link hands the calls it declines to the next (core/registry.ts).
+ */
 import * as tf from '@tensorflow/tfjs';
-import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
-import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter';
-import { depthwiseBackpropInputConfig } from './depthwise-backprop-input';
-import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
-import { batchNormGradConfig, fusedBatchNormGradConfig } from './batch-norm-grad';
-import { captureNativeConv2DBackpropInput, conv2DBackpropInputConfig } from './conv2d-backprop-input';
-import { batchMatMulConfig } from './batch-mat-mul';
-import { meanConfig, sumConfig } from './reduce-leading';
-import { clipByValueGradConfig, rangeMaskGradKernelConfig, relu6GradConfig, reluGradConfig } from './range-mask-grad';
-import { channelShiftConfigs } from './channel-shift';
-import { captureNativeKernel } from './native';
-import { castConfig, identityConfig } from './identity';
-import { broadcastDivideKernelConfig, meanGradConfig, sumGradConfig } from './reduce-grad';
+import { ACTIVATION_FAMILY } from './activation';
+import { BATCH_NORM_FAMILY } from './batch-norm';
+import { CONV_FAMILY } from './conv';
+import { COPY_FAMILY } from './copy';
+import { KernelFamily, registerNativeKernels, registerTypeScriptKernels } from './core/registry';
+import { DEPTHWISE_FAMILY } from './depthwise';
+import { MATMUL_FAMILY } from './matmul';
+import { POOLING_FAMILY } from './pooling';
+import { REDUCE_FAMILY } from './reduce';
+import { SHIFT_FAMILY } from './shift';
 
-/**
- * Every kernel this module provides. Found by profiling training steps of the survey's building blocks on `cpu`
- * and checking which kernel names `tf.getKernel(name, 'wasm')` does not know (see coverage.ts and its test).
- */
-export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
-  conv2DBackpropFilterConfig,
-  depthwiseBackpropInputConfig,
-  depthwiseBackpropFilterConfig,
-  unsortedSegmentSumConfig,
-  batchNormGradConfig,
-  rangeMaskGradKernelConfig,
-  broadcastDivideKernelConfig,
-  ...channelShiftConfigs,
+/** The kernel families, in registration order. */
+const KERNEL_FAMILIES: readonly KernelFamily[] = [
+  CONV_FAMILY, MATMUL_FAMILY, DEPTHWISE_FAMILY, SHIFT_FAMILY, BATCH_NORM_FAMILY, ACTIVATION_FAMILY, REDUCE_FAMILY,
+  COPY_FAMILY, POOLING_FAMILY,
 ];
 
 /**
- * Kernels that REPLACE a native wasm kernel with a fast path that delegates the remaining cases to the native one
- * (captured before replacement). Found by profiling training steps (bench/run.ts --profile).
+ * Our TypeScript kernels for names tfjs-wasm lacks. Found by profiling training steps of the survey's building blocks
+ * on `cpu` and checking which kernel names `tf.getKernel(name, 'wasm')` does not know (see core/coverage.ts).
  */
-export const WASM_KERNEL_OVERRIDES: readonly tf.KernelConfig[] = [
-  conv2DBackpropInputConfig, batchMatMulConfig, meanConfig, sumConfig, identityConfig, castConfig,
-];
+export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = KERNEL_FAMILIES.flatMap((f) => f.wasmKernels ?? []);
 
-/** Gradients we register in place of tfjs-core's (global: every backend; non-wasm ones take a composite path). */
-export const GRADIENT_OVERRIDES: readonly tf.GradConfig[] = [
-  fusedBatchNormGradConfig, reluGradConfig, relu6GradConfig, clipByValueGradConfig, meanGradConfig, sumGradConfig,
-];
-
-/** Native kernels captured before an override replaced them, so each override can delegate. */
-const NATIVE_CAPTURE: Record<string, (kernel: tf.KernelFunc) => void> = {
-  [conv2DBackpropInputConfig.kernelName]: captureNativeConv2DBackpropInput,
-};
+/** Our TypeScript kernels that replace a tfjs-wasm kernel (found by profiling training steps: bench/run.ts --profile). */
+export const WASM_KERNEL_OVERRIDES: readonly tf.KernelConfig[] = KERNEL_FAMILIES.flatMap((f) => f.wasmOverrides ?? []);
 
 /**
- * Registers each of our kernels that the wasm backend does not already have; returns the names registered now.
- * Idempotent; a kernel a future tfjs version ships natively is left alone (its own implementation wins).
+ * Registers every family on the wasm backend: the TypeScript kernels and gradients, then (when the C addon loads) the
+ * native kernels in front of them and the fused batch-norm layer. Idempotent. Returns the kernel names the C addon
+ * serves (none without it).
  */
-export function registerWasmTrainingKernels(): string[] {
-  const added: string[] = [];
-  for (const config of WASM_TRAINING_KERNELS) {
-    if (tf.getKernel(config.kernelName, 'wasm') !== undefined) continue;
-    tf.registerKernel(config);
-    added.push(config.kernelName);
-  }
-  for (const config of WASM_KERNEL_OVERRIDES) {
-    const existing = tf.getKernel(config.kernelName, 'wasm');
-    if (existing !== undefined && existing.kernelFunc === config.kernelFunc) continue;
-    if (existing !== undefined) {
-      captureNativeKernel(config.kernelName, existing.kernelFunc);
-      NATIVE_CAPTURE[config.kernelName]?.(existing.kernelFunc);
-      tf.unregisterKernel(config.kernelName, 'wasm');
-    }
-    // Keep the native kernel's setupFunc (it binds the wasm export the native kernelFunc calls when we delegate).
-    tf.registerKernel(existing?.setupFunc !== undefined ? { ...config, setupFunc: existing.setupFunc } : config);
-    added.push(config.kernelName);
-  }
-  for (const config of GRADIENT_OVERRIDES) tf.registerGradient(config);
-  return added;
+export function registerWasmKernels(): string[] {
+  registerTypeScriptKernels(KERNEL_FAMILIES);
+  return registerNativeKernels(KERNEL_FAMILIES);
 }
 
-export { kernelsUsedBy, missingKernels } from './coverage';
-export { BATCH_NORM_GRAD } from './batch-norm-grad';
-export { pointwiseBackpropInputCalls } from './conv2d-backprop-input';
-export { explicitTransposeMatMulCalls } from './batch-mat-mul';
-export { leadingReductionCalls } from './reduce-leading';
-export { sharedIdentityCalls } from './identity';
-export { BROADCAST_DIVIDE, broadcastDivideCalls } from './reduce-grad';
-export { RANGE_MASK_GRAD } from './range-mask-grad';
-export { CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS } from './channel-shift';
+export { nativeAddon, nativeStatus, setNativeThreads, type NativeAddon, type NativeStatus } from './core/addon';
+export { nativeKernelCalls, previousKernel, setNativeKernelsEnabled, withoutNativeKernels } from './core/native-override';
+export { kernelsUsedBy, missingKernels } from './core/coverage';
+export { RANGE_MASK_GRAD } from './activation';
+export { BATCH_NORM_GRAD } from './batch-norm';
+export { pointwiseBackpropInputCalls } from './conv';
+export { sharedIdentityCalls } from './copy';
+export { explicitTransposeMatMulCalls } from './matmul';
+export { BROADCAST_DIVIDE, broadcastDivideCalls, leadingReductionCalls } from './reduce';
+export { CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS } from './shift';

@@ -9,7 +9,8 @@
  * ClipByValue gives 0 (its comparisons are false).
  */
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, float32View, kernelInput } from './heap';
+import { asWasmBackend, float32View } from '../core/heap';
+import { KernelArgs, kernelInput, wasmKernelConfig } from '../core/kernel-args';
 
 /** Name of our custom kernel (not a tfjs kernel name). */
 export const RANGE_MASK_GRAD = 'CompactNetsRangeMaskGrad';
@@ -23,7 +24,7 @@ export interface RangeMaskAttrs {
 }
 
 /** Kernel: dy, x (same shape, float32) → dx = dy where lower <(=) x ≤ upper, else 0. */
-export function rangeMaskGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function rangeMaskGradWasm(args: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(args.backend, RANGE_MASK_GRAD);
   const dy = kernelInput(args.inputs, 'dy', RANGE_MASK_GRAD);
   const x = kernelInput(args.inputs, 'x', RANGE_MASK_GRAD);
@@ -104,8 +105,4 @@ export const clipByValueGradConfig = maskGradConfig(
 );
 
 /** Registration record of the kernel for `tf.registerKernel`. */
-export const rangeMaskGradKernelConfig: tf.KernelConfig = {
-  kernelName: RANGE_MASK_GRAD,
-  backendName: 'wasm',
-  kernelFunc: rangeMaskGradWasm as unknown as tf.KernelFunc,
-};
+export const rangeMaskGradKernelConfig = wasmKernelConfig(RANGE_MASK_GRAD, rangeMaskGradWasm);

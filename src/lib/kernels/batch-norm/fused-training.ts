@@ -1,5 +1,5 @@
 /**
- * Fused training-mode BatchNormalization on the wasm backend with the native addon (native/src/batchnorm.c).
+ * Fused training-mode BatchNormalization on the wasm backend with the C addon (native/src/batch-norm.c).
  *
  * tf.layers BatchNormalization in training computes tf.moments (Mean, Sub, Square, Mean) and then tf.batchNorm; the
  * gradient flows back through all of them: ~4 forward and ~10 backward full-size kernels per layer, each output kept
@@ -15,18 +15,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { nativeAddon, NativeAddon } from './addon';
-import { heapF32 } from './kernels/override';
+import { nativeAddon, NativeAddon } from '../core/addon';
+import { heapF32 } from '../core/heap';
+import { KernelArgs, kernelInput, wasmKernelConfig } from '../core/kernel-args';
 
 /** Kernel (wasm): inputs x [..., C], gamma [C], beta [C]; attrs {epsilon} → [y like x, mean [C], variance [C]]. */
-export const BATCH_NORM_TRAIN = 'CompactNetsBatchNormTrain';
+const BATCH_NORM_TRAIN = 'CompactNetsBatchNormTrain';
 /**
  * Kernel (wasm): inputs x, dy [..., C]; mean, variance, gamma, dMean, dVariance [C]; attrs {epsilon, withDx}
  * → [dx like x (only when withDx), dGamma [C], dBeta [C]].
  */
-export const BATCH_NORM_TRAIN_GRAD = 'CompactNetsBatchNormTrainGrad';
+const BATCH_NORM_TRAIN_GRAD = 'CompactNetsBatchNormTrainGrad';
 
-/** The addon functions of native/src/batchnorm.c (sizes in floats; outputs written in place). */
+/** The addon functions of native/src/batch-norm.c for training (sizes in floats; outputs written in place). */
 export interface BatchNormTrainAddon {
   /** x, y [rows, C]; gamma, beta, mean, variance [C]: batch statistics and y = γ(x − μ)/√(σ² + ε) + β. */
   batchNormTrainForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, rows: number, C: number,
@@ -56,19 +57,6 @@ export function fusedBatchNormCalls(): { forward: number; backward: number; fall
   return { ...counts };
 }
 
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}
-
-/** A kernel input that must be present (our own callers always pass it). */
-function input(inputs: tf.NamedTensorInfoMap, name: string, kernel: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`${kernel}: missing input ${name}`);
-  return t;
-}
-
 function requireAddon(name: string): NativeAddon {
   const addon = nativeAddon();
   if (addon === null) throw new Error(`${name}: the native addon is not loaded`);
@@ -79,7 +67,7 @@ function requireAddon(name: string): NativeAddon {
 function batchNormTrainKernel(args: KernelArgs): tf.TensorInfo[] {
   const addon = requireAddon(BATCH_NORM_TRAIN);
   const backend = args.backend as BackendWasm;
-  const [x, gamma, beta] = ['x', 'gamma', 'beta'].map((n) => input(args.inputs, n, BATCH_NORM_TRAIN));
+  const [x, gamma, beta] = ['x', 'gamma', 'beta'].map((n) => kernelInput(args.inputs, n, BATCH_NORM_TRAIN));
   const eps = (args.attrs as unknown as { epsilon: number }).epsilon;
   const c = x.shape[x.shape.length - 1];
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')];
@@ -94,7 +82,7 @@ function batchNormTrainKernel(args: KernelArgs): tf.TensorInfo[] {
 function batchNormTrainGradKernel(args: KernelArgs): tf.TensorInfo[] {
   const addon = requireAddon(BATCH_NORM_TRAIN_GRAD);
   const backend = args.backend as BackendWasm;
-  const [x, dy, mean, variance, gamma] = ['x', 'dy', 'mean', 'variance', 'gamma'].map((n) => input(args.inputs, n, BATCH_NORM_TRAIN_GRAD));
+  const [x, dy, mean, variance, gamma] = ['x', 'dy', 'mean', 'variance', 'gamma'].map((n) => kernelInput(args.inputs, n, BATCH_NORM_TRAIN_GRAD));
   const { dMean, dVariance } = args.inputs;
   const { epsilon, withDx } = args.attrs as unknown as { epsilon: number; withDx: boolean };
   const c = x.shape[x.shape.length - 1];
@@ -232,10 +220,10 @@ function batchNormClass(): { prototype: { call: CallFn } } | null {
 export function installFusedBatchNorm(): void {
   if (nativeAddon() === null) return;
   if (tf.getKernel(BATCH_NORM_TRAIN, 'wasm') === undefined) {
-    tf.registerKernel({ kernelName: BATCH_NORM_TRAIN, backendName: 'wasm', kernelFunc: batchNormTrainKernel as unknown as tf.KernelFunc });
+    tf.registerKernel(wasmKernelConfig(BATCH_NORM_TRAIN, batchNormTrainKernel));
   }
   if (tf.getKernel(BATCH_NORM_TRAIN_GRAD, 'wasm') === undefined) {
-    tf.registerKernel({ kernelName: BATCH_NORM_TRAIN_GRAD, backendName: 'wasm', kernelFunc: batchNormTrainGradKernel as unknown as tf.KernelFunc });
+    tf.registerKernel(wasmKernelConfig(BATCH_NORM_TRAIN_GRAD, batchNormTrainGradKernel));
   }
   if (tf.getGradient(BATCH_NORM_TRAIN) === undefined) {
     tf.registerGradient({

@@ -9,21 +9,29 @@
  * computes them from x). The wasm backend runs the kernel below; other backends use the same math as tensor ops.
  */
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, float32View, kernelInput } from './heap';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { asWasmBackend, float32View } from '../core/heap';
+import { KernelArgs, kernelInput, wasmKernelConfig } from '../core/kernel-args';
 
 /** Name of our custom kernel (not a tfjs kernel name). */
 export const BATCH_NORM_GRAD = 'CompactNetsBatchNormGrad';
 
 /** Attributes of {@link BATCH_NORM_GRAD}. */
-export interface BatchNormGradAttrs {
+interface BatchNormGradAttrs {
   varianceEpsilon: number;
+}
+
+/** The outputs of {@link BATCH_NORM_GRAD} for x of `shape` [..., C]: dx like x, then dMean, dVariance, dScale, dOffset [C]. */
+export function makeGradOutputs(backend: BackendWasm, shape: number[]): tf.TensorInfo[] {
+  const c = shape[shape.length - 1];
+  return [backend.makeOutput(shape, 'float32'), ...[0, 1, 2, 3].map(() => backend.makeOutput([c], 'float32'))];
 }
 
 /**
  * Kernel: inputs x [..., C], dy like x, mean [C], variance [C], scale [C] → [dx, dMean, dVariance, dScale, dOffset].
  * Float64 per-channel sums: each adds N·H·W products, where float32 drifts from the oracle.
  */
-export function batchNormGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
+function batchNormGradWasm(args: KernelArgs): tf.TensorInfo[] {
   const name = BATCH_NORM_GRAD;
   const backend = asWasmBackend(args.backend, name);
   const x = kernelInput(args.inputs, 'x', name);
@@ -33,13 +41,7 @@ export function batchNormGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend
   const scale = kernelInput(args.inputs, 'scale', name);
   const eps = (args.attrs as unknown as BatchNormGradAttrs).varianceEpsilon;
   const c = x.shape[x.shape.length - 1];
-  const outs = [
-    backend.makeOutput(x.shape, 'float32'),
-    backend.makeOutput([c], 'float32'),
-    backend.makeOutput([c], 'float32'),
-    backend.makeOutput([c], 'float32'),
-    backend.makeOutput([c], 'float32'),
-  ];
+  const outs = makeGradOutputs(backend, x.shape);
   // Views only after every makeOutput: a heap growth invalidates earlier ones.
   const xs = float32View(backend, x, name);
   const dys = float32View(backend, dy, name);
@@ -123,8 +125,4 @@ export const fusedBatchNormGradConfig: tf.GradConfig = {
 };
 
 /** Registration record of the kernel for `tf.registerKernel`. */
-export const batchNormGradConfig: tf.KernelConfig = {
-  kernelName: BATCH_NORM_GRAD,
-  backendName: 'wasm',
-  kernelFunc: batchNormGradWasm as unknown as tf.KernelFunc,
-};
+export const batchNormGradConfig = wasmKernelConfig(BATCH_NORM_GRAD, batchNormGradWasm);

@@ -1,8 +1,12 @@
-/** Conv2DBackpropFilter for the wasm backend: the gradient of conv2d with respect to its filter. */
+/**
+ * Conv2DBackpropFilter for the wasm backend in TypeScript (tfjs-wasm has none): the gradient of conv2d with respect
+ * to its filter, as im2col and products on tfjs-wasm's own Transpose and BatchMatMul.
+ */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asWasmBackend, float32View, requireChannelsLast, kernelInput } from './heap';
-import { nativeMatMul, nativeTranspose, reshapedView } from './native';
+import { asWasmBackend, float32View, reshapedView } from '../core/heap';
+import { KernelArgs, kernelInput, requireChannelsLast, wasmKernelConfig } from '../core/kernel-args';
+import { tfjsWasmMatMul, tfjsWasmTranspose } from '../core/tfjs-wasm-kernels';
 
 const NAME = tf.Conv2DBackpropFilter;
 
@@ -10,7 +14,7 @@ const NAME = tf.Conv2DBackpropFilter;
  * dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·sh + kh·dh − padTop, ow·sw + kw·dw − padLeft, ci] · dy[b, oh, ow, co].
  * Shapes: x [B, H, W, Ci], dy [B, OH, OW, Co] → dW = attrs.filterShape [KH, KW, Ci, Co]. NHWC only.
  */
-export function conv2DBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function conv2DBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(args.backend, NAME);
   const x = kernelInput(args.inputs, 'x', NAME);
   const dy = kernelInput(args.inputs, 'dy', NAME);
@@ -23,7 +27,7 @@ export function conv2DBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; 
   return im2colFilterGradient(x, dy, info, backend);
 }
 
-/** 1×1 filter, stride 1, no padding: the gradient is one matrix product, which the backend's native kernel does fast. */
+/** 1×1 filter, stride 1, no padding: the gradient is one matrix product, which tfjs-wasm's BatchMatMul does fast. */
 function isPlainPointwise(info: tf.backend_util.Conv2DInfo): boolean {
   const p = info.padInfo;
   return info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 &&
@@ -31,15 +35,15 @@ function isPlainPointwise(info: tf.backend_util.Conv2DInfo): boolean {
 }
 
 /**
- * dW[0, 0, :, :] = Xᵀ·dY with X = x viewed as [B·H·W, Ci] and dY = dy viewed as [B·H·W, Co], on the wasm backend's own
+ * dW[0, 0, :, :] = Xᵀ·dY with X = x viewed as [B·H·W, Ci] and dY = dy viewed as [B·H·W, Co], on tfjs-wasm's own
  * Transpose and BatchMatMul. Transposing X explicitly first is 5–10× faster than BatchMatMul's transposeA
  * (measured: 128→128 channels, 8×8, batch 32: 14 ms against 142 ms).
  */
 function pointwiseFilterGradient(x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, wasm: BackendWasm): tf.TensorInfo {
   const rows = info.batchSize * info.inHeight * info.inWidth;
   // Views that share the inputs' memory: no reshape kernel, no copy.
-  const xT = nativeTranspose(wasm, reshapedView(x, [rows, info.inChannels]), [1, 0], NAME);
-  const product = nativeMatMul(wasm, reshapedView(xT, [1, info.inChannels, rows]), reshapedView(dy, [1, rows, info.outChannels]), NAME);
+  const xT = tfjsWasmTranspose(wasm, reshapedView(x, [rows, info.inChannels]), [1, 0], NAME);
+  const product = tfjsWasmMatMul(wasm, reshapedView(xT, [1, info.inChannels, rows]), reshapedView(dy, [1, rows, info.outChannels]), NAME);
   wasm.disposeData(xT.dataId);
   // Same memory, filter shape: the engine takes the shape from the TensorInfo we return.
   return reshapedView(product, info.filterShape);
@@ -49,9 +53,9 @@ function pointwiseFilterGradient(x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.b
 const IM2COL_MAX_ELEMENTS = 4 * 1024 * 1024;
 
 /**
- * General case as im2col + ONE native product per chunk of output pixels: with P = B·OH·OW output pixels,
+ * General case as im2col + ONE tfjs-wasm product per chunk of output pixels: with P = B·OH·OW output pixels,
  * cols [P, KH·KW·Ci] holds each pixel's receptive field (zeros where the window leaves the image), and
- * dW viewed as [KH·KW·Ci, Co] = colsᵀ · dY, dY = dy viewed as [P, Co]. colsᵀ is formed with the native Transpose
+ * dW viewed as [KH·KW·Ci, Co] = colsᵀ · dY, dY = dy viewed as [P, Co]. colsᵀ is formed with tfjs-wasm's Transpose
  * because BatchMatMul's transposeA path is slow. Chunks (bounded memory) are summed in float64.
  */
 function im2colFilterGradient(x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, wasm: BackendWasm): tf.TensorInfo {
@@ -87,9 +91,9 @@ function im2colProduct(x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_uti
   // Views only after every makeOutput: a heap growth invalidates earlier ones.
   fillIm2col(float32View(wasm, x, NAME), wasm.typedArrayFromHeap(cols) as Float32Array, info, p0, p1);
   if (!whole) (wasm.typedArrayFromHeap(dyRows) as Float32Array).set(float32View(wasm, dy, NAME).subarray(p0 * co, p1 * co));
-  const colsT = nativeTranspose(wasm, cols, [1, 0], NAME);
+  const colsT = tfjsWasmTranspose(wasm, cols, [1, 0], NAME);
   wasm.disposeData(cols.dataId);
-  const product = nativeMatMul(wasm, reshapedView(colsT, [1, k, rows]), dyRows, NAME);
+  const product = tfjsWasmMatMul(wasm, reshapedView(colsT, [1, k, rows]), dyRows, NAME);
   wasm.disposeData(colsT.dataId);
   if (!whole) wasm.disposeData(dyRows.dataId);
   return product;
@@ -128,8 +132,4 @@ function fillIm2col(xs: Float32Array, cols: Float32Array, info: tf.backend_util.
 }
 
 /** Registration record for `tf.registerKernel`. */
-export const conv2DBackpropFilterConfig: tf.KernelConfig = {
-  kernelName: NAME,
-  backendName: 'wasm',
-  kernelFunc: conv2DBackpropFilterWasm as unknown as tf.KernelFunc,
-};
+export const conv2DBackpropFilterConfig = wasmKernelConfig(NAME, conv2DBackpropFilterWasm);

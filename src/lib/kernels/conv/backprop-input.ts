@@ -1,20 +1,14 @@
 /**
- * Conv2DBackpropInput for the wasm backend: a MatMul fast path for pointwise (1×1, stride 1, unpadded) convolutions,
- * delegating every other case to the wasm backend's native kernel. The native kernel runs 1×1 as generic loops
+ * Conv2DBackpropInput for the wasm backend in TypeScript: a MatMul fast path for pointwise (1×1, stride 1, unpadded)
+ * convolutions, delegating every other case to tfjs-wasm's own kernel. That kernel runs 1×1 as generic loops
  * (profiled: ≈ 25 % of a MobileNet V1 training step at 32×32), while dx = dy·Wᵀ is one product on XNNPACK.
  */
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, kernelInput, requireChannelsLast } from './heap';
+import { asWasmBackend, reshapedView } from '../core/heap';
+import { KernelArgs, kernelInput, requireChannelsLast, wasmKernelConfig } from '../core/kernel-args';
+import { delegateToTfjsWasm, tfjsWasmMatMul, tfjsWasmTranspose } from '../core/tfjs-wasm-kernels';
 
 const NAME = tf.Conv2DBackpropInput;
-
-/** The native kernel, captured before ours replaces it in the registry (see registerWasmTrainingKernels). */
-let nativeBackpropInput: tf.KernelFunc | null = null;
-
-/** Remembers the wasm backend's own Conv2DBackpropInput so that non-pointwise cases can still use it. */
-export function captureNativeConv2DBackpropInput(kernel: tf.KernelFunc): void {
-  nativeBackpropInput = kernel;
-}
 
 let pointwiseCalls = 0;
 
@@ -23,18 +17,11 @@ export function pointwiseBackpropInputCalls(): number {
   return pointwiseCalls;
 }
 
-/** The wasm backend's kernel function for `kernelName` (Transpose, BatchMatMul): building blocks of the fast path. */
-function wasmKernel(kernelName: string): tf.KernelFunc {
-  const kernel = tf.getKernel(kernelName, 'wasm');
-  if (kernel === undefined) throw new Error(`${NAME}: the wasm backend has no ${kernelName} kernel to build on`);
-  return kernel.kernelFunc;
-}
-
 /**
  * dx = conv2d input gradient. Shapes: dy [B, OH, OW, Co], filter [KH, KW, Ci, Co] → attrs.inputShape [B, H, W, Ci].
  * Pointwise case: dx viewed as [B·H·W, Ci] = dy [B·H·W, Co] · Wᵀ [Co, Ci].
  */
-export function conv2DBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function conv2DBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
   const wasm = asWasmBackend(args.backend, NAME);
   const dy = kernelInput(args.inputs, 'dy', NAME);
   const filter = kernelInput(args.inputs, 'filter', NAME);
@@ -45,24 +32,14 @@ export function conv2DBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; b
   const [b, h, w] = attrs.inputShape;
   const pointwise = kh === 1 && kw === 1 && strides[0] === 1 && strides[1] === 1 && (attrs.pad === 'valid' || attrs.pad === 'same' || attrs.pad === 0) &&
     dy.shape[1] === h && dy.shape[2] === w && dy.dtype === 'float32' && filter.dtype === 'float32';
-  if (!pointwise) {
-    if (nativeBackpropInput === null) throw new Error(`${NAME}: the native wasm kernel was not captured; call registerWasmTrainingKernels()`);
-    return nativeBackpropInput(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-  }
+  if (!pointwise) return delegateToTfjsWasm(NAME, args);
   pointwiseCalls++;
   const rows = b * h * w;
-  const w2: tf.TensorInfo = { dataId: filter.dataId, shape: [ci, co], dtype: 'float32' };
-  const wT = wasmKernel(tf.Transpose)({ inputs: { x: w2 }, backend: wasm, attrs: { perm: [1, 0] } }) as tf.TensorInfo;
-  const dyRows: tf.TensorInfo = { dataId: dy.dataId, shape: [1, rows, co], dtype: 'float32' };
-  const wT3: tf.TensorInfo = { dataId: wT.dataId, shape: [1, co, ci], dtype: 'float32' };
-  const product = wasmKernel(tf.BatchMatMul)({ inputs: { a: dyRows, b: wT3 }, backend: wasm, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+  const wT = tfjsWasmTranspose(wasm, reshapedView(filter, [ci, co]), [1, 0], NAME);
+  const product = tfjsWasmMatMul(wasm, reshapedView(dy, [1, rows, co]), reshapedView(wT, [1, co, ci]), NAME);
   wasm.disposeData(wT.dataId);
-  return { dataId: product.dataId, shape: [...attrs.inputShape], dtype: 'float32' };
+  return reshapedView(product, [...attrs.inputShape]);
 }
 
-/** Registration record for `tf.registerKernel` (it replaces the native kernel; see index.ts). */
-export const conv2DBackpropInputConfig: tf.KernelConfig = {
-  kernelName: NAME,
-  backendName: 'wasm',
-  kernelFunc: conv2DBackpropInputWasm as unknown as tf.KernelFunc,
-};
+/** Registration record (an override: tfjs-wasm's kernel is captured first and runs the other cases). */
+export const conv2DBackpropInputConfig = wasmKernelConfig(NAME, conv2DBackpropInputWasm);

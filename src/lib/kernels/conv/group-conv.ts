@@ -1,7 +1,8 @@
 /**
- * Native grouped convolution (native/src/groupconv.c): one GEMM per group on strided windows of x, the filter and y,
- * in place on the wasm heap, so ShuffleNet's grouped 1×1 convs cost no split / concat. Three custom kernels, served
- * on wasm only when the addon is loaded (they join NATIVE_OVERRIDES, so nativeKernelCalls() counts them):
+ * Grouped convolution on the C addon (native/src/conv.c, the convolution with G groups): one GEMM per group on strided
+ * windows of x, the filter and y, in place on the wasm heap, so ShuffleNet's grouped 1×1 convs cost no split / concat.
+ * Three custom kernels, served on wasm only when the addon is loaded (native overrides with nothing behind them, so
+ * nativeKernelCalls() counts them):
  *   CompactNetsGroupConv2D               x [B,H,W,C], filter [KH,KW,C/g,CO] → y [B,OH,OW,CO]
  *   CompactNetsGroupConv2DBackpropInput  dy, filter → dx [B,H,W,C]
  *   CompactNetsGroupConv2DBackpropFilter x, dy → dW [KH,KW,C/g,CO]
@@ -12,9 +13,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { nativeAddon, NativeAddon } from '../addon';
-import { convGeometry } from './conv';
-import { allFloat32, heapF32, KernelArgs, NativeOverride, nativeKernelsEnabled } from './override';
+import { nativeAddon, NativeAddon } from '../core/addon';
+import { allFloat32, heapF32 } from '../core/heap';
+import type { KernelArgs } from '../core/kernel-args';
+import { NativeOverride, nativeKernelsEnabled } from '../core/native-override';
+import { convAddon, convGeometry } from './native';
 
 /** Kernel names of the grouped convolution. */
 export const GROUP_CONV2D = 'CompactNetsGroupConv2D';
@@ -22,25 +25,11 @@ export const GROUP_CONV2D_BACKPROP_INPUT = 'CompactNetsGroupConv2DBackpropInput'
 export const GROUP_CONV2D_BACKPROP_FILTER = 'CompactNetsGroupConv2DBackpropFilter';
 
 /** Attributes shared by the three kernels (the backprop kernels add inputShape / filterShape). */
-export interface GroupConvAttrs {
+interface GroupConvAttrs {
   strides: number | [number, number];
   pad: 'same' | 'valid' | number;
   dilations: number | [number, number];
   groups: number;
-}
-
-/** The addon entry points of native/src/groupconv.c (geometry as in conv.ts, with C and CO the full channel counts). */
-export interface GroupConvAddon {
-  /** y [B,OH,OW,CO] = grouped conv of x [B,H,W,C] with w [KH,KW,C/groups,CO]. */
-  groupConv2d(x: Float32Array, w: Float32Array, y: Float32Array, geom: Int32Array, groups: number): void;
-  /** dx [B,H,W,C] = input gradient for dy [B,OH,OW,CO]. */
-  groupConv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array, groups: number): void;
-  /** dw [KH,KW,C/groups,CO] = filter gradient for x [B,H,W,C] and dy [B,OH,OW,CO]. */
-  groupConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array, groups: number): void;
-}
-
-function groupAddon(addon: NativeAddon): GroupConvAddon {
-  return addon as unknown as GroupConvAddon;
 }
 
 type Shape4 = [number, number, number, number];
@@ -67,8 +56,8 @@ function forwardImpl(args: KernelArgs, addon: NativeAddon, backend: BackendWasm)
   const info = groupInfo(x.shape, filter.shape, attrs);
   if (info === null) return null;
   const out = backend.makeOutput(info.outShape, 'float32');
-  groupAddon(addon).groupConv2d(heapF32(backend, x), heapF32(backend, filter), heapF32(backend, out),
-    convGeometry(info), attrs.groups);
+  convAddon(addon).conv2d(heapF32(backend, x), heapF32(backend, filter), null, heapF32(backend, out),
+    convGeometry(info, attrs.groups), 0, 0);
   return out;
 }
 
@@ -80,8 +69,8 @@ function backpropInputImpl(args: KernelArgs, addon: NativeAddon, backend: Backen
   const info = groupInfo(attrs.inputShape, filter.shape, attrs);
   if (info === null || !tf.util.arraysEqual(info.outShape, dy.shape)) return null;
   const out = backend.makeOutput(attrs.inputShape, 'float32');
-  groupAddon(addon).groupConv2dBackpropInput(heapF32(backend, dy), heapF32(backend, filter), heapF32(backend, out),
-    convGeometry(info), attrs.groups);
+  convAddon(addon).conv2dBackpropInput(heapF32(backend, dy), heapF32(backend, filter), heapF32(backend, out),
+    convGeometry(info, attrs.groups));
   return out;
 }
 
@@ -93,13 +82,13 @@ function backpropFilterImpl(args: KernelArgs, addon: NativeAddon, backend: Backe
   const info = groupInfo(x.shape, attrs.filterShape, attrs);
   if (info === null || !tf.util.arraysEqual(info.outShape, dy.shape)) return null;
   const out = backend.makeOutput(attrs.filterShape, 'float32');
-  groupAddon(addon).groupConv2dBackpropFilter(heapF32(backend, x), heapF32(backend, dy), heapF32(backend, out),
-    convGeometry(info), attrs.groups);
+  convAddon(addon).conv2dBackpropFilter(heapF32(backend, x), heapF32(backend, dy), heapF32(backend, out),
+    convGeometry(info, attrs.groups));
   return out;
 }
 
-/** The overrides of this module, for NATIVE_OVERRIDES (custom names: nothing to fall back to). */
-export const GROUP_CONV_OVERRIDES: readonly NativeOverride[] = [
+/** The grouped convolution kernels (custom names: nothing to fall back to, the callers check canRunNative). */
+export const GROUP_CONV_NATIVE_OVERRIDES: readonly NativeOverride[] = [
   { kernelName: GROUP_CONV2D, impl: forwardImpl },
   { kernelName: GROUP_CONV2D_BACKPROP_INPUT, impl: backpropInputImpl },
   { kernelName: GROUP_CONV2D_BACKPROP_FILTER, impl: backpropFilterImpl },
@@ -173,7 +162,8 @@ function groupBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: numbe
   return g === 1 ? parts[0] : tf.concat(parts, 3);
 }
 
-tf.registerGradient({
+/** Gradient of GROUP_CONV2D for `tf.registerGradient`. */
+export const groupConv2dGradConfig: tf.GradConfig = {
   kernelName: GROUP_CONV2D,
   inputsToSave: ['x', 'filter'],
   gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
@@ -185,4 +175,4 @@ tf.registerGradient({
       filter: () => groupBackpropFilter(x, d, filter.shape, a),
     };
   },
-});
+};

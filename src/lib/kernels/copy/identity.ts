@@ -5,8 +5,9 @@
  * copies each one, which profiled at 713 of 788 Identity calls and ~0.1 s of a 0.8 s MobileNet V1 training step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, kernelInput } from './heap';
-import { nativeKernel } from './native';
+import { asWasmBackend } from '../core/heap';
+import { KernelArgs, kernelInput, wasmKernelConfig } from '../core/kernel-args';
+import { delegateToTfjsWasm } from '../core/tfjs-wasm-kernels';
 
 let sharedCalls = 0;
 
@@ -22,21 +23,21 @@ function share(backend: ReturnType<typeof asWasmBackend>, x: tf.TensorInfo): tf.
   return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
 }
 
-/** Identity x → x (shared memory); strings go to the native kernel. */
-export function identityWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+/** Identity x → x (shared memory); strings go to tfjs-wasm's kernel. */
+function identityWasm(args: KernelArgs): tf.TensorInfo {
   const x = kernelInput(args.inputs, 'x', tf.Identity);
-  if (x.dtype === 'string') return nativeKernel(tf.Identity, tf.Identity)(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  if (x.dtype === 'string') return delegateToTfjsWasm(tf.Identity, args);
   return share(asWasmBackend(args.backend, tf.Identity), x);
 }
 
-/** Cast x to attrs.dtype: shared memory when the dtype does not change, else the native (copying) cast. */
-export function castWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+/** Cast x to attrs.dtype: shared memory when the dtype does not change, else tfjs-wasm's (copying) cast. */
+function castWasm(args: KernelArgs): tf.TensorInfo {
   const x = kernelInput(args.inputs, 'x', tf.Cast);
   const { dtype } = args.attrs as unknown as tf.CastAttrs;
-  if (dtype !== x.dtype || x.dtype === 'string') return nativeKernel(tf.Cast, tf.Cast)(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  if (dtype !== x.dtype || x.dtype === 'string') return delegateToTfjsWasm(tf.Cast, args);
   return share(asWasmBackend(args.backend, tf.Cast), x);
 }
 
-/** Registration records (overrides: the native kernels are captured first and handle the other cases). */
-export const identityConfig: tf.KernelConfig = { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identityWasm as unknown as tf.KernelFunc };
-export const castConfig: tf.KernelConfig = { kernelName: tf.Cast, backendName: 'wasm', kernelFunc: castWasm as unknown as tf.KernelFunc };
+/** Registration records (overrides: tfjs-wasm's kernels are captured first and handle the other cases). */
+export const identityConfig = wasmKernelConfig(tf.Identity, identityWasm);
+export const castConfig = wasmKernelConfig(tf.Cast, castWasm);

@@ -1,13 +1,15 @@
 /**
- * Native data-movement kernels (native/src/copy.c), in place on the wasm heap: Slice, SplitV, Concat, PadV2 and
+ * Glue of the C addon's data-movement kernels (native/src/copy.c), in place on the wasm heap: Slice, SplitV, Concat, PadV2 and
  * Transpose for float32 tensors of any rank and axis. The wasm backend does these in JavaScript (one typed-array call
  * per innermost run), which is slow for channel-axis slices of NHWC tensors. Each declines (null) other dtypes,
  * empty tensors and malformed attributes, which then run on the kernel registered before it.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { NativeAddon } from '../addon';
-import { heapF32, KernelArgs, NativeOverride } from './override';
+import type { NativeAddon } from '../core/addon';
+import { heapF32 } from '../core/heap';
+import type { KernelArgs } from '../core/kernel-args';
+import type { NativeOverride } from '../core/native-override';
 
 /** Highest rank the addon accepts (tfjs kernels use up to 6). */
 const MAX_RANK = 8;
@@ -52,7 +54,7 @@ function isCount(v: unknown): v is number {
 }
 
 /** Slice: x [d0..dr−1] float32, begin/size (size −1 = to the end) → [size]; declines other dtypes, empty results. */
-export function sliceNative(args: KernelArgs, addon: NativeAddon, backend: BackendWasm): tf.TensorInfo | null {
+function sliceNative(args: KernelArgs, addon: NativeAddon, backend: BackendWasm): tf.TensorInfo | null {
   const { x } = args.inputs;
   if (x === undefined || x.dtype !== 'float32') return null;
   const rank = x.shape.length;
@@ -77,7 +79,7 @@ export function sliceNative(args: KernelArgs, addon: NativeAddon, backend: Backe
 }
 
 /** SplitV: x float32, numOrSizeSplits (count or sizes, one −1 allowed), axis (negative ok) → the pieces along axis. */
-export function splitVNative(args: KernelArgs, addon: NativeAddon, backend: BackendWasm): tf.TensorInfo[] | null {
+function splitVNative(args: KernelArgs, addon: NativeAddon, backend: BackendWasm): tf.TensorInfo[] | null {
   const { x } = args.inputs;
   if (x === undefined || x.dtype !== 'float32') return null;
   const rank = x.shape.length;
@@ -103,7 +105,7 @@ export function splitVNative(args: KernelArgs, addon: NativeAddon, backend: Back
 }
 
 /** Concat: n float32 tensors equal except along axis (negative ok) → their concatenation; declines empty inputs. */
-export function concatNative(args: KernelArgs, addon: NativeAddon, backend: BackendWasm): tf.TensorInfo | null {
+function concatNative(args: KernelArgs, addon: NativeAddon, backend: BackendWasm): tf.TensorInfo | null {
   const raw = args.inputs as unknown;
   const inputs = (Array.isArray(raw) ? raw : Object.values(args.inputs)) as tf.TensorInfo[];
   if (inputs.length < 1 || inputs.length > MAX_PARTS) return null;
@@ -130,7 +132,7 @@ export function concatNative(args: KernelArgs, addon: NativeAddon, backend: Back
 }
 
 /** PadV2: x float32 [d], paddings [[before, after]] per axis (≥ 0), constantValue → [before + d + after]. */
-export function padV2Native(args: KernelArgs, addon: NativeAddon, backend: BackendWasm): tf.TensorInfo | null {
+function padV2Native(args: KernelArgs, addon: NativeAddon, backend: BackendWasm): tf.TensorInfo | null {
   const { x } = args.inputs;
   if (x === undefined || x.dtype !== 'float32') return null;
   const rank = x.shape.length;
@@ -146,7 +148,7 @@ export function padV2Native(args: KernelArgs, addon: NativeAddon, backend: Backe
 }
 
 /** Transpose: x float32 rank 2..6, perm → x with axes permuted; declines identity perms (the wasm kernel shares data). */
-export function transposeNative(args: KernelArgs, addon: NativeAddon, backend: BackendWasm): tf.TensorInfo | null {
+function transposeNative(args: KernelArgs, addon: NativeAddon, backend: BackendWasm): tf.TensorInfo | null {
   const { x } = args.inputs;
   if (x === undefined || x.dtype !== 'float32') return null;
   const rank = x.shape.length;
@@ -169,8 +171,8 @@ export function transposeNative(args: KernelArgs, addon: NativeAddon, backend: B
   return out;
 }
 
-/** The overrides of this module, for NATIVE_OVERRIDES. */
-export const COPY_OVERRIDES: readonly NativeOverride[] = [
+/** The data-movement kernels served by the addon. */
+export const COPY_NATIVE_OVERRIDES: readonly NativeOverride[] = [
   { kernelName: tf.Slice, impl: sliceNative },
   { kernelName: tf.SplitV, impl: splitVNative },
   { kernelName: tf.Concat, impl: concatNative },

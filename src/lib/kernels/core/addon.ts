@@ -1,5 +1,6 @@
 /**
- * The optional native kernels (native/src, built by tools/build-native.sh into dist/native/compact_nets.node).
+ * Loading of our C addon, the optional native kernels (native/src, built by tools/build-native.sh into
+ * dist/native/compact_nets.node). Not to be confused with tfjs-wasm's own C++ kernels (./tfjs-wasm-kernels.ts).
  * They compute in place on the wasm backend's heap (zero copy), with threads and the system BLAS when present.
  * Absent addon (no compiler at install time) or COMPACT_NETS_NATIVE=0: everything runs on the wasm kernels.
  */
@@ -8,9 +9,9 @@ import * as os from 'os';
 import * as path from 'path';
 
 /** Environment variable: `0` disables the native kernels (the wasm backend's kernels and ours in TypeScript run). */
-export const NATIVE_ENV_VAR = 'COMPACT_NETS_NATIVE';
+const NATIVE_ENV_VAR = 'COMPACT_NETS_NATIVE';
 /** Environment variable: thread count of the native kernels (default: the machine's logical cores). */
-export const THREADS_ENV_VAR = 'COMPACT_NETS_THREADS';
+const THREADS_ENV_VAR = 'COMPACT_NETS_THREADS';
 
 /** The addon's functions (Float32Array arguments are views of the wasm heap or any other memory). */
 export interface NativeAddon {
@@ -18,13 +19,15 @@ export interface NativeAddon {
   setThreads(n: number): void;
   /** Sets how long (µs, 0..100000) the thread pool polls for work before sleeping; returns the previous value. */
   setSpinMicros(us: number): number;
-  /** 1 → OpenBLAS if it loaded, 0 → built-in GEMM; returns the name now in use. */
-  /** GEMM choice: 0 built-in, 1 OpenBLAS for every product, 2 auto (built-in, OpenBLAS for Aᵀ·B); returns the name in use. */
+  /**
+   * GEMM choice: 0 built-in, 1 OpenBLAS for every product, 2 auto (built-in, OpenBLAS for Aᵀ·B and few rows); without
+   * OpenBLAS every mode is built-in. Returns the name now in use: "builtin", "openblas" or "builtin+openblas".
+   */
   selectBlas(mode: number): string;
   /** Row-major C[M,N] = alpha·op(A)·op(B) + beta·C (cblas semantics, leading dimensions in floats). */
   sgemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number, A: Float32Array, lda: number,
     B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
-  // Kernel entry points are declared by the modules that call them (see ./kernels/*.ts).
+  // Kernel entry points are declared by the family modules that call them (see ../<family>/native.ts).
   [name: string]: unknown;
 }
 
@@ -38,8 +41,8 @@ export interface NativeStatus {
   blas?: string;
 }
 
-/** Path of the built addon: dist/native/compact_nets.node (this file compiles to dist/src/lib/native/addon.js). */
-export const ADDON_PATH = path.resolve(__dirname, '..', '..', '..', 'native', 'compact_nets.node');
+/** Path of the built addon: dist/native/compact_nets.node (this file compiles to dist/src/lib/kernels/core/addon.js). */
+const ADDON_PATH = path.resolve(__dirname, '..', '..', '..', '..', 'native', 'compact_nets.node');
 
 let addon: NativeAddon | null = null;
 let status: NativeStatus | null = null;

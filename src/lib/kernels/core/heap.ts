@@ -1,4 +1,4 @@
-/** Access to the wasm backend's heap for kernels written in TypeScript. */
+/** Access to the wasm backend's heap for kernels written in TypeScript and for the C addon's glue. */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -12,7 +12,7 @@ export function asWasmBackend(backend: unknown, kernelName: string): BackendWasm
 }
 
 /**
- * Float32 view onto a tensor's heap memory (no copy).
+ * Float32 view onto a tensor's heap memory (no copy); rejects other dtypes with a named error.
  * Views are invalidated when the heap grows, so take them only after every `makeOutput` call of the kernel.
  */
 export function float32View(backend: BackendWasm, info: tf.TensorInfo, kernelName: string): Float32Array {
@@ -22,16 +22,17 @@ export function float32View(backend: BackendWasm, info: tf.TensorInfo, kernelNam
   return backend.typedArrayFromHeap(info) as Float32Array;
 }
 
-/** Rejects the NCHW layout, which these kernels do not implement (tfjs models here are NHWC). */
-export function requireChannelsLast(dataFormat: string | undefined, kernelName: string): void {
-  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
-    throw new Error(`${kernelName}: dataFormat "${dataFormat}" is not supported on wasm; use NHWC (channels last)`);
-  }
+/** Float32 view of a tensor the caller has checked to be float32 (see allFloat32); same rule on heap growth. */
+export function heapF32(backend: BackendWasm, info: tf.TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(info) as Float32Array;
 }
 
-/** The input tensor `name` of a kernel call; tfjs always passes it, so a missing one is a registration bug. */
-export function kernelInput(inputs: tf.NamedTensorInfoMap, name: string, kernelName: string): tf.TensorInfo {
-  const info = inputs[name];
-  if (info === undefined) throw new Error(`${kernelName}: input "${name}" is missing (got ${Object.keys(inputs).join(', ')})`);
-  return info;
+/** Whether every tensor is float32 (the native kernels decline other dtypes). */
+export function allFloat32(...infos: tf.TensorInfo[]): boolean {
+  return infos.every((t) => t.dtype === 'float32');
+}
+
+/** A view of `info`'s memory under another shape of the same size (no kernel, no copy). */
+export function reshapedView(info: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  return { dataId: info.dataId, shape, dtype: info.dtype };
 }

@@ -1,17 +1,12 @@
 /**
- * How native kernels join the wasm backend: each REPLACES the kernel registered under its name (the wasm backend's
- * own, or our TypeScript one) and hands every case it does not cover back to that previous kernel.
+ * How our C addon's kernels join the wasm backend (the last link of each override chain): each REPLACES the kernel
+ * registered under its name (tfjs-wasm's own, or our TypeScript one) and hands every case it does not cover back to
+ * that previous kernel. Switchable at run time (setNativeKernelsEnabled), counted per kernel (nativeKernelCalls).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { nativeAddon, NativeAddon } from '../addon';
-
-/** Arguments tfjs passes to a kernel function. */
-export interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}
+import { nativeAddon, NativeAddon } from './addon';
+import type { KernelArgs } from './kernel-args';
 
 /**
  * A native kernel: returns its output(s), or null to let the previous kernel handle this call
@@ -98,14 +93,4 @@ export function registerNativeOverrides(overrides: readonly NativeOverride[]): s
     names.push(kernelName);
   }
   return names;
-}
-
-/** Float32 view of a tensor on the wasm heap; take views only after the kernel's last makeOutput (growth detaches them). */
-export function heapF32(backend: BackendWasm, info: tf.TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(info) as Float32Array;
-}
-
-/** Whether every tensor is float32 (native kernels decline other dtypes). */
-export function allFloat32(...infos: tf.TensorInfo[]): boolean {
-  return infos.every((t) => t.dtype === 'float32');
 }

@@ -1,19 +1,25 @@
 /**
- * The wasm backend's own (native, C++/XNNPACK) kernels as building blocks of our fast paths, including those our
- * overrides replace in the registry: each override's native kernel is captured here before it is unregistered.
+ * tfjs-wasm's own kernels (C++ and XNNPACK compiled to WebAssembly, shipped by @tensorflow/tfjs-backend-wasm) as
+ * building blocks of our TypeScript kernels, and as the kernels our TypeScript overrides hand their other cases to.
+ * Not to be confused with our C addon (./addon.ts), whose kernels stand in front of both.
+ * Each TypeScript override captures tfjs-wasm's kernel here before it replaces it in the registry (./registry.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { KernelArgs } from './kernel-args';
 
 const captured = new Map<string, tf.KernelFunc>();
 
-/** Remembers the native wasm kernel `kernelName` before an override replaces it (see registerWasmTrainingKernels). */
-export function captureNativeKernel(kernelName: string, kernel: tf.KernelFunc): void {
+/** Remembers tfjs-wasm's kernel `kernelName` before one of our TypeScript overrides replaces it. */
+export function captureTfjsWasmKernel(kernelName: string, kernel: tf.KernelFunc): void {
   captured.set(kernelName, kernel);
 }
 
-/** The native wasm kernel function for `kernelName`: the captured one if we overrode it, else the registered one. */
-export function nativeKernel(kernelName: string, who: string): tf.KernelFunc {
+/**
+ * The kernel function for `kernelName` below our TypeScript layer: tfjs-wasm's own if we overrode it in TypeScript,
+ * else whatever is registered now (tfjs-wasm's, or our C addon's in front of it). `who` names the caller in errors.
+ */
+export function tfjsWasmKernel(kernelName: string, who: string): tf.KernelFunc {
   const own = captured.get(kernelName);
   if (own !== undefined) return own;
   const kernel = tf.getKernel(kernelName, 'wasm');
@@ -21,22 +27,22 @@ export function nativeKernel(kernelName: string, who: string): tf.KernelFunc {
   return kernel.kernelFunc;
 }
 
-/** Native Transpose of `x` by `perm`; the caller owns (and disposes) the result. */
-export function nativeTranspose(backend: BackendWasm, x: tf.TensorInfo, perm: number[], who: string): tf.TensorInfo {
-  return nativeKernel(tf.Transpose, who)({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+/** Transpose of `x` by `perm` (see tfjsWasmKernel); the caller owns (and disposes) the result. */
+export function tfjsWasmTranspose(backend: BackendWasm, x: tf.TensorInfo, perm: number[], who: string): tf.TensorInfo {
+  return tfjsWasmKernel(tf.Transpose, who)({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
 }
 
 /**
- * Native untransposed product a [batch, M, K] · b [batch, K, N] → [batch, M, N] (the XNNPACK fast path; the
+ * tfjs-wasm's untransposed product a [batch, M, K] · b [batch, K, N] → [batch, M, N] (the XNNPACK fast path; the
  * transposeA/transposeB variants are 5–25× slower there). The caller owns the result.
  */
-export function nativeMatMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, who: string): tf.TensorInfo {
-  return nativeKernel(tf.BatchMatMul, who)({
+export function tfjsWasmMatMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, who: string): tf.TensorInfo {
+  return tfjsWasmKernel(tf.BatchMatMul, who)({
     inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false },
   }) as tf.TensorInfo;
 }
 
-/** A view of `info`'s memory under another shape of the same size (no kernel, no copy). */
-export function reshapedView(info: tf.TensorInfo, shape: number[]): tf.TensorInfo {
-  return { dataId: info.dataId, shape, dtype: info.dtype };
+/** Hands a kernel call on to tfjsWasmKernel(kernelName): the path for the cases a TypeScript override declines. */
+export function delegateToTfjsWasm(kernelName: string, args: KernelArgs): tf.TensorInfo {
+  return tfjsWasmKernel(kernelName, kernelName)(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
 }

@@ -1,6 +1,11 @@
-/** DepthwiseConv2dNativeBackpropFilter for the wasm backend: gradient of depthwiseConv2d with respect to its filter. */
+/**
+ * DepthwiseConv2dNativeBackpropFilter for the wasm backend in TypeScript (tfjs-wasm has none): the gradient of
+ * depthwiseConv2d with respect to its filter.
+ */
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, float32View, kernelInput } from './heap';
+import { asWasmBackend, float32View } from '../core/heap';
+import { KernelArgs, kernelInput, wasmKernelConfig } from '../core/kernel-args';
+import { depthwiseInfo, validOutputRange } from './geometry';
 
 const NAME = tf.DepthwiseConv2dNativeBackpropFilter;
 
@@ -8,15 +13,12 @@ const NAME = tf.DepthwiseConv2dNativeBackpropFilter;
  * dW[kh, kw, c, m] = Σ_{b, oh, ow} x[b, ih, iw, c] · dy[b, oh, ow, c·M + m], with ih = oh·sh + kh·dh − padTop (same for w).
  * Shapes: x [B, H, W, C], dy [B, OH, OW, C·M] → dW = attrs.filterShape [KH, KW, C, M] (M = channel multiplier).
  */
-export function depthwiseBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function depthwiseBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(args.backend, NAME);
   const x = kernelInput(args.inputs, 'x', NAME);
   const dy = kernelInput(args.inputs, 'dy', NAME);
   const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, attrs.dilations, attrs.pad,
-    attrs.dimRoundingMode, true,
-  );
+  const info = depthwiseInfo(x.shape, attrs.filterShape, attrs);
   const out = backend.makeOutput(info.filterShape, 'float32');
   const xs = float32View(backend, x, NAME);
   const dys = float32View(backend, dy, NAME);
@@ -25,13 +27,6 @@ export function depthwiseBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMa
   accumulateDepthwiseFilterGradient(xs, dys, acc, info);
   dw.set(acc);
   return out;
-}
-
-/** First and one-past-last output index o with 0 ≤ o·stride + offset < length (offset = k·dilation − pad). */
-export function validOutputRange(offset: number, stride: number, length: number, outLength: number): [number, number] {
-  const first = offset >= 0 ? 0 : Math.ceil(-offset / stride);
-  const last = Math.min(outLength, Math.floor((length - 1 - offset) / stride) + 1);
-  return [first, Math.max(first, last)];
 }
 
 /**
@@ -80,8 +75,4 @@ function accumulateDepthwiseFilterGradient(xs: Float32Array, dys: Float32Array, 
 }
 
 /** Registration record for `tf.registerKernel`. */
-export const depthwiseBackpropFilterConfig: tf.KernelConfig = {
-  kernelName: NAME,
-  backendName: 'wasm',
-  kernelFunc: depthwiseBackpropFilterWasm as unknown as tf.KernelFunc,
-};
+export const depthwiseBackpropFilterConfig = wasmKernelConfig(NAME, depthwiseBackpropFilterWasm);

@@ -1,7 +1,11 @@
-/** DepthwiseConv2dNativeBackpropInput for the wasm backend: gradient of depthwiseConv2d with respect to its input. */
+/**
+ * DepthwiseConv2dNativeBackpropInput for the wasm backend in TypeScript (tfjs-wasm has none): the gradient of
+ * depthwiseConv2d with respect to its input.
+ */
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, float32View, kernelInput } from './heap';
-import { validOutputRange } from './depthwise-backprop-filter';
+import { asWasmBackend, float32View } from '../core/heap';
+import { KernelArgs, kernelInput, wasmKernelConfig } from '../core/kernel-args';
+import { depthwiseInfo, validOutputRange } from './geometry';
 
 const NAME = tf.DepthwiseConv2dNativeBackpropInput;
 
@@ -9,15 +13,12 @@ const NAME = tf.DepthwiseConv2dNativeBackpropInput;
  * dx[b, ih, iw, c] = Σ_{kh, kw, m} dy[b, oh, ow, c·M + m] · W[kh, kw, c, m] over the (oh, ow) whose window covers (ih, iw).
  * Shapes: dy [B, OH, OW, C·M], filter [KH, KW, C, M] → dx = attrs.inputShape [B, H, W, C].
  */
-export function depthwiseBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function depthwiseBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(args.backend, NAME);
   const dy = kernelInput(args.inputs, 'dy', NAME);
   const filter = kernelInput(args.inputs, 'filter', NAME);
   const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad,
-    attrs.dimRoundingMode, true,
-  );
+  const info = depthwiseInfo(attrs.inputShape, filter.shape, attrs);
   const out = backend.makeOutput(info.inShape, 'float32');
   const dys = float32View(backend, dy, NAME);
   const ws = float32View(backend, filter, NAME);
@@ -71,8 +72,4 @@ function scatterDepthwiseInputGradient(dys: Float32Array, ws: Float32Array, dx: 
 }
 
 /** Registration record for `tf.registerKernel`. */
-export const depthwiseBackpropInputConfig: tf.KernelConfig = {
-  kernelName: NAME,
-  backendName: 'wasm',
-  kernelFunc: depthwiseBackpropInputWasm as unknown as tf.KernelFunc,
-};
+export const depthwiseBackpropInputConfig = wasmKernelConfig(NAME, depthwiseBackpropInputWasm);

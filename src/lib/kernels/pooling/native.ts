@@ -1,16 +1,18 @@
 /**
- * Native 2-D pooling kernels (native/src/pool2d.c) for the wasm backend: MaxPool and AvgPool forward, MaxPoolGrad
+ * Glue of the C addon's 2-D pooling kernels (native/src/pooling.c) for the wasm backend: MaxPool and AvgPool forward, MaxPoolGrad
  * and AvgPoolGrad, with the tfjs cpu backend's semantics (first maximum in row-major window order gets the gradient;
  * the average gradient divides by KH·KW, padding counted). NHWC float32, dilation 1 only; everything else goes to
  * the previous kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { NativeAddon } from '../addon';
-import { allFloat32, heapF32, KernelArgs, NativeOverride } from './override';
+import type { NativeAddon } from '../core/addon';
+import { allFloat32, heapF32 } from '../core/heap';
+import { KernelArgs, sameShape } from '../core/kernel-args';
+import type { NativeOverride } from '../core/native-override';
 
 /** The addon's pooling entry points (geometry: see `poolGeometry`). */
-export interface PoolAddon {
+export interface PoolingAddon {
   /** y [B,OH,OW,C] = max over each window's cells inside x [B,H,W,C] (NaN never wins; −inf for an empty window). */
   maxPool(x: Float32Array, y: Float32Array, geom: Int32Array): void;
   /** y [B,OH,OW,C] = mean over each window's cells inside x [B,H,W,C] (padding not counted). */
@@ -30,21 +32,17 @@ interface PoolAttrs {
 }
 
 /** [B,H,W,C,OH,OW,KH,KW,strideH,strideW,padTop,padLeft] from a Conv2DInfo of computePool2DInfo. */
-export function poolGeometry(info: tf.backend_util.Conv2DInfo): Int32Array {
+function poolGeometry(info: tf.backend_util.Conv2DInfo): Int32Array {
   return Int32Array.from([
     info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.filterHeight,
     info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
   ]);
 }
 
-function asPool(addon: NativeAddon): PoolAddon | null {
-  const a = addon as unknown as Partial<PoolAddon>;
+function asPool(addon: NativeAddon): PoolingAddon | null {
+  const a = addon as unknown as Partial<PoolingAddon>;
   return typeof a.maxPool === 'function' && typeof a.avgPool === 'function' && typeof a.maxPoolGrad === 'function' &&
-    typeof a.avgPoolGrad === 'function' ? (a as PoolAddon) : null;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+    typeof a.avgPoolGrad === 'function' ? (a as PoolingAddon) : null;
 }
 
 /**
@@ -109,8 +107,8 @@ function avgPoolGrad(args: KernelArgs, addon: NativeAddon, backend: BackendWasm)
   return out;
 }
 
-/** The pooling overrides: both gradients and both forward kernels (the native forward beats XNNPACK on the CIFAR shapes). */
-export const POOL_OVERRIDES: readonly NativeOverride[] = [
+/** The pooling kernels served by the addon: both gradients and both forward kernels (the native forward beats XNNPACK on the CIFAR shapes). */
+export const POOLING_NATIVE_OVERRIDES: readonly NativeOverride[] = [
   { kernelName: tf.MaxPoolGrad, impl: maxPoolGrad },
   { kernelName: tf.AvgPoolGrad, impl: avgPoolGrad },
   { kernelName: tf.MaxPool, impl: (args, addon, backend) => forward(args, addon, backend, false) },

@@ -6,13 +6,14 @@
  * keep tfjs-core's composite. Results equal tfjs-core's bit for bit (dy / N is one correctly rounded division).
  */
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, float32View, kernelInput } from './heap';
+import { asWasmBackend, float32View } from '../core/heap';
+import { KernelArgs, kernelInput, wasmKernelConfig } from '../core/kernel-args';
 
 /** Name of our custom kernel (not a tfjs kernel name). */
 export const BROADCAST_DIVIDE = 'CompactNetsBroadcastDivide';
 
 /** Attributes of {@link BROADCAST_DIVIDE}: the output shape and the divisor. */
-export interface BroadcastDivideAttrs {
+interface BroadcastDivideAttrs {
   shape: number[];
   divisor: number;
 }
@@ -28,7 +29,7 @@ export function broadcastDivideCalls(): number {
  * Kernel: dy (x's shape with reduced axes set to 1) → dx [shape] = dy broadcast / divisor, float32.
  * The output is written as blocks of the longest non-broadcast suffix of the shape, each a copy of one dy row.
  */
-export function broadcastDivideWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function broadcastDivideWasm(args: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(args.backend, BROADCAST_DIVIDE);
   const dy = kernelInput(args.inputs, 'dy', BROADCAST_DIVIDE);
   const { shape, divisor } = args.attrs as unknown as BroadcastDivideAttrs;
@@ -81,11 +82,7 @@ export function broadcastDivideWasm(args: { inputs: tf.NamedTensorInfoMap; backe
 }
 
 /** Registration record of the kernel for `tf.registerKernel`. */
-export const broadcastDivideKernelConfig: tf.KernelConfig = {
-  kernelName: BROADCAST_DIVIDE,
-  backendName: 'wasm',
-  kernelFunc: broadcastDivideWasm as unknown as tf.KernelFunc,
-};
+export const broadcastDivideKernelConfig = wasmKernelConfig(BROADCAST_DIVIDE, broadcastDivideWasm);
 
 /** dy reshaped to x's rank with the reduced axes set to 1. */
 function expand(dy: tf.Tensor, x: tf.Tensor, axis: number | number[]): { expanded: tf.Tensor; reduceSize: number } {

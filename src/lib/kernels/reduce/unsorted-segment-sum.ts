@@ -1,6 +1,7 @@
 /** UnsortedSegmentSum for the wasm backend: needed by the gradient of tf.gather (e.g. channel permutations). */
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, kernelInput } from './heap';
+import { asWasmBackend } from '../core/heap';
+import { KernelArgs, kernelInput, wasmKernelConfig } from '../core/kernel-args';
 
 const NAME = tf.UnsortedSegmentSum;
 
@@ -8,7 +9,7 @@ const NAME = tf.UnsortedSegmentSum;
  * out[s, ...] = Σ_{i : ids[i] = s} x[i, ...]; ids out of [0, numSegments) are dropped, as in TensorFlow.
  * Shapes: x [...idsShape, ...rest], segmentIds idsShape (int32) → out [numSegments, ...rest], dtype of x.
  */
-export function unsortedSegmentSumWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function unsortedSegmentSumWasm(args: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(args.backend, NAME);
   const x = kernelInput(args.inputs, 'x', NAME);
   const segmentIds = kernelInput(args.inputs, 'segmentIds', NAME);
@@ -37,8 +38,4 @@ export function unsortedSegmentSumWasm(args: { inputs: tf.NamedTensorInfoMap; ba
 }
 
 /** Registration record for `tf.registerKernel`. */
-export const unsortedSegmentSumConfig: tf.KernelConfig = {
-  kernelName: NAME,
-  backendName: 'wasm',
-  kernelFunc: unsortedSegmentSumWasm as unknown as tf.KernelFunc,
-};
+export const unsortedSegmentSumConfig = wasmKernelConfig(NAME, unsortedSegmentSumWasm);

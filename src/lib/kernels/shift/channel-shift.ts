@@ -8,7 +8,8 @@
  * per-channel corner dot products Σ dy·S_k that the offset gradients are made of.
  */
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, float32View, kernelInput } from './heap';
+import { asWasmBackend, float32View } from '../core/heap';
+import { KernelArgs, kernelInput, wasmKernelConfig } from '../core/kernel-args';
 
 /** Forward shift: inputs x [N, H, W, C], weights [K, C] → [N, outHeight, outWidth, C]. */
 export const CHANNEL_SHIFT = 'CompactNetsChannelShift';
@@ -30,8 +31,6 @@ export interface ChannelShiftAttrs {
   outHeight: number;
   outWidth: number;
 }
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
 /** Per (corner, channel) row and column offsets: input (y, x) = (ho·s + dy[k·C + c], wo·s + dx[k·C + c]). */
 function tapOffsets(a: ChannelShiftAttrs, channels: number): { offY: Int32Array; offX: Int32Array } {
@@ -75,7 +74,7 @@ function forEachTap(a: ChannelShiftAttrs, batch: number, channels: number, visit
 }
 
 /** Kernel of {@link CHANNEL_SHIFT}. */
-export function channelShiftWasm(args: KernelArgs): tf.TensorInfo {
+function channelShiftWasm(args: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(args.backend, CHANNEL_SHIFT);
   const x = kernelInput(args.inputs, 'x', CHANNEL_SHIFT);
   const weights = kernelInput(args.inputs, 'weights', CHANNEL_SHIFT);
@@ -93,7 +92,7 @@ export function channelShiftWasm(args: KernelArgs): tf.TensorInfo {
 }
 
 /** Kernel of {@link CHANNEL_SHIFT_ADJOINT}: dx[i] = Σ over taps reading input i of w·dy[o] (a scatter). */
-export function channelShiftAdjointWasm(args: KernelArgs): tf.TensorInfo {
+function channelShiftAdjointWasm(args: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(args.backend, CHANNEL_SHIFT_ADJOINT);
   const dy = kernelInput(args.inputs, 'dy', CHANNEL_SHIFT_ADJOINT);
   const weights = kernelInput(args.inputs, 'weights', CHANNEL_SHIFT_ADJOINT);
@@ -111,7 +110,7 @@ export function channelShiftAdjointWasm(args: KernelArgs): tf.TensorInfo {
 }
 
 /** Kernel of {@link CHANNEL_SHIFT_CORNER_DOTS}; float64 sums (each adds N·H′·W′ products). */
-export function channelShiftCornerDotsWasm(args: KernelArgs): tf.TensorInfo {
+function channelShiftCornerDotsWasm(args: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(args.backend, CHANNEL_SHIFT_CORNER_DOTS);
   const x = kernelInput(args.inputs, 'x', CHANNEL_SHIFT_CORNER_DOTS);
   const dy = kernelInput(args.inputs, 'dy', CHANNEL_SHIFT_CORNER_DOTS);
@@ -131,7 +130,7 @@ export function channelShiftCornerDotsWasm(args: KernelArgs): tf.TensorInfo {
 
 /** Registration records for `tf.registerKernel`. */
 export const channelShiftConfigs: tf.KernelConfig[] = [
-  { kernelName: CHANNEL_SHIFT, backendName: 'wasm', kernelFunc: channelShiftWasm as unknown as tf.KernelFunc },
-  { kernelName: CHANNEL_SHIFT_ADJOINT, backendName: 'wasm', kernelFunc: channelShiftAdjointWasm as unknown as tf.KernelFunc },
-  { kernelName: CHANNEL_SHIFT_CORNER_DOTS, backendName: 'wasm', kernelFunc: channelShiftCornerDotsWasm as unknown as tf.KernelFunc },
+  wasmKernelConfig(CHANNEL_SHIFT, channelShiftWasm),
+  wasmKernelConfig(CHANNEL_SHIFT_ADJOINT, channelShiftAdjointWasm),
+  wasmKernelConfig(CHANNEL_SHIFT_CORNER_DOTS, channelShiftCornerDotsWasm),
 ];
