@@ -1,8 +1,8 @@
 /**
- * Fused training-mode BatchNormalization (src/lib/kernels/batch-norm/fused-training.ts, native/src/batch-norm.c): forward outputs,
- * moving statistics and gradients of small conv/BN/dense models against the tfjs `cpu` backend running tfjs-layers'
- * original path; a double-precision reference on multi-block shapes; a real model's SGD losses with the fused path on
- * and off; save/load round trips; 1 and 2 threads.
+ * Fused training-mode BatchNormalization (src/lib/kernels/batch-norm/fused-training.ts, native/src/batch-norm.c):
+ * forward outputs, moving statistics and gradients of small conv/BN/dense models against the tfjs `cpu` backend
+ * running tfjs-layers' original path; a double-precision reference on multi-block shapes; a real model's SGD losses
+ * with the fused path on and off; save/load round trips; 1 and 2 threads.
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';

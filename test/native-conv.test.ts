@@ -1,7 +1,7 @@
 /**
- * Native convolutions and matmuls (native/src/conv.c, matmul.c via src/lib/kernels/conv/native.ts, matmul/native.ts) against the tfjs `cpu`
- * backend (independent oracle) and against the previous wasm kernels, through the public tf ops, with 1 and 2
- * threads, OpenBLAS and the built-in GEMM; plus the addon's own argument checks.
+ * Native convolutions and matmuls (native/src/conv.c and matmul.c, via src/lib/kernels/conv/native.ts and
+ * matmul/native.ts) against the tfjs `cpu` backend (independent oracle) and against the previous wasm kernels, through
+ * the public tf ops, with 1 and 2 threads, OpenBLAS and the built-in GEMM; plus the addon's own argument checks.
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';

@@ -1,7 +1,8 @@
 /**
  * Native element-wise, reduction and normalisation kernels (native/src/activation.c, batch-norm.c, reduce.c, shift.c):
- * range-mask and batch-norm gradients, Mean/Sum over leading axes, FusedBatchNorm, channel shifts — against the tfjs `cpu` backend (an independent oracle) and against the kernels they replace
- * on wasm (our TypeScript kernels, the wasm backend's C++), with 1 and 2 threads.
+ * range-mask and batch-norm gradients, Mean/Sum over leading axes, FusedBatchNorm, channel shifts — against the tfjs
+ * `cpu` backend (an independent oracle) and against the kernels they replace on wasm (our TypeScript kernels,
+ * tfjs-wasm's C++), with 1 and 2 threads.
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';

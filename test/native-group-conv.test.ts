@@ -1,7 +1,8 @@
 /**
- * Native grouped convolution (native/src/conv.c with G groups, via src/lib/kernels/conv/group-conv.ts) against the tfjs `cpu`
- * backend's split / conv / concat path (independent oracle) and against the same path on the previous wasm kernels,
- * forward and gradients, with 1 and 2 threads; the layer's save / load round trip; the addon's own argument checks.
+ * Native grouped convolution (native/src/conv.c with G groups, via src/lib/kernels/conv/group-conv.ts) against the
+ * tfjs `cpu` backend's split / conv / concat path (independent oracle) and against the same path on the previous wasm
+ * kernels, forward and gradients, with 1 and 2 threads; the layer's save / load round trip; the addon's own argument
+ * checks.
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
