@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CostAware } from '../cost-types';
-import { groupConv2dNative } from '../native/kernels/group-conv';
+import { groupConv2dNative } from '../kernels/conv';
 import { BaseLayerArgs, channelsOf, convOutputLength, nhwcDims, requirePositiveInt, singleShape } from './validate';
 
 /** TensorFlow padding modes supported by the layer ('same' pads asymmetrically at stride 2, like TF). */
@@ -97,7 +97,7 @@ export function groupConv2dTensor(
     );
   }
   return tf.tidy(() => {
-    // wasm with the native addon: one in-place GEMM per group (native/src/groupconv.c), no split / concat.
+    // wasm with the native addon: one in-place GEMM per group (native/src/conv.c), no split / concat.
     if (groups > 1) {
       const y = groupConv2dNative(x, kernel, groups, strides, padding);
       if (y !== null) return y;
