@@ -1,5 +1,5 @@
 /**
- * Group convolution with real `groups` semantics (survey-facts §5.2; ShuffleNet / ResNeXt).
+ * Group convolution with real `groups` semantics (docs/sources.md §5.2; ShuffleNet / ResNeXt).
  *
  * tfjs-layers' `conv2d` ignores `groups` (TFJS-3900), so this layer stores ONE kernel of shape
  * [k, k, Cin/g, Cout] — exactly PyTorch's parameter count k²·Cin·Cout/g — and computes the output by

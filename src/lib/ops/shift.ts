@@ -1,5 +1,5 @@
 /**
- * Fixed spatial shift (ShiftNet, Wu et al. CVPR 2018; survey-facts §4.6, §5.13): every channel is translated by
+ * Fixed spatial shift (ShiftNet, Wu et al. CVPR 2018; docs/sources.md §4.6, §5.13): every channel is translated by
  * one integer offset with zero fill at the borders. 0 params, 0 MACs — only memory movement.
  *
  * Offset convention (used by every shift op in this folder, and by the ASL/SSL papers): a channel with offset
