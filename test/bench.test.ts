@@ -1,5 +1,5 @@
 /** Smoke test of the benchmark harness (bench/run.ts + bench/peer.py) at tiny sizes: schema and consistency, not speed. */
-import { nativeStatus } from '../src/lib/native/addon';
+import { nativeStatus } from '../src/lib/kernels/core/addon';
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { benchMain, parseBenchOptions, BenchLine } from '../bench/run';

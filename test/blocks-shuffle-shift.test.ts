@@ -1,5 +1,5 @@
 /**
- * ShuffleNet units and shift-family blocks against closed-form costs (survey-facts §5.10, §5.11, §5.14–5.16, written
+ * ShuffleNet units and shift-family blocks against closed-form costs (docs/sources.md §5.10, §5.11, §5.14–5.16, written
  * out here from the formulas) and against hand-computed values (identity half of the V2 unit, PyTorch
  * count_include_pad average pooling) on the cpu backend.
  */
@@ -142,7 +142,7 @@ describe('blocks: ShuffleNet units and shift blocks', () => {
     it('pre-activation CSC block (ShiftNet-A): stride 2 concatenates out − in new channels with the pooled input', () => {
       const model = modelAround([8, 8, 32], (x) => preActCscBlock(x, { outChannels: 64, expansion: 4, kernelSize: 5, stride: 2, name: 'a' }));
       assert.deepStrictEqual(model.outputs[0].shape, [null, 4, 4, 64]);
-      // BN(32) + 32·128 + BN(128) + 128·32 (survey-facts §4.6 reconstruction: mid = ε·(out − in)).
+      // BN(32) + 32·128 + BN(128) + 128·32 (docs/sources.md §4.6 reconstruction: mid = ε·(out − in)).
       assert.strictEqual(costOf(model).params.trainable, 64 + 4096 + 256 + 4096);
       model.dispose();
       const x = tf.input({ shape: [8, 8, 32] });

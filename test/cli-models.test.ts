@@ -31,7 +31,7 @@ describe('cli: models and cost', () => {
     assert.match(r.stdout, /1\.0-224 .*top-1 70\.6 %/);
   });
 
-  it('cost --json prints one object with the exact MobileNet V1 counts (survey-facts §4.2)', () => {
+  it('cost --json prints one object with the exact MobileNet V1 counts (docs/sources.md §4.2)', () => {
     const r = cli('cost', 'mobilenet_v1', '--json');
     assert.strictEqual(r.status, 0, r.stderr);
     const o = JSON.parse(r.stdout);

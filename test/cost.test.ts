@@ -1,5 +1,5 @@
 /**
- * Cost counter against the closed-form formulas of survey-facts §5 (P-MB1 §3, P-SQZ §3.2, P-MB2 §3, P-SH2 §2),
+ * Cost counter against the closed-form formulas of docs/sources.md §5 (P-MB1 §3, P-SQZ §3.2, P-MB2 §3, P-SH2 §2),
  * computed here independently of the model (output sizes by hand: 'same' padding gives ⌈H/s⌉).
  */
 import * as assert from 'assert';
@@ -27,7 +27,7 @@ const SHAPES: Array<[number, number, number, number, number, number]> = [
   [7, 7, 12, 10, 1, 1],
 ];
 
-describe('costOf: closed forms of survey-facts §5', () => {
+describe('costOf: closed forms of docs/sources.md §5', () => {
   useBackend('cpu');
 
   for (const [H, W, M, N, K, s] of SHAPES) {

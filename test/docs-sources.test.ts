@@ -109,4 +109,12 @@ describe('docs/sources.md section citations', () => {
       'cited sections missing from docs/sources.md: add the section there, or correct the citation',
     );
   });
+
+  it('no file in src/, test/ or notebooks/ cites the old fact file outside the repository', () => {
+    const old = new RegExp('survey' + '-facts|shared/reference');
+    const offenders = SCANNED_DIRS.flatMap((d) => listFiles(path.join(ROOT, d)))
+      .filter((f) => path.relative(ROOT, f) !== THIS_FILE && old.test(readableText(f)))
+      .map((f) => path.relative(ROOT, f));
+    assert.deepEqual(offenders, [], 'cite docs/sources.md (same section numbers) instead');
+  });
 });

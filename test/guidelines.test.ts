@@ -1,6 +1,6 @@
 /**
  * ShuffleNet V2 guideline benchmarks (src/lessons/guidelines.ts): the networks hold MACs fixed as P-SH2 Tables 1–4 do
- * (oracle: the closed-form counts of survey-facts §5.12 and the paper's channel widths), the memory-access formula
+ * (oracle: the closed-form counts of docs/sources.md §5.12 and the paper's channel widths), the memory-access formula
  * agrees with costOf's layer-by-layer count, the networks compute what they claim (cpu-backend oracle for the parallel
  * structure), and timing returns one sane row per case.
  */

@@ -193,7 +193,7 @@ describe('baselines (torchvision 0.14)', function () {
   });
 
   describe('ImageNet variants: exact torchvision counts and a forward pass at 224²', () => {
-    // Expected values: parameters = torchvision `num_params` (survey-facts §4.10, W+BN2 = costOf().params.trainable);
+    // Expected values: parameters = torchvision `num_params` (docs/sources.md §4.10, W+BN2 = costOf().params.trainable);
     // MACs = exact conv + linear multiply-accumulates of the torchvision 0.14 module at 224² (forward hooks,
     // `weight.numel() · H_out · W_out`), which round to torchvision's `_ops` 0.714 / 15.47 / 1.498 / 1.814 / 4.089 G.
     const cases: Array<{ name: string; build: () => tf.LayersModel; params: number; macs: number }> = [
@@ -202,7 +202,7 @@ describe('baselines (torchvision 0.14)', function () {
       { name: 'googlenet', build: () => googlenet(), params: 6_624_904, macs: 1_498_376_192 },
       { name: 'resnet18', build: () => resnet18(), params: 11_689_512, macs: 1_814_073_344 },
       { name: 'resnet50', build: () => resnet50(), params: 25_557_032, macs: 4_089_184_256 },
-      // v1 (stride on the first 1×1): survey-facts §4.10 CALC 3,858 M; same parameters as v1.5
+      // v1 (stride on the first 1×1): docs/sources.md §4.10 CALC 3,858 M; same parameters as v1.5
       { name: 'resnet50 v1', build: () => resnet50({ stride: 'v1' }), params: 25_557_032, macs: 3_857_973_248 },
     ];
     for (const c of cases) {

@@ -1,5 +1,5 @@
 /**
- * MobileNet V1 / V2 against survey-facts §3.1, §3.2, §4.2, §4.3, §6 (exact Keras / torchvision counts, CALC MACs,
+ * MobileNet V1 / V2 against docs/sources.md §3.1, §3.2, §4.2, §4.3, §6 (exact Keras / torchvision counts, CALC MACs,
  * published figures within rounding), forward passes of every ImageNet variant, small configs training, bad input.
  */
 import * as assert from 'assert';
@@ -12,12 +12,12 @@ import { checkPublished, trainOnFixedBatch } from './support/models';
 import { assertNear } from './support/tolerance';
 import { useBackend } from './support/backend';
 
-/** survey-facts §3.1 CALC column (M MACs, quoted to 0.1) for the whole α × resolution grid. */
+/** docs/sources.md §3.1 CALC column (M MACs, quoted to 0.1) for the whole α × resolution grid. */
 const V1_CALC: Record<string, number> = {
   '1-224': 568.7, '1-192': 418.1, '1-160': 290.7, '1-128': 186.4, '0.75-224': 325.4, '0.75-192': 239.3, '0.75-160': 166.4, '0.75-128': 106.8,
   '0.5-224': 149.5, '0.5-192': 110.0, '0.5-160': 76.5, '0.5-128': 49.2, '0.25-224': 41.0, '0.25-192': 30.2, '0.25-160': 21.1, '0.25-128': 13.6,
 };
-/** survey-facts §3.2 CALC (M MACs). */
+/** docs/sources.md §3.2 CALC (M MACs). */
 const V2_CALC: Record<string, number> = { '1.4-224': 582.2, '1.3-224': 509.4, '1-224': 300.8, '1-192': 221.3, '1-160': 154.1, '1-128': 99.1, '1-96': 56.3, '0.75-224': 209.1, '0.5-224': 97.1, '0.35-224': 59.3 };
 
 describe('mobilenet_v1', () => {
@@ -26,9 +26,9 @@ describe('mobilenet_v1', () => {
   it('1.0-224: W 4,210,088 / W+BN2 4,231,976 / W+BN4 4,253,864 (Keras count_params), 568.7 M MACs', () => {
     const m = mobilenetV1();
     const r = costOf(m);
-    assert.deepStrictEqual(r.params, { weights: 4210088, trainable: 4231976, all: 4253864 }); // survey-facts §4.2 CALC; KERAS table
+    assert.deepStrictEqual(r.params, { weights: 4210088, trainable: 4231976, all: 4253864 }); // docs/sources.md §4.2 CALC; KERAS table
     assert.strictEqual(m.countParams(), 4253864);
-    assertNear(r.macs / 1e6, 568.7, 0.05, 'MACs (M)'); // survey-facts §4.2 CALC
+    assertNear(r.macs / 1e6, 568.7, 0.05, 'MACs (M)'); // docs/sources.md §4.2 CALC
     // P-MB1 Table 2 per-type shares, CALC-corrected (§3.1): 1×1 94.86 %, dw 3.06 %, first conv 1.91 %, FC 0.18 %
     const share = (cls: string) => r.layers.filter((l) => l.className === cls).reduce((a, l) => a + l.macs, 0) / r.macs;
     assertNear(share('DepthwiseConv2D') * 100, 3.06, 0.01, 'dw share');
@@ -91,8 +91,8 @@ describe('mobilenet_v2', () => {
     for (const padding of ['tf', 'torch']) {
       const m = mobilenetV2({ padding });
       const r = costOf(m);
-      assert.deepStrictEqual(r.params, { weights: 3470760, trainable: 3504872, all: 3538984 }); // survey-facts §3.2, §6
-      assertNear(r.macs / 1e6, 300.8, 0.05, 'MACs (M)'); // survey-facts §4.3 CALC
+      assert.deepStrictEqual(r.params, { weights: 3470760, trainable: 3504872, all: 3538984 }); // docs/sources.md §3.2, §6
+      assertNear(r.macs / 1e6, 300.8, 0.05, 'MACs (M)'); // docs/sources.md §4.3 CALC
       assert.strictEqual(m.layers.filter((l) => l.getClassName() === 'Add').length, 10); // 17 blocks, 10 with residual
       m.dispose();
     }
@@ -104,7 +104,7 @@ describe('mobilenet_v2', () => {
     assert.strictEqual(lastChannels(1.4), 1792);
     const m = mobilenetV2({ width: 1.3 });
     const r = costOf(m);
-    assert.strictEqual(r.params.weights, 5342536); // survey-facts §3.2 CALC
+    assert.strictEqual(r.params.weights, 5342536); // docs/sources.md §3.2 CALC
     assert.strictEqual(r.params.trainable, 5386792);
     assert.strictEqual(r.params.all, 5431048);
     m.dispose();

@@ -1,5 +1,5 @@
 /**
- * Shift family (ShiftNet, AS-ResNet, FE-Net) against exact reference counts (survey-facts §4.6–4.8, §6, §8: SHIFT-CIFAR
+ * Shift family (ShiftNet, AS-ResNet, FE-Net) against exact reference counts (docs/sources.md §4.6–4.8, §6, §8: SHIFT-CIFAR
  * count.py, ASL deploy prototxts, SSL-REPO code recounts = CALC) and the published figures within rounding or with
  * their documented footnotes; forward passes of every ImageNet variant, training of the small profiles, bad input.
  */
@@ -44,7 +44,7 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
   });
 
   describe('shiftnet_a (reconstruction)', () => {
-    it('W params 4,163,144 and 1.42 G MACs (CALC of the reconstruction, survey-facts §4.6), near the published 4.1 M / 1.4 G', () => {
+    it('W params 4,163,144 and 1.42 G MACs (CALC of the reconstruction, docs/sources.md §4.6), near the published 4.1 M / 1.4 G', () => {
       const r = costOfModel('shiftnet_a', {});
       assert.strictEqual(r.params.weights, 4163144); // CALC "4.16 M"
       assert.ok(Math.abs(r.macs / 1e9 - 1.42) < 0.005, String(r.macs));
@@ -123,7 +123,7 @@ describe('models: ShiftNet, AS-ResNet, FE-Net', function () {
 
   describe('fe_net', () => {
     it("'code' and 'paper' down-sampling: W params and MACs equal CALC; 'paper' reproduces the published MAdds", () => {
-      // survey-facts §4.8: 1.0× (head 1380) 3,896,376 W (conv/FC) + 21,928 BN, 410.5 M ('code') / 299.7 M ('paper'), 5,344 SSL channels;
+      // docs/sources.md §4.8: 1.0× (head 1380) 3,896,376 W (conv/FC) + 21,928 BN, 410.5 M ('code') / 299.7 M ('paper'), 5,344 SSL channels;
       // 1.375× (head 1932) 6,700,554 W, 773.2 M / 563.7 M, 7,348 SSL channels.
       const cases: Array<[number, number, number, number, number, number]> = [
         [1, 3896376, 21928, 410.5, 299.7, 5344],

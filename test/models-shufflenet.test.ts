@@ -1,5 +1,5 @@
 /**
- * ShuffleNet V1 / V2 against exact reference counts (survey-facts §3.3, §3.4, §4.4, §4.5, §6: CALC = torchvision /
+ * ShuffleNet V1 / V2 against exact reference counts (docs/sources.md §3.3, §3.4, §4.4, §4.5, §6: CALC = torchvision /
  * MMClassification / MEGVII recounts) and the papers' figures within their rounding; forward passes of every
  * ImageNet variant (wasm backend), a few training steps of the small profiles, and bad-input errors.
  */
@@ -18,7 +18,7 @@ describe('models: ShuffleNet V1 / V2', function () {
 
   describe('shufflenet_v1', () => {
     it('1× params (W+BN2, FC bias) equal CALC for g = 1, 3, 4 and MACs equal CALC for every g', () => {
-      // survey-facts §4.4 table (CALC W+BN2, FC bias) and §3.3 (CALC MACs with FC, in M).
+      // docs/sources.md §4.4 table (CALC W+BN2, FC bias) and §3.3 (CALC MACs with FC, in M).
       const params: Record<number, number> = { 1: 1531936, 3: 1865728, 4: 1968344 };
       const macs: Record<number, number> = { 1: 143.1, 2: 140.8, 3: 137.5, 4: 134.3, 8: 138.4 };
       for (const g of [1, 2, 3, 4, 8]) {
@@ -30,7 +30,7 @@ describe('models: ShuffleNet V1 / V2', function () {
 
     it('1× g = 3 per-stage W / BN / MACs equal the CALC breakdown', () => {
       const r = costOfModel('shufflenet_v1', { groups: 3 });
-      // survey-facts §4.4: conv1 648/48/8.13 M; stage2 36,720/2,832/32.18 M; stage3 296,640/11,040/63.79 M; stage4 546,240/10,560/32.41 M.
+      // docs/sources.md §4.4: conv1 648/48/8.13 M; stage2 36,720/2,832/32.18 M; stage3 296,640/11,040/63.79 M; stage4 546,240/10,560/32.41 M.
       const expected: Array<[string, number, number, number]> = [
         ['conv1', 648, 48, 8.13],
         ['stage2', 36720, 2832, 32.18],
@@ -42,7 +42,7 @@ describe('models: ShuffleNet V1 / V2', function () {
     });
 
     it('MEGVII configurations: params equal CALC (+1,000 for our FC bias) and MACs equal CALC', () => {
-      // survey-facts §3.3: CALC for the MEGVII configs (W+BN2, FC without bias) and MACs in M.
+      // docs/sources.md §3.3: CALC for the MEGVII configs (W+BN2, FC without bias) and MACs in M.
       const cases: Array<[Record<string, number>, number, number]> = [
         [{ groups: 3, width: 2, stemChannels: 48 }, 5449776, 524.1],
         [{ groups: 8, width: 2, stemChannels: 48 }, 6521232, 521.9],
@@ -147,7 +147,7 @@ describe('models: ShuffleNet V1 / V2', function () {
 
   describe('shufflenet_v2', () => {
     it('params (W+BN2) equal torchvision num_params and MACs equal CALC', () => {
-      // torchvision: x1_0 2,278,604, x2_0 7,393,996 (survey-facts §3.4, §6); CALC MACs 40.5 / 144.9 / 295.8 / 583.3 M.
+      // torchvision: x1_0 2,278,604, x2_0 7,393,996 (docs/sources.md §3.4, §6); CALC MACs 40.5 / 144.9 / 295.8 / 583.3 M.
       const params: Record<number, number> = { 1: 2278604, 2: 7393996 };
       const macs: Record<number, number> = { 0.5: 40.5, 1: 144.9, 1.5: 295.8, 2: 583.3 };
       for (const width of [0.5, 1, 1.5, 2]) {
@@ -163,7 +163,7 @@ describe('models: ShuffleNet V1 / V2', function () {
 
     it('1× per-stage W / BN / MACs equal the CALC breakdown', () => {
       const r = costOfModel('shufflenet_v2', { width: 1 });
-      // survey-facts §4.5: stage2 28,636/1,556/25.72 M; stage3 238,148/6,032/54.59 M; stage4 494,856/6,496/32.16 M; conv5 475,136/2,048/23.28 M.
+      // docs/sources.md §4.5: stage2 28,636/1,556/25.72 M; stage3 238,148/6,032/54.59 M; stage4 494,856/6,496/32.16 M; conv5 475,136/2,048/23.28 M.
       const expected: Array<[string, number, number, number]> = [
         ['stage2', 28636, 1556, 25.72],
         ['stage3', 238148, 6032, 54.59],

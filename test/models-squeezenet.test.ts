@@ -1,5 +1,5 @@
 /**
- * SqueezeNet 1.0 / 1.1 against survey-facts §2, §3.5, §4.1, §6 (torchvision num_params, CALC per-layer params and
+ * SqueezeNet 1.0 / 1.1 against docs/sources.md §2, §3.5, §4.1, §6 (torchvision num_params, CALC per-layer params and
  * MACs), forward passes of every variant, bypass options, small configs training, bad input.
  */
 import * as assert from 'assert';
@@ -17,9 +17,9 @@ describe('squeezenet', () => {
   it('1.0 at 224: 1,248,424 params (torchvision), CALC per-layer params, 818.9 M MACs; 832.7 M at 227', () => {
     const m = squeezenet1_0();
     const r = costOf(m);
-    assert.strictEqual(r.params.all, 1248424); // torchvision num_params, survey-facts §6
+    assert.strictEqual(r.params.all, 1248424); // torchvision num_params, docs/sources.md §6
     assert.strictEqual(r.params.weights, 1248424); // no BatchNorm
-    // survey-facts §4.1 table (params incl. bias)
+    // docs/sources.md §4.1 table (params incl. bias)
     const PER_LAYER: Record<string, number> = { conv1: 14208, fire2: 11920, fire3: 12432, fire4: 45344, fire5: 49440, fire6: 104880, fire7: 111024, fire8: 188992, fire9: 197184, conv10: 513000 };
     for (const [name, params] of Object.entries(PER_LAYER)) assert.strictEqual(costOfLayers(r, name).all, params, name);
     assert.ok(Math.abs(r.macs / 1e6 - 818.9) <= 0.05, `${r.macs}`);

@@ -2,7 +2,8 @@
 import { strict as assert } from 'assert';
 import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
-import { nativeAddon, nativeStatus, parseThreads } from '../src/lib/native/addon';
+import * as tf from '@tensorflow/tfjs';
+import { nativeAddon, nativeStatus, parseThreads } from '../src/lib/kernels/core/addon';
 import { backendSummary, initBackend } from '../src/lib/backend';
 import { blasModeOf } from './native-helpers';
 import { randomValues } from './ops-helpers';
@@ -109,10 +110,60 @@ describe('native addon', () => {
       env: { ...process.env, COMPACT_NETS_NATIVE: '0' }, encoding: 'utf8',
     });
     assert.match(off, /computes with +wasm \(SIMD\); native kernels off: disabled by COMPACT_NETS_NATIVE=0/);
-    const threads = execFileSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(path.join(ROOT, 'dist/src/lib/native/addon.js'))}).nativeStatus().threads)`], {
+    const threads = execFileSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(path.join(ROOT, 'dist/src/lib/kernels/core/addon.js'))}).nativeStatus().threads)`], {
       env: { ...process.env, COMPACT_NETS_THREADS: '1' }, encoding: 'utf8',
     });
     assert.equal(threads.trim(), '1');
+  });
+
+  it('out of memory reaches JavaScript as an Error naming the kernel and the size requested (no abort)', async () => {
+    assert.ok(addon !== null);
+    /** The entry points used below, and the test hook that makes every allocation above `bytes` fail. */
+    const a = addon as unknown as {
+      limitAllocations(bytes: number): number;
+      conv2d(x: Float32Array, w: Float32Array, bias: null, y: Float32Array, geom: Int32Array, act: number, alpha: number): void;
+      depthwiseConv2d(x: Float32Array, w: Float32Array, bias: null, y: Float32Array, geom: Int32Array, act: number, alpha: number): void;
+      batchNormTrainForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, rows: number, C: number,
+        y: Float32Array, mean: Float32Array, variance: Float32Array): void;
+    };
+    const f = (n: number) => new Float32Array(n);
+    // x [1,16,16,8] * w [3,3,8,8] 'same' (B,H,W,C,OH,OW,CO,KH,KW,sh,sw,dh,dw,pt,pl,G): im2col scratch of 16·16·72 floats.
+    const conv = () => a.conv2d(f(2048), f(576), null, f(2048), Int32Array.from([1, 16, 16, 8, 16, 16, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1]), 0, 0);
+    // x [1,1,256,8] * w [1,1,8,1]: a table of 2·256 ints (2048 bytes) for the register-blocked path.
+    const depthwise = () => a.depthwiseConv2d(f(2048), f(8), null, f(2048), Int32Array.from([1, 1, 256, 8, 1, 1, 256, 1, 1, 1, 1, 1, 1, 0, 0]), 0, 0);
+    // One row of 512 channels: per-channel scratch of 3088 floats (12352 bytes).
+    const bn = () => a.batchNormTrainForward(f(512), f(512), f(512), 1e-3, 1, 512, f(512), f(512), f(512));
+    // Built-in GEMM: it packs B into a buffer of 256·4096 floats.
+    const gemm = () => addon.sgemm(0, 0, 64, 64, 64, 1, f(4096), 64, f(4096), 64, 0, f(4096), 64);
+    const before = addon.info();
+    addon.selectBlas(0);
+    assert.equal(a.limitAllocations(1024), 0, 'no limit was set');
+    try {
+      const bytesOf = (run: () => void, kernel: string): number => {
+        let message = '';
+        assert.throws(run, (e: Error) => { message = e.message; return true; });
+        const m = new RegExp(`^${kernel}: out of memory \\((\\d+) bytes requested\\)$`).exec(message);
+        assert.ok(m !== null, `${kernel}: unexpected error "${message}"`);
+        return Number(m[1]);
+      };
+      assert.ok(bytesOf(conv, 'conv2d') >= 16 * 16 * 72 * 4);
+      assert.equal(bytesOf(depthwise, 'depthwiseConv2d'), 2048);
+      assert.equal(bytesOf(bn, 'batchNormTrainForward'), 12352);
+      assert.equal(bytesOf(gemm, 'sgemm'), 256 * 4096 * 4);
+      // Through tfjs: the native Conv2D's error reaches the caller of tf.conv2d.
+      await initBackend('wasm');
+      const x = tf.ones([1, 16, 16, 8]) as tf.Tensor4D, w = tf.ones([3, 3, 8, 8]) as tf.Tensor4D;
+      assert.throws(() => tf.conv2d(x, w, 1, 'same'), /^Error: conv2d: out of memory \(\d+ bytes requested\)$/);
+      assert.throws(() => a.limitAllocations(-1), /limitAllocations: -1 bytes is not a limit/);
+      assert.equal(a.limitAllocations(0), 1024);
+      // Lifted: the same calls run (nothing was left half-allocated).
+      for (const run of [conv, depthwise, bn, gemm]) run();
+      assert.equal(tf.conv2d(x, w, 1, 'same').dataSync()[0], 4 * 8);
+      tf.dispose([x, w]);
+    } finally {
+      a.limitAllocations(0);
+      addon.selectBlas(blasModeOf(before.blas));
+    }
   });
 
   it('build script: without a C compiler it explains and exits 0, leaving the built addon in place', () => {

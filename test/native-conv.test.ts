@@ -1,14 +1,15 @@
 /**
- * Native convolutions and matmuls (native/src/conv.c via src/lib/native/kernels/conv.ts) against the tfjs `cpu`
- * backend (independent oracle) and against the previous wasm kernels, through the public tf ops, with 1 and 2
- * threads, OpenBLAS and the built-in GEMM; plus the addon's own argument checks.
+ * Native convolutions and matmuls (native/src/conv.c and matmul.c, via src/lib/kernels/conv/native.ts and
+ * matmul/native.ts) against the tfjs `cpu` backend (independent oracle) and against the previous wasm kernels, through
+ * the public tf ops, with 1 and 2 threads, OpenBLAS and the built-in GEMM; plus the addon's own argument checks.
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
-import { nativeAddon, nativeStatus } from '../src/lib/native/addon';
-import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
-import type { ConvAddon } from '../src/lib/native/kernels/conv';
+import { nativeAddon, nativeStatus } from '../src/lib/kernels/core/addon';
+import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/kernels';
+import type { ConvAddon } from '../src/lib/kernels/conv/native';
+import type { MatMulAddon } from '../src/lib/kernels/matmul/native';
 import { blasModeOf } from './native-helpers';
 import { randomValues, scaledError } from './ops-helpers';
 
@@ -303,8 +304,8 @@ describe('native conv and matmul kernels', function () {
   it('the addon entry points reject sizes that do not fit the arrays', () => {
     assert.ok(addon !== null, `native addon not loaded: ${nativeStatus().reason}`);
     const conv = addon as unknown as ConvAddon;
-    // B,H,W,C,OH,OW,CO,KH,KW,sh,sw,dh,dw,pt,pl
-    const geom = Int32Array.from([1, 4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1]);
+    // B,H,W,C,OH,OW,CO,KH,KW,sh,sw,dh,dw,pt,pl,G
+    const geom = Int32Array.from([1, 4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1]);
     const x = new Float32Array(32), w = new Float32Array(54), y = new Float32Array(48);
     conv.conv2d(x, w, null, y, geom, 0, 0); // the right sizes pass
     assert.throws(() => conv.conv2d(x, w, null, new Float32Array(47), geom, 0, 0), /conv2d: argument 3 holds 47 floats/);
@@ -312,10 +313,10 @@ describe('native conv and matmul kernels', function () {
     assert.throws(() => conv.conv2d(x, new Float32Array(53), null, y, geom, 0, 0), /conv2d: argument 1/);
     assert.throws(() => conv.conv2d(x, w, new Float32Array(2), y, geom, 0, 0), /conv2d: argument 2/);
     assert.throws(() => conv.conv2d(x, w, null, y, geom, 7, 0), /conv2d: activation code 7/);
-    assert.throws(() => conv.conv2d(x, w, null, y, geom.subarray(0, 14), 0, 0), /conv2d: argument 4 must hold 15/);
-    assert.throws(() => conv.conv2d(x, w, null, y, Int32Array.from([1, 4, 4, 2, 4, 4, 3, 3, 3, 0, 1, 1, 1, 1, 1]), 0, 0), /geometry\[9\] = 0/);
-    assert.throws(() => conv.conv2d(x, w, null, y, Int32Array.from([1, 4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, -1, 1]), 0, 0), /geometry\[13\] = -1/);
-    assert.throws(() => conv.conv2d(x, w, null, y, Int32Array.from([1 << 24, 1 << 24, 1 << 24, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1]), 0, 0), /too large/);
+    assert.throws(() => conv.conv2d(x, w, null, y, geom.subarray(0, 15), 0, 0), /conv2d: argument 4 must hold 16/);
+    assert.throws(() => conv.conv2d(x, w, null, y, Int32Array.from([1, 4, 4, 2, 4, 4, 3, 3, 3, 0, 1, 1, 1, 1, 1, 1]), 0, 0), /geometry\[9\] = 0/);
+    assert.throws(() => conv.conv2d(x, w, null, y, Int32Array.from([1, 4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, -1, 1, 1]), 0, 0), /geometry\[13\] = -1/);
+    assert.throws(() => conv.conv2d(x, w, null, y, Int32Array.from([1 << 24, 1 << 24, 1 << 24, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1]), 0, 0), /too large/);
     assert.throws(() => (conv.conv2d as unknown as (...a: unknown[]) => void)(x, w, null, y, geom), /conv2d: expected 7 arguments/);
     conv.conv2dBackpropInput(y, w, x, geom);
     assert.throws(() => conv.conv2dBackpropInput(y, w, new Float32Array(31), geom), /conv2dBackpropInput: argument 2 holds 31/);
@@ -323,12 +324,13 @@ describe('native conv and matmul kernels', function () {
     conv.conv2dBackpropFilter(x, y, w, geom);
     assert.throws(() => conv.conv2dBackpropFilter(x, y, new Float32Array(50), geom), /conv2dBackpropFilter: argument 2 holds 50/);
     assert.throws(() => conv.conv2dBackpropFilter(x, new Float32Array(47), w, geom), /conv2dBackpropFilter: argument 1/);
+    const mm = addon as unknown as MatMulAddon;
     const a = new Float32Array(2 * 3 * 4), b = new Float32Array(2 * 4 * 5), c = new Float32Array(2 * 3 * 5);
-    conv.batchMatMul(a, b, null, c, 2, 2, 3, 5, 4, 0, 0, 0, 0);
-    assert.throws(() => conv.batchMatMul(a, b, null, c.subarray(1), 2, 2, 3, 5, 4, 0, 0, 0, 0), /batchMatMul: argument 3 holds 29/);
-    assert.throws(() => conv.batchMatMul(a, b, null, c, 2, 3, 3, 5, 4, 0, 0, 0, 0), /do not broadcast/);
-    assert.throws(() => conv.batchMatMul(a, b, null, c, 2, 2, 3, 5, 0, 0, 0, 0, 0), /sizes must be positive/);
-    assert.throws(() => conv.batchMatMul(a, b, new Float32Array(4), c, 2, 2, 3, 5, 4, 0, 0, 0, 0), /batchMatMul: argument 2 holds 4/);
-    assert.throws(() => conv.batchMatMul(a, new Float32Array(39), null, c, 2, 2, 3, 5, 4, 0, 0, 0, 0), /batchMatMul: argument 1/);
+    mm.batchMatMul(a, b, null, c, 2, 2, 3, 5, 4, 0, 0, 0, 0);
+    assert.throws(() => mm.batchMatMul(a, b, null, c.subarray(1), 2, 2, 3, 5, 4, 0, 0, 0, 0), /batchMatMul: argument 3 holds 29/);
+    assert.throws(() => mm.batchMatMul(a, b, null, c, 2, 3, 3, 5, 4, 0, 0, 0, 0), /do not broadcast/);
+    assert.throws(() => mm.batchMatMul(a, b, null, c, 2, 2, 3, 5, 0, 0, 0, 0, 0), /sizes must be positive/);
+    assert.throws(() => mm.batchMatMul(a, b, new Float32Array(4), c, 2, 2, 3, 5, 4, 0, 0, 0, 0), /batchMatMul: argument 2 holds 4/);
+    assert.throws(() => mm.batchMatMul(a, new Float32Array(39), null, c, 2, 2, 3, 5, 4, 0, 0, 0, 0), /batchMatMul: argument 1/);
   });
 });

@@ -5,8 +5,8 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
-import { CopyAddon } from '../src/lib/native/kernels/copy';
+import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/kernels';
+import { CopyAddon } from '../src/lib/kernels/copy/native';
 import { channelShuffleTensor, channelUnshuffleTensor } from '../src/lib/ops/channel-shuffle';
 import { loadedAddon, nativeSuiteHooks, setNativeThreads as setThreads } from './native-helpers';
 import { randomValues } from './ops-helpers';

@@ -1,11 +1,13 @@
 /**
- * Native depthwise kernels (native/src/depthwise.c) against the tfjs `cpu` backend (an independent oracle) and against
- * the kernels they replace on wasm (XNNPACK forward, our TypeScript backprops), with 1 and 2 threads.
+ * Native depthwise kernels (native/src/depthwise.c) and ShiftNet's grouped shift (native/src/shift.c, a depthwise 1-tap
+ * "convolution" by data movement) against the tfjs `cpu` backend (an independent oracle) and against the kernels they
+ * replace on wasm (XNNPACK forward, our TypeScript backprops and grouped shift), with 1 and 2 threads.
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelCalls } from '../src/lib/native/kernels';
-import { DepthwiseAddon } from '../src/lib/native/kernels/depthwise';
+import { nativeKernelCalls } from '../src/lib/kernels';
+import type { DepthwiseAddon } from '../src/lib/kernels/depthwise/native';
+import type { GroupedShiftAddon } from '../src/lib/kernels/shift/grouped-shift';
 import { GROUPED_SHIFT, shiftOffsets, shiftTensor } from '../src/lib/ops/shift';
 import { assertScaled, loadedAddon, nativeCalls, nativeRun, nativeSuiteHooks, onBackend, previousRun, setNativeThreads } from './native-helpers';
 import { randomValues } from './ops-helpers';
@@ -61,9 +63,9 @@ cases.push({ x: [2, 9, 10, 24], k: [3, 3], mult: 1, stride: [1, 1], pad: 'valid'
 
 describe('native depthwise kernels', function () {
   this.timeout(300000);
-  let addon: DepthwiseAddon;
+  let addon: DepthwiseAddon & GroupedShiftAddon;
   nativeSuiteHooks([FWD, FUSED, BPI, BPF]);
-  before(() => { addon = loadedAddon<DepthwiseAddon>(); });
+  before(() => { addon = loadedAddon<DepthwiseAddon & GroupedShiftAddon>(); });
 
   for (const threads of [1, 2]) {
     describe(`${threads} thread(s)`, () => {

@@ -1,15 +1,20 @@
 /**
- * Native element-wise kernels (native/src/elementwise.c): range-mask and batch-norm gradients, Mean/Sum over leading
- * axes, FusedBatchNorm — against the tfjs `cpu` backend (an independent oracle) and against the kernels they replace
- * on wasm (our TypeScript kernels, the wasm backend's C++), with 1 and 2 threads.
+ * Native element-wise, reduction and normalisation kernels (native/src/activation.c, batch-norm.c, reduce.c, shift.c):
+ * range-mask and batch-norm gradients, Mean/Sum over leading axes, FusedBatchNorm, channel shifts — against the tfjs
+ * `cpu` backend (an independent oracle) and against the kernels they replace on wasm (our TypeScript kernels,
+ * tfjs-wasm's C++), with 1 and 2 threads.
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelCalls, previousKernel, withoutNativeKernels } from '../src/lib/native/kernels';
-import { ElementwiseAddon, leadingAxisCount } from '../src/lib/native/kernels/elementwise';
+import { nativeKernelCalls, previousKernel, withoutNativeKernels } from '../src/lib/kernels';
+import type { ActivationAddon } from '../src/lib/kernels/activation/native';
+import type { BatchNormAddon } from '../src/lib/kernels/batch-norm/native';
+import { leadingAxisCount } from '../src/lib/kernels/reduce';
+import type { ReduceAddon } from '../src/lib/kernels/reduce/native';
+import type { ChannelShiftAddon } from '../src/lib/kernels/shift/native';
 import {
   BATCH_NORM_GRAD, RANGE_MASK_GRAD, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS,
-} from '../src/lib/wasm-kernels';
+} from '../src/lib/kernels';
 import { activeShiftTensor, sparseShiftTensor } from '../src/lib/ops';
 import { assertScaled, loadedAddon, nativeRun, nativeSuiteHooks, onBackend, previousRun, setNativeThreads as setThreads } from './native-helpers';
 import { randomValues } from './ops-helpers';
@@ -32,6 +37,9 @@ function rand(shape: number[], seed: number, scale = 1, shift = 0): tf.Tensor {
 function counts(name: string): { native: number; fallback: number } {
   return nativeKernelCalls()[name] ?? { native: 0, fallback: 0 };
 }
+
+/** The addon's entry points of the four families tested here. */
+type ElementwiseAddon = ActivationAddon & BatchNormAddon & ReduceAddon & ChannelShiftAddon;
 
 function ew(): ElementwiseAddon {
   return loadedAddon<ElementwiseAddon>();

@@ -1,16 +1,18 @@
 /**
- * Native grouped convolution (native/src/groupconv.c via src/lib/native/kernels/group-conv.ts) against the tfjs `cpu`
- * backend's split / conv / concat path (independent oracle) and against the same path on the previous wasm kernels,
- * forward and gradients, with 1 and 2 threads; the layer's save / load round trip; the addon's own argument checks.
+ * Native grouped convolution (native/src/conv.c with G groups, via src/lib/kernels/conv/group-conv.ts) against the
+ * tfjs `cpu` backend's split / conv / concat path (independent oracle) and against the same path on the previous wasm
+ * kernels, forward and gradients, with 1 and 2 threads; the layer's save / load round trip; the addon's own argument
+ * checks.
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
-import { nativeAddon, nativeStatus } from '../src/lib/native/addon';
-import { nativeKernelCalls, setNativeKernelsEnabled, withoutNativeKernels } from '../src/lib/native/kernels';
+import { nativeAddon, nativeStatus } from '../src/lib/kernels/core/addon';
+import { nativeKernelCalls, setNativeKernelsEnabled, withoutNativeKernels } from '../src/lib/kernels';
 import {
-  GROUP_CONV2D, GROUP_CONV2D_BACKPROP_FILTER, GROUP_CONV2D_BACKPROP_INPUT, GroupConvAddon, groupConv2dNative,
-} from '../src/lib/native/kernels/group-conv';
+  GROUP_CONV2D, GROUP_CONV2D_BACKPROP_FILTER, GROUP_CONV2D_BACKPROP_INPUT, groupConv2dNative,
+} from '../src/lib/kernels/conv';
+import type { ConvAddon } from '../src/lib/kernels/conv/native';
 import { groupConv2d, groupConv2dTensor } from '../src/lib/ops';
 import { randomValues, saveAndLoad } from './ops-helpers';
 
@@ -234,23 +236,22 @@ describe('native grouped convolution', function () {
 
   it('bad sizes passed straight to the addon throw named errors', () => {
     assert.ok(addon !== null, `native addon not loaded: ${nativeStatus().reason}`);
-    const a = addon as unknown as GroupConvAddon;
-    // x [1,4,4,6], w [1,1,2,6] (groups 3), y [1,4,4,6]
-    const geom = Int32Array.from([1, 4, 4, 6, 4, 4, 6, 1, 1, 1, 1, 1, 1, 0, 0]);
+    const a = addon as unknown as ConvAddon;
+    // x [1,4,4,6], w [1,1,2,6] (groups 3), y [1,4,4,6]; geometry B,H,W,C,OH,OW,CO,KH,KW,sh,sw,dh,dw,pt,pl,G
+    const geom = (groups: number) => Int32Array.from([1, 4, 4, 6, 4, 4, 6, 1, 1, 1, 1, 1, 1, 0, 0, groups]);
     const x = new Float32Array(96);
     const w = new Float32Array(12);
     const y = new Float32Array(96);
-    a.groupConv2d(x, w, y, geom, 3); // sane call passes
-    assert.throws(() => a.groupConv2d(x, w, new Float32Array(95), geom, 3), /groupConv2d/);
-    assert.throws(() => a.groupConv2d(x, new Float32Array(11), y, geom, 3), /groupConv2d/);
-    assert.throws(() => a.groupConv2d(x.subarray(1), w, y, geom, 3), /groupConv2d/);
-    assert.throws(() => a.groupConv2d(x, w, y, geom, 4), /groups/);
-    assert.throws(() => a.groupConv2d(x, w, y, geom, 0), /groups/);
-    assert.throws(() => a.groupConv2d(x, w, y, geom.subarray(1), 3), /geometry/);
-    assert.throws(() => a.groupConv2d(x, w, y, Int32Array.from([1, 4, 4, 6, 4, 4, 6, 1, 1, 0, 1, 1, 1, 0, 0]), 3), /geometry\[9\]/);
-    assert.throws(() => (a.groupConv2d as unknown as (...args: unknown[]) => void)(x, w, y, geom), /groupConv2d/);
-    assert.throws(() => a.groupConv2dBackpropInput(y, w, new Float32Array(10), geom, 3), /groupConv2dBackpropInput/);
-    assert.throws(() => a.groupConv2dBackpropFilter(x, y, new Float32Array(11), geom, 3), /groupConv2dBackpropFilter/);
-    assert.throws(() => a.groupConv2dBackpropFilter(x, new Float32Array(3), w, geom, 3), /groupConv2dBackpropFilter/);
+    a.conv2d(x, w, null, y, geom(3), 0, 0); // sane call passes
+    assert.throws(() => a.conv2d(x, w, null, new Float32Array(95), geom(3), 0, 0), /conv2d: argument 3 holds 95/);
+    assert.throws(() => a.conv2d(x, new Float32Array(11), null, y, geom(3), 0, 0), /conv2d: argument 1 holds 11/);
+    assert.throws(() => a.conv2d(x.subarray(1), w, null, y, geom(3), 0, 0), /conv2d: argument 0 holds 95/);
+    assert.throws(() => a.conv2d(x, w, null, y, geom(4), 0, 0), /groups = 4 must be positive and divide C = 6/);
+    assert.throws(() => a.conv2d(x, w, null, y, geom(0), 0, 0), /groups = 0/);
+    assert.throws(() => a.conv2d(x, w, null, y, geom(3).subarray(1), 0, 0), /geometry/);
+    assert.throws(() => a.conv2d(x, w, null, y, Int32Array.from([1, 4, 4, 6, 4, 4, 6, 1, 1, 0, 1, 1, 1, 0, 0, 3]), 0, 0), /geometry\[9\]/);
+    assert.throws(() => a.conv2dBackpropInput(y, w, new Float32Array(10), geom(3)), /conv2dBackpropInput: argument 2 holds 10/);
+    assert.throws(() => a.conv2dBackpropFilter(x, y, new Float32Array(11), geom(3)), /conv2dBackpropFilter: argument 2 holds 11/);
+    assert.throws(() => a.conv2dBackpropFilter(x, new Float32Array(3), w, geom(3)), /conv2dBackpropFilter: argument 1 holds 3/);
   });
 });

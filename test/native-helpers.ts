@@ -2,8 +2,8 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
-import { nativeAddon, nativeStatus } from '../src/lib/native/addon';
-import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/native/kernels';
+import { nativeAddon, nativeStatus } from '../src/lib/kernels/core/addon';
+import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/kernels';
 import { scaledError } from './ops-helpers';
 
 /**

@@ -12,7 +12,7 @@ import { useBackend } from './support/backend';
 
 useBackend('cpu');
 
-describe('formulas (survey-facts §5)', () => {
+describe('formulas (docs/sources.md §5)', () => {
   it('match hand-computed figures', () => {
     // MobileNet V1 layer: 3×3, 512 → 512 at 14×14 (P-MB1 §3 example sizes).
     assert.deepStrictEqual(standardConvCost({ inChannels: 512, outChannels: 512, height: 14, width: 14, kernelSize: 3 }), { params: 2359296, macs: 462422016 });

@@ -2,7 +2,7 @@
  * shift-analysis: CSC-vs-conv costs against the closed-form counts, the shift mosaic against a naive pixel loop,
  * offset statistics against hand-computed values, the offset recorder against a real training run, the fixed-shift
  * AS-ResNet baseline (offsets at the grid and untouched by training) and FE-Net's two accountings against the
- * recounts of survey-facts §4.8 (410.5 M 'code', 299.7 M 'paper' at 1.0×).
+ * recounts of docs/sources.md §4.8 (410.5 M 'code', 299.7 M 'paper' at 1.0×).
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';

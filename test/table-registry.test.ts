@@ -17,7 +17,7 @@ describe('ImageNet table over the registry', function () {
     }
     const unexplained = table.rows.filter((r) => (r.ours.paramsOutsideRounding || r.ours.macsOutsideRounding) && !r.footnote && !r.reconstruction);
     assert.deepEqual(unexplained.map((r) => `${r.model} ${r.variant}`), [], 'rows beyond the published rounding need a footnote');
-    // Spot checks against exact references (survey-facts §6 / torchvision metadata).
+    // Spot checks against exact references (docs/sources.md §6 / torchvision metadata).
     const row = (m: string, v: string) => table.rows.find((r) => r.model === m && r.variant === v)!;
     assert.equal(row('resnet50', 'imagenet-224').ours.paramsByConvention.trainable, 25_557_032);
     assert.equal(row('mobilenet_v2', '1.0-224').ours.paramsByConvention.trainable, 3_504_872);

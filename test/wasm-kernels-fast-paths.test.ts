@@ -5,11 +5,11 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
-import { setNativeKernelsEnabled } from '../src/lib/native/kernels';
+import { setNativeKernelsEnabled } from '../src/lib/kernels';
 import {
   CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS, RANGE_MASK_GRAD, explicitTransposeMatMulCalls, leadingReductionCalls,
   sharedIdentityCalls, broadcastDivideCalls, BROADCAST_DIVIDE,
-} from '../src/lib/wasm-kernels';
+} from '../src/lib/kernels';
 import { randomValues, scaledError } from './ops-helpers';
 import { activeShiftTensor } from '../src/lib/ops/active-shift';
 import { sparseShiftTensor } from '../src/lib/ops/sparse-shift';

@@ -2,11 +2,12 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
-import { previousKernel, setNativeKernelsEnabled } from '../src/lib/native/kernels';
+import { previousKernel, setNativeKernelsEnabled } from '../src/lib/kernels';
 import {
   WASM_TRAINING_KERNELS, WASM_KERNEL_OVERRIDES, BATCH_NORM_GRAD, RANGE_MASK_GRAD, BROADCAST_DIVIDE, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT,
   CHANNEL_SHIFT_CORNER_DOTS, pointwiseBackpropInputCalls, kernelsUsedBy, missingKernels,
-} from '../src/lib/wasm-kernels';
+} from '../src/lib/kernels';
+import { GROUPED_SHIFT } from '../src/lib/ops/shift';
 import { randomValues, scaledError } from './ops-helpers';
 
 type Arrays = Float32Array[];
@@ -69,14 +70,14 @@ describe('wasm training kernels', function () {
     for (const config of [...WASM_TRAINING_KERNELS, ...WASM_KERNEL_OVERRIDES]) {
       const registered = tf.getKernel(config.kernelName, 'wasm');
       assert.ok(registered, `${config.kernelName} missing on wasm`);
-      // A native override (src/lib/native) may stand in front of ours; then ours is the kernel it hands calls back to.
+      // A native override (src/lib/kernels/*/native.ts) may stand in front of ours; then ours is the kernel it hands calls back to.
       const ours = previousKernel(config.kernelName) ?? registered.kernelFunc;
       assert.equal(ours, config.kernelFunc, `${config.kernelName} on wasm is not ours`);
     }
     assert.deepEqual(
       WASM_TRAINING_KERNELS.map((k) => k.kernelName).sort(),
-      [BATCH_NORM_GRAD, RANGE_MASK_GRAD, BROADCAST_DIVIDE, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS, 'Conv2DBackpropFilter',
-        'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum'].sort(),
+      [BATCH_NORM_GRAD, RANGE_MASK_GRAD, BROADCAST_DIVIDE, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS, GROUPED_SHIFT,
+        'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum'].sort(),
     );
     assert.deepEqual(WASM_KERNEL_OVERRIDES.map((k) => k.kernelName), ['Conv2DBackpropInput', 'BatchMatMul', 'Mean', 'Sum', 'Identity', 'Cast']);
   });

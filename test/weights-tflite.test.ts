@@ -1,6 +1,6 @@
 /**
  * TFLite import: the FlatBuffer reader against facts of the real files (shapes, quantization, operator counts,
- * documented in shared/data/README.md), dequantization against a naive per-element computation, the layout
+ * documented in data/pretrained/README.md), dequantization against a naive per-element computation, the layout
  * conversion against tf.transpose on the cpu backend, the folded-BN mapping against conv + bias, and the whole
  * import by ImageNet accuracy on a subset (a wrong mapping scores ≈ 0 %).
  */

@@ -2,7 +2,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <limits.h>
 #include "cn.h"
 
 static cn_export *g_exports = 0;
@@ -70,30 +69,10 @@ int cn_need(napi_env env, const char *fn, int index, size_t len, size_t need) {
   return 0;
 }
 
-int cn_conv_geometry(napi_env env, napi_value v, const char *fn, int index, int out[CN_CONV_GEOM_LEN]) {
-  /* Largest size accepted for any single dimension (keeps every index inside long and every GEMM size an int). */
-  const int max_dim = 1 << 24;
-  int32_t *p;
-  size_t n;
-  if (!cn_i32(env, v, fn, index, &p, &n)) return 0;
-  if (n != CN_CONV_GEOM_LEN) {
-    cn_throw(env, "%s: argument %d must hold %d geometry ints, got %zu", fn, index, CN_CONV_GEOM_LEN, n);
-    return 0;
-  }
-  for (int i = 0; i < CN_CONV_GEOM_LEN; i++) {
-    int min = i >= 13 ? 0 : 1; /* pads may be 0, everything else is a size, stride or dilation */
-    if (p[i] < min || p[i] > max_dim) {
-      cn_throw(env, "%s: geometry[%d] = %d is out of range [%d, %d] (B,H,W,C,OH,OW,CO,KH,KW,sh,sw,dh,dw,pt,pl)", fn,
-               i, p[i], min, max_dim);
-      return 0;
-    }
-    out[i] = p[i];
-  }
-  const size_t B = (size_t)p[0], H = (size_t)p[1], W = (size_t)p[2], C = (size_t)p[3], OH = (size_t)p[4],
-               OW = (size_t)p[5], CO = (size_t)p[6];
-  size_t P = cn_mul3(B, OH, OW), K = cn_mul3((size_t)p[7], (size_t)p[8], C), X = cn_mul3(cn_mul3(B, H, 1), W, C);
-  if (!P || !K || !X || P > INT_MAX || K > INT_MAX || !cn_mul3(P, CO, 1) || !cn_mul3(K, CO, 1) || !cn_mul3(OW, K, 1)) {
-    cn_throw(env, "%s: shapes too large (B·OH·OW = %zu, KH·KW·C = %zu)", fn, P, K);
+int cn_activation(napi_env env, napi_value v, const char *fn, int index, int *act) {
+  if (!cn_int(env, v, fn, index, act)) return 0;
+  if (*act < CN_ACT_LINEAR || *act > CN_ACT_LEAKYRELU) {
+    cn_throw(env, "%s: activation code %d unknown (0 linear, 1 relu, 2 relu6, 3 leakyrelu)", fn, *act);
     return 0;
   }
   return 1;
@@ -139,7 +118,8 @@ static napi_value js_set_spin(napi_env env, napi_callback_info info) {
 }
 CN_EXPORT("setSpinMicros", js_set_spin)
 
-/* selectBlas(mode: 0 built-in | 1 OpenBLAS | 2 auto) → name in use: "builtin", "openblas" or "builtin+openblas" (auto). */
+/* selectBlas(mode: 0 built-in | 1 OpenBLAS | 2 auto) → name in use: "builtin", "openblas" or "builtin+openblas" (auto);
+   the OpenBLAS modes give "builtin" when OpenBLAS did not load. */
 static napi_value js_select_blas(napi_env env, napi_callback_info info) {
   napi_value argv[1], out;
   int want;
@@ -172,7 +152,7 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
       !cn_need(env, fn, 8, lb, rowsB ? (rowsB - 1) * (size_t)ldb + (tb ? K : N) : 0) ||
       !cn_need(env, fn, 11, lc, (size_t)(M - 1) * ldc + N))
     return NULL;
-  cn_sgemm(ta, tb, M, N, K, (float)alpha, A, lda, B, ldb, (float)beta, C, ldc);
+  if (cn_sgemm(ta, tb, M, N, K, (float)alpha, A, lda, B, ldb, (float)beta, C, ldc) != CN_OK) return cn_throw_oom(env, fn);
   return NULL;
 }
 CN_EXPORT("sgemm", js_sgemm)

@@ -1,7 +1,9 @@
 /*
- * compact-nets native kernels: shared declarations.
+ * compact-nets native kernels (our C addon): shared declarations.
  * The addon computes in place on memory owned by JavaScript (the tfjs wasm backend's heap, seen as Float32Arrays),
- * so every kernel takes plain pointers and sizes; nothing here allocates tensors.
+ * so every kernel takes plain pointers and sizes; nothing here allocates tensors. One file per kernel family, as in
+ * src/lib/kernels/<family>: conv.c (+ patches.c), matmul.c (+ gemm.c), depthwise.c, shift.c, batch-norm.c,
+ * activation.c, reduce.c, copy.c, pooling.c; shared: thread-pool.c, memory.c, addon.c (N-API glue).
  */
 #ifndef CN_H
 #define CN_H
@@ -9,7 +11,7 @@
 #include <stdint.h>
 #include <node_api.h>
 
-/* ---- threads (pool.c) ---- */
+/* ---- threads (thread-pool.c) ---- */
 /* Number of threads kernels use (the calling thread included); at least 1. */
 int cn_threads(void);
 /* Sets the thread count (1..64); also passed to the BLAS library. */
@@ -22,19 +24,59 @@ void cn_set_spin_us(long us);
 long cn_spin_us(void);
 /* Index of the calling worker inside cn_parallel_for (0 = caller), for per-thread scratch. */
 int cn_thread_index(void);
+/* Most threads the pool runs (and the most per-thread scratch sets). */
+#define CN_MAX_THREADS 64
+
+/* ---- memory (memory.c) ----
+ * Kernels never abort on a failed allocation: the allocator records the size it could not get, the kernel returns
+ * CN_ENOMEM up to its N-API entry, and the entry throws a JavaScript Error naming itself and that size
+ * (cn_throw_oom). The test hook limitAllocations(bytes) makes every request above `bytes` fail the same way. */
+enum { CN_OK = 0, CN_ENOMEM = -1 };
+/* Scratch slots: per-thread buffers, grown on demand and kept (kernels reuse the same sizes every step); a buffer is
+ * valid until the next cn_scratch call with the same slot on the same thread. One slot per kind of content: */
+enum {
+  CN_SCRATCH_IM2COL,    /* conv.c: im2col rows of a tile (each worker's) or of a chunk (the caller's) */
+  CN_SCRATCH_PARTIALS,  /* per-block partial sums and per-channel coefficients: batch-norm.c, reduce.c, shift.c */
+  CN_SCRATCH_DEPTHWISE, /* depthwise.c: each worker's filter-gradient sums */
+  CN_SCRATCH_ARGMAX,    /* pooling.c: the argmax position of every window (maxPoolGrad) */
+  CN_SCRATCH_SLOTS
+};
+/* `floats` floats of the calling thread's buffer `slot`, 64-byte aligned; NULL (recorded) when memory ran out. */
+float *cn_scratch(int slot, size_t floats);
+/* Grows the 64-byte aligned buffer *buf of capacity *cap (floats) to at least `floats`; returns it, or NULL (recorded,
+ * old buffer freed) when memory ran out. For buffers a kernel keeps across calls (scratch, GEMM packing). */
+float *cn_grow(float **buf, size_t *cap, size_t floats);
+/* malloc(bytes), or NULL (recorded) when memory ran out; release with free(). */
+void *cn_alloc(size_t bytes);
+/* Throws "<fn>: out of memory (<bytes> bytes requested)" for the last failed request; returns NULL. */
+napi_value cn_throw_oom(napi_env env, const char *fn);
 
 /* ---- GEMM (gemm.c) ---- */
-/* Row-major C[M,N] = alpha·op(A)·op(B) + beta·C, op = transpose when trans != 0 (cblas semantics). */
-void cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
-              float beta, float *C, int ldc);
-/* "openblas" when the system OpenBLAS was loaded, else "builtin". */
+/* Row-major C[M,N] = alpha·op(A)·op(B) + beta·C, op = transpose when trans != 0 (cblas semantics). Returns CN_OK, or
+   CN_ENOMEM when a packing buffer could not be allocated (C is then partly written). */
+int cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
+             float beta, float *C, int ldc);
+/* The GEMM in use: "builtin", "openblas" (every product) or "builtin+openblas" (auto: per shape, see gemm.c). */
 const char *cn_blas_name(void);
 /* GEMM choices of cn_blas_select / selectBlas. */
 enum { CN_GEMM_BUILTIN = 0, CN_GEMM_OPENBLAS = 1, CN_GEMM_AUTO = 2 };
+/* Chooses the GEMM (OpenBLAS modes fall back to built-in when OpenBLAS did not load); returns cn_blas_name(). */
 const char *cn_blas_select(int mode);
+/* Passes the thread count on to OpenBLAS (thread-pool.c calls it from cn_set_threads). */
+void cn_blas_set_threads(int n);
 
-/* ---- scratch (pool.c): per-thread growable buffers, valid until the next call with the same slot ---- */
-float *cn_scratch(int slot, size_t floats);
+/* Fused activations after a product, as the JavaScript side codes them (activationCode in kernels/core). */
+enum { CN_ACT_LINEAR = 0, CN_ACT_RELU = 1, CN_ACT_RELU6 = 2, CN_ACT_LEAKYRELU = 3 };
+/* y[r, j] = act(y[r, j] + bias[j]) for rows r of y [rows, n] (bias may be NULL), on the pool when it is large. NaN
+   passes through every activation, as in tfjs. */
+void cn_bias_activation(float *y, long rows, int n, const float *bias, int act, float alpha);
+/* The same on the calling thread only (inside a pool task). */
+void cn_bias_activation_rows(float *y, long rows, int n, const float *bias, int act, float alpha);
+
+/* Elements per parallel block of the element-wise and reduction kernels: large enough that the pool's wake-up cost
+ * (~10 µs) stays small, small enough that a batch-32 CIFAR feature map gives every thread several blocks. Reductions
+ * add per-block partial sums in block order, so their results do not depend on the thread count. */
+#define CN_BLOCK 65536L
 
 /* ---- short copies ----
  * Channel runs of a few to a few dozen floats: a libc memcpy/memset call per run costs more than the copy (ShiftNet's
@@ -83,13 +125,13 @@ static inline void cn_zero_floats(float *d, long n) {
   }
 }
 
-/* ---- per-channel affine (elementwise.c) ----
+/* ---- per-channel affine (batch-norm.c) ----
  * out[r, k] = (x[r, k] − mean[k]) · mul[k] + off[k] for x, out [rows, C]: batch norm once its statistics and
  * multiplier are known (training forward and inference), on the pool. */
 void cn_normalize_channels(const float *x, const float *mean, const float *mul, const float *off, float *out, long rows,
                            int C);
 
-/* ---- im2col / col2im (patches.c) ----
+/* ---- im2col / col2im (patches.c, for conv.c) ----
  * Patches of a window of cn channels out of each C-channel pixel of x [B, H, W, C] (pointers already offset to the
  * window's first channel): all C for a dense convolution, one group's Cg for a grouped one. cols has K = KH·KW·cn
  * floats per output pixel, in (ky, kx, c) order. */
@@ -125,6 +167,8 @@ int cn_double(napi_env env, napi_value v, const char *fn, int index, double *out
 napi_value cn_throw(napi_env env, const char *fmt, ...);
 /* Requires len >= need for argument `index`; throws otherwise. */
 int cn_need(napi_env env, const char *fn, int index, size_t len, size_t need);
+/* Activation code argument (CN_ACT_*); throws on an unknown code. */
+int cn_activation(napi_env env, napi_value v, const char *fn, int index, int *act);
 
 /* a·b·c, or 0 on size_t overflow (callers reject 0 for non-empty shapes). */
 static inline size_t cn_mul3(size_t a, size_t b, size_t c) {
@@ -132,12 +176,6 @@ static inline size_t cn_mul3(size_t a, size_t b, size_t c) {
   if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc)) return 0;
   return abc;
 }
-/* Convolution geometry argument: an Int32Array of CN_CONV_GEOM_LEN ints B,H,W,C,OH,OW,CO,KH,KW,sh,sw,dh,dw,pt,pl
-   (pads ≥ 0, the rest ≥ 1, all ≤ 2^24, and B·OH·OW, KH·KW·C small enough for GEMM ints). Copies it to out, or throws
-   a named error and returns 0. */
-#define CN_CONV_GEOM_LEN 15
-int cn_conv_geometry(napi_env env, napi_value v, const char *fn, int index, int out[CN_CONV_GEOM_LEN]);
-
 /* Self-registration of exported functions: CN_EXPORT(name, fn) in any source file adds `name` to the module. */
 typedef struct cn_export {
   const char *name;

@@ -1,34 +1,53 @@
 /*
- * Dense convolutions (NHWC activations, HWIO filters) and batched matmuls as GEMMs on cn_sgemm.
- * An HWIO filter [KH, KW, Cin, Cout] is exactly the row-major GEMM operand W[KH·KW·Cin, Cout], and an im2col row
- * (one output pixel) lists its receptive field in the same (ky, kx, ci) order, so
- *   forward         y[P, Cout]      = cols[P, K] · W[K, Cout]               (P = B·OH·OW, K = KH·KW·Cin)
- *   input gradient  cols[P, K]      = dy[P, Cout] · Wᵀ, then col2im (adjoint of im2col) into dx
- *   filter gradient dW[K, Cout]     = colsᵀ[K, P] · dy[P, Cout]
- * cols is built (and consumed) in chunks of whole output rows so the scratch stays around 16 MB whatever the batch.
- * 1×1 stride-1 unpadded convolutions skip im2col entirely: x itself is cols.
+ * Convolutions, dense and grouped in one implementation (NHWC activations, filters [KH, KW, C/G, CO]; G = 1 is the
+ * dense convolution with an HWIO filter), as GEMMs on cn_sgemm, in place.
+ * Group i reads input channels i·Cg … (Cg = C/G) and writes output channels i·COg … (COg = CO/G); its filter is the
+ * column block w[:, i·COg : (i+1)·COg] of the row-major matrix w[Kg, CO] (Kg = KH·KW·Cg). cn_sgemm takes leading
+ * dimensions, so every operand of group i is a strided window of the full tensors and nothing is split, copied or
+ * concatenated. An im2col row (one output pixel) lists the group's receptive field in (ky, kx, c) order, the order
+ * of the filter's rows, so with P = B·OH·OW output pixels
+ *   forward         y_i[P, COg]   = cols_i[P, Kg] · w_i[Kg, COg]
+ *   input gradient  cols_i[P, Kg] = dy_i[P, COg] · w_iᵀ, then col2im (the adjoint of im2col) into dx's channels i·Cg …
+ *   filter gradient dw_i[Kg, COg] = cols_iᵀ · dy_i
+ * A 1×1, stride-1, unpadded convolution needs no im2col: cols_i is x itself seen with row stride C (lda = C).
+ *
+ * Blocking depends on the group count only through the sizes of the pieces:
+ *  - One group: each GEMM call packs the whole filter, so products are as long as possible: a pointwise convolution
+ *    is one GEMM over every pixel, the others run over chunks of output rows whose cols fill CHUNK_FLOATS.
+ *  - Several groups: group i uses only Cg (COg) floats of every C (CO) float pixel row, so whole-tensor GEMMs per
+ *    group would stream x and y through memory G times (measured 2× slower than G contiguous convolutions). Pieces
+ *    are tiles of pixels small enough (TILE_FLOATS of x, y and cols) to stay in L2 while all G GEMMs of the tile run.
+ *  - Small filters (forward, Kg·CO ≤ SMALL_FILTER_FLOATS: stems, strided 1×1, 3×3 on few channels) run as per-thread
+ *    cache-sized tiles instead, see conv_tiles.
  */
+#include <limits.h>
 #include <string.h>
 #include "cn.h"
 
-/* Floats of im2col scratch per chunk (16 MB): large enough for long GEMMs, small enough to stay out of swap. */
+/* Floats of im2col scratch per chunk with one group (16 MB): long GEMMs, yet out of swap whatever the batch. */
 #define CHUNK_FLOATS (4L << 20)
-/* Scratch slots owned by the convolution kernels (see common rules: conv uses 0–1). */
-#define SLOT_COLS 0
+/* Floats of x, y and cols rows per tile with several groups (1 MB): fits the L2 of current cores while the G GEMMs
+   of a tile run. */
+#define TILE_FLOATS (256L << 10)
+/* Fewest pixels per tile with several groups: below this the per-GEMM overhead (and thread fork) dominates. */
+#define MIN_TILE_PIXELS 128
 
-enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3 };
-
-/* Geometry of one convolution, in the order the JS side passes it (Int32Array of CN_CONV_GEOM_LEN). */
+/* Geometry of one convolution, in the order the JS side passes it (Int32Array of CONV_GEOM_LEN): C and CO are the
+   FULL channel counts; G divides both. */
 typedef struct {
-  int B, H, W, C;    /* input x [B, H, W, C] */
-  int OH, OW, CO;    /* output y [B, OH, OW, CO] */
-  int KH, KW;        /* filter [KH, KW, C, CO] */
+  int B, H, W, C;     /* input x [B, H, W, C] */
+  int OH, OW, CO;     /* output y [B, OH, OW, CO] */
+  int KH, KW;         /* filter [KH, KW, C/G, CO] */
   int sh, sw, dh, dw; /* strides, dilations */
-  int pt, pl;        /* top / left padding (bottom/right padding is implied by OH, OW) */
+  int pt, pl;         /* top / left padding (bottom/right padding is implied by OH, OW) */
+  int G;              /* groups (1: dense) */
 } conv_geom;
+#define CONV_GEOM_LEN 16
 
-static inline long geom_K(const conv_geom *g) { return (long)g->KH * g->KW * g->C; }
-static inline long geom_P(const conv_geom *g) { return (long)g->B * g->OH * g->OW; }
+static inline int g_Cg(const conv_geom *g) { return g->C / g->G; }
+static inline int g_COg(const conv_geom *g) { return g->CO / g->G; }
+static inline long g_Kg(const conv_geom *g) { return (long)g->KH * g->KW * g_Cg(g); }
+static inline long g_P(const conv_geom *g) { return (long)g->B * g->OH * g->OW; }
 
 /* A 1×1, stride-1, unpadded convolution whose output grid equals the input grid: x already is the cols matrix. */
 static int is_pointwise(const conv_geom *g) {
@@ -36,63 +55,50 @@ static int is_pointwise(const conv_geom *g) {
          g->OW == g->W;
 }
 
-/* Output rows (b, oy) per chunk so that a chunk's cols (rows·OW·K floats) stays under CHUNK_FLOATS (at least one). */
-static long rows_per_chunk(const conv_geom *g) {
-  long per_row = (long)g->OW * geom_K(g);
-  long r = CHUNK_FLOATS / (per_row > 0 ? per_row : 1);
-  return r < 1 ? 1 : r;
+/* Pixels per pointwise piece: every pixel with one group; with several, tiles whose x and y rows (C + CO floats
+   each) stay under TILE_FLOATS. */
+static long pointwise_pixels(const conv_geom *g) {
+  if (g->G == 1) return g_P(g);
+  long r = TILE_FLOATS / ((long)g->C + g->CO);
+  return r < MIN_TILE_PIXELS ? MIN_TILE_PIXELS : r;
 }
 
-/* The patch geometry of a dense convolution: every input channel. */
+/* Output rows (b, oy) per im2col chunk. One group: cols (rows·OW·Kg floats) under CHUNK_FLOATS, at least one row.
+   Several: one group's cols and the y rows under TILE_FLOATS, at least MIN_TILE_PIXELS pixels. */
+static long rows_per_chunk(const conv_geom *g) {
+  const long per_row = (long)g->OW * (g->G == 1 ? g_Kg(g) : g_Kg(g) + g->CO);
+  const long r = (g->G == 1 ? CHUNK_FLOATS : TILE_FLOATS) / (per_row > 0 ? per_row : 1);
+  const long min_rows = g->G == 1 ? 1 : (MIN_TILE_PIXELS + g->OW - 1) / g->OW;
+  return r < min_rows ? min_rows : r;
+}
+
+/* The patch geometry of one group: its Cg channels out of every C-channel pixel (all of them when G = 1). */
 static cn_patches patches_of(const conv_geom *g) {
-  cn_patches p = {g->B, g->H, g->W, g->C, g->C, g->OH, g->OW, g->KH, g->KW, g->sh, g->sw, g->dh, g->dw, g->pt, g->pl};
+  cn_patches p = {g->B, g->H, g->W, g->C, g_Cg(g), g->OH, g->OW, g->KH, g->KW, g->sh, g->sw, g->dh, g->dw, g->pt, g->pl};
   return p;
 }
 
-/* ---------------- epilogue: bias and activation, row by row ---------------- */
-typedef struct {
-  float *y;
-  int n;
-  const float *bias;
-  int act;
-  float alpha;
-} epi_job;
-
-static void epilogue_range(void *ctx, long r0, long r1) {
-  const epi_job *e = (const epi_job *)ctx;
-  const int n = e->n;
-  const float alpha = e->alpha;
-  for (long r = r0; r < r1; r++) {
-    float *p = e->y + r * n;
-    if (e->bias) for (int j = 0; j < n; j++) p[j] += e->bias[j];
-    /* Comparisons written so NaN passes through, as tfjs's activations do. */
-    switch (e->act) {
-      case ACT_RELU: for (int j = 0; j < n; j++) p[j] = p[j] < 0.0f ? 0.0f : p[j]; break;
-      case ACT_RELU6:
-        for (int j = 0; j < n; j++) { float v = p[j] < 0.0f ? 0.0f : p[j]; p[j] = v > 6.0f ? 6.0f : v; }
-        break;
-      case ACT_LEAKYRELU: for (int j = 0; j < n; j++) p[j] = p[j] < 0.0f ? alpha * p[j] : p[j]; break;
-      default: break;
-    }
-  }
+/* One GEMM per group on strided windows: C + i·cs = op(A + i·as) · op(B + i·bs) + beta·(C + i·cs), i < G. */
+static int gemm_per_group(int G, int tA, int tB, int M, int N, int K, const float *A, int lda, long as, const float *B,
+                          int ldb, long bs, float beta, float *C, int ldc, long cs) {
+  for (int i = 0; i < G; i++)
+    if (cn_sgemm(tA, tB, M, N, K, 1.0f, A + i * as, lda, B + i * bs, ldb, beta, C + i * cs, ldc) != CN_OK) return CN_ENOMEM;
+  return CN_OK;
 }
 
-static void epilogue(float *y, long rows, int n, const float *bias, int act, float alpha) {
-  if (!bias && act == ACT_LINEAR) return;
-  epi_job e = {y, n, bias, act, alpha};
-  /* Threads only pay off beyond a few thousand elements. */
-  if ((long)n * rows < 16384) epilogue_range(&e, 0, rows);
-  else cn_parallel_for(rows, epilogue_range, &e);
+/* The im2col scratch for chunks of `step` output rows (fewer when the whole convolution has fewer). */
+static float *chunk_cols(const conv_geom *g, long step) {
+  const long rows = (long)g->B * g->OH;
+  return cn_scratch(CN_SCRATCH_IM2COL, (size_t)((step < rows ? step : rows) * g->OW * g_Kg(g)));
 }
 
-/* ---------------- kernels ---------------- */
+/* ---------------- forward ---------------- */
 
 /*
- * Small filters (K·Cout ≤ SMALL_FILTER_FLOATS: stems, 1×1 strided, 3×3 on few channels) run as cache-sized tiles:
- * each thread builds the im2col rows of TILE_BYTES of output pixels in its own scratch and multiplies them at once,
- * while they are still in its L2. Through one big cols buffer the stem of ShiftNet-A (7×7×3 → 32 at 112², 7 MB of
- * cols) spent more time streaming cols to memory and back than multiplying. Larger filters keep the chunked path:
- * every GEMM call packs the whole filter, which small tiles would repeat too often.
+ * Small filters: each thread builds the im2col rows of TILE_BYTES of output pixels in its own scratch and multiplies
+ * them at once, while they are still in its L2. Through one big cols buffer the stem of ShiftNet-A (7×7×3 → 32 at
+ * 112², 7 MB of cols) spent more time streaming cols to memory and back than multiplying. Larger filters keep the
+ * chunked path: every GEMM call packs the whole filter, which small tiles would repeat too often.
  */
 #define SMALL_FILTER_FLOATS (64L << 10)
 #define TILE_BYTES (192L << 10)
@@ -104,126 +110,186 @@ typedef struct {
   int act;
   float alpha;
   long tile; /* output pixels per tile */
-  long P;
   int failed;
 } tile_job;
 
 static void conv_tiles(void *ctx, long t0, long t1) {
   tile_job *j = (tile_job *)ctx;
   const conv_geom *g = j->g;
-  const long K = geom_K(g);
-  float *cols = cn_scratch(SLOT_COLS, (size_t)(j->tile * K));
-  if (!cols) { j->failed = 1; return; }
+  const long Kg = g_Kg(g), P = g_P(g);
+  const int Cg = g_Cg(g), COg = g_COg(g), CO = g->CO;
+  float *cols = cn_scratch(CN_SCRATCH_IM2COL, (size_t)(j->tile * Kg));
+  if (!cols) {
+    __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+    return;
+  }
   const cn_patches pg = patches_of(g);
   for (long t = t0; t < t1; t++) {
-    long p0 = t * j->tile, np = j->P - p0 < j->tile ? j->P - p0 : j->tile;
-    cn_im2col_range(&pg, j->x, cols, p0, 0, np);
-    float *yc = j->y + p0 * g->CO;
-    cn_sgemm(0, 0, (int)np, g->CO, (int)K, 1.0f, cols, (int)K, j->w, g->CO, 0.0f, yc, g->CO);
-    if (j->bias || j->act != ACT_LINEAR) {
-      epi_job e = {yc, g->CO, j->bias, j->act, j->alpha};
-      epilogue_range(&e, 0, np);
+    const long p0 = t * j->tile, np = P - p0 < j->tile ? P - p0 : j->tile;
+    float *yc = j->y + p0 * CO;
+    for (int i = 0; i < g->G; i++) {
+      cn_im2col_range(&pg, j->x + (long)i * Cg, cols, p0, 0, np);
+      if (cn_sgemm(0, 0, (int)np, COg, (int)Kg, 1.0f, cols, (int)Kg, j->w + (long)i * COg, CO, 0.0f, yc + (long)i * COg,
+                   CO) != CN_OK) {
+        __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+        return;
+      }
     }
+    cn_bias_activation_rows(yc, np, CO, j->bias, j->act, j->alpha);
   }
 }
 
-/* y = act(conv(x, w) + bias). Returns 0, or -1 when scratch could not be allocated. */
+/* y = act(conv(x, w) + bias). Returns CN_OK, or CN_ENOMEM. */
 static int conv_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *y, int act,
                         float alpha) {
-  const long K = geom_K(g), P = geom_P(g);
+  const int C = g->C, CO = g->CO, Cg = g_Cg(g), COg = g_COg(g);
+  const long Kg = g_Kg(g), P = g_P(g);
   if (is_pointwise(g)) {
-    cn_sgemm(0, 0, (int)P, g->CO, g->C, 1.0f, x, g->C, w, g->CO, 0.0f, y, g->CO);
-    epilogue(y, P, g->CO, bias, act, alpha);
-    return 0;
+    const long step = pointwise_pixels(g);
+    for (long p0 = 0; p0 < P; p0 += step) {
+      const int np = (int)(p0 + step < P ? step : P - p0);
+      if (gemm_per_group(g->G, 0, 0, np, COg, Cg, x + p0 * C, C, Cg, w, CO, COg, 0.0f, y + p0 * CO, CO, COg) != CN_OK)
+        return CN_ENOMEM;
+      cn_bias_activation(y + p0 * CO, np, CO, bias, act, alpha);
+    }
+    return CN_OK;
   }
-  if (K * g->CO <= SMALL_FILTER_FLOATS) {
-    long tile = TILE_BYTES / (4 * K);
+  if (Kg * CO <= SMALL_FILTER_FLOATS) {
+    long tile = TILE_BYTES / (4 * Kg);
     tile = tile < 24 ? 24 : (tile + 5) / 6 * 6; /* whole 6-row GEMM panels */
-    tile_job j = {g, x, w, bias, y, act, alpha, tile, P, 0};
+    tile_job j = {g, x, w, bias, y, act, alpha, tile, 0};
     cn_parallel_for((P + tile - 1) / tile, conv_tiles, &j);
-    return j.failed ? -1 : 0;
+    return j.failed ? CN_ENOMEM : CN_OK;
   }
   const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
   const cn_patches pg = patches_of(g);
-  float *cols = cn_scratch(SLOT_COLS, (size_t)((step < rows ? step : rows) * g->OW * K));
-  if (!cols) return -1;
+  float *cols = chunk_cols(g, step);
+  if (!cols) return CN_ENOMEM;
   for (long r0 = 0; r0 < rows; r0 += step) {
-    long r1 = r0 + step < rows ? r0 + step : rows;
-    long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
-    cn_im2col(&pg, x, cols, p0, np);
-    float *yc = y + p0 * g->CO;
-    cn_sgemm(0, 0, (int)np, g->CO, (int)K, 1.0f, cols, (int)K, w, g->CO, 0.0f, yc, g->CO);
+    const long r1 = r0 + step < rows ? r0 + step : rows;
+    const long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
+    for (int i = 0; i < g->G; i++) {
+      cn_im2col(&pg, x + (long)i * Cg, cols, p0, np);
+      if (cn_sgemm(0, 0, (int)np, COg, (int)Kg, 1.0f, cols, (int)Kg, w + (long)i * COg, CO, 0.0f,
+                   y + p0 * CO + (long)i * COg, CO) != CN_OK)
+        return CN_ENOMEM;
+    }
     /* Per chunk, while the chunk's output is still warm in cache. */
-    epilogue(yc, np, g->CO, bias, act, alpha);
+    cn_bias_activation(y + p0 * CO, np, CO, bias, act, alpha);
   }
-  return 0;
+  return CN_OK;
 }
 
-/* dx = input gradient of conv(x, w) for output gradient dy. */
+/* ---------------- gradients ---------------- */
+
+/* dx = input gradient of the convolution for output gradient dy. Returns CN_OK, or CN_ENOMEM. */
 static int conv_backprop_input(const conv_geom *g, const float *dy, const float *w, float *dx) {
-  const long K = geom_K(g), P = geom_P(g);
+  const int C = g->C, CO = g->CO, Cg = g_Cg(g), COg = g_COg(g);
+  const long Kg = g_Kg(g), P = g_P(g);
   if (is_pointwise(g)) {
-    cn_sgemm(0, 1, (int)P, g->C, g->CO, 1.0f, dy, g->CO, w, g->CO, 0.0f, dx, g->C);
-    return 0;
+    const long step = pointwise_pixels(g);
+    for (long p0 = 0; p0 < P; p0 += step) {
+      const int np = (int)(p0 + step < P ? step : P - p0);
+      if (gemm_per_group(g->G, 0, 1, np, Cg, COg, dy + p0 * CO, CO, COg, w, CO, COg, 0.0f, dx + p0 * C, C, Cg) != CN_OK)
+        return CN_ENOMEM;
+    }
+    return CN_OK;
   }
-  memset(dx, 0, sizeof(float) * (size_t)g->B * g->H * g->W * g->C);
   const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
   const cn_patches pg = patches_of(g);
-  float *cols = cn_scratch(SLOT_COLS, (size_t)((step < rows ? step : rows) * g->OW * K));
-  if (!cols) return -1;
+  float *cols = chunk_cols(g, step);
+  if (!cols) return CN_ENOMEM;
+  memset(dx, 0, sizeof(float) * (size_t)g->B * g->H * g->W * C);
   for (long r0 = 0; r0 < rows; r0 += step) {
-    long r1 = r0 + step < rows ? r0 + step : rows;
-    long np = (r1 - r0) * g->OW;
-    cn_sgemm(0, 1, (int)np, (int)K, g->CO, 1.0f, dy + r0 * g->OW * g->CO, g->CO, w, g->CO, 0.0f, cols, (int)K);
-    cn_col2im_rows(&pg, cols, dx, r0, r1);
+    const long r1 = r0 + step < rows ? r0 + step : rows;
+    const long np = (r1 - r0) * g->OW;
+    for (int i = 0; i < g->G; i++) {
+      if (cn_sgemm(0, 1, (int)np, (int)Kg, COg, 1.0f, dy + r0 * g->OW * CO + (long)i * COg, CO, w + (long)i * COg, CO,
+                   0.0f, cols, (int)Kg) != CN_OK)
+        return CN_ENOMEM;
+      cn_col2im_rows(&pg, cols, dx + (long)i * Cg, r0, r1);
+    }
   }
-  return 0;
+  return CN_OK;
 }
 
-/* dw = filter gradient of conv(x, w) for output gradient dy (overwritten, not accumulated). */
+/* dw = filter gradient of the convolution for output gradient dy (overwritten, not accumulated). */
 static int conv_backprop_filter(const conv_geom *g, const float *x, const float *dy, float *dw) {
-  const long K = geom_K(g), P = geom_P(g);
+  const int C = g->C, CO = g->CO, Cg = g_Cg(g), COg = g_COg(g);
+  const long Kg = g_Kg(g), P = g_P(g);
   if (is_pointwise(g)) {
-    cn_sgemm(1, 0, g->C, g->CO, (int)P, 1.0f, x, g->C, dy, g->CO, 0.0f, dw, g->CO);
-    return 0;
+    /* dW (small, cache resident) accumulates over the pieces; the first one stores. */
+    const long step = pointwise_pixels(g);
+    for (long p0 = 0; p0 < P; p0 += step) {
+      const int np = (int)(p0 + step < P ? step : P - p0);
+      if (gemm_per_group(g->G, 1, 0, Cg, COg, np, x + p0 * C, C, Cg, dy + p0 * CO, CO, COg, p0 == 0 ? 0.0f : 1.0f, dw, CO,
+                         COg) != CN_OK)
+        return CN_ENOMEM;
+    }
+    return CN_OK;
   }
   const long rows = (long)g->B * g->OH, step = rows_per_chunk(g);
   const cn_patches pg = patches_of(g);
-  float *cols = cn_scratch(SLOT_COLS, (size_t)((step < rows ? step : rows) * g->OW * K));
-  if (!cols) return -1;
+  float *cols = chunk_cols(g, step);
+  if (!cols) return CN_ENOMEM;
   for (long r0 = 0; r0 < rows; r0 += step) {
-    long r1 = r0 + step < rows ? r0 + step : rows;
-    long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
-    cn_im2col(&pg, x, cols, p0, np);
-    cn_sgemm(1, 0, (int)K, g->CO, (int)np, 1.0f, cols, (int)K, dy + p0 * g->CO, g->CO, r0 == 0 ? 0.0f : 1.0f, dw,
-             g->CO);
+    const long r1 = r0 + step < rows ? r0 + step : rows;
+    const long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
+    for (int i = 0; i < g->G; i++) {
+      cn_im2col(&pg, x + (long)i * Cg, cols, p0, np);
+      if (cn_sgemm(1, 0, (int)Kg, COg, (int)np, 1.0f, cols, (int)Kg, dy + p0 * CO + (long)i * COg, CO,
+                   r0 == 0 ? 0.0f : 1.0f, dw + (long)i * COg, CO) != CN_OK)
+        return CN_ENOMEM;
+    }
   }
-  return 0;
+  return CN_OK;
 }
 
 /* ---------------- N-API glue ---------------- */
-/* Reads and validates the geometry Int32Array; throws a named error and returns 0 when it is not sensible. */
+
+/*
+ * Reads the geometry Int32Array B,H,W,C,OH,OW,CO,KH,KW,sh,sw,dh,dw,pt,pl,G (pads ≥ 0, the rest ≥ 1, all ≤ 2^24, G
+ * dividing C and CO, and B·OH·OW, KH·KW·C/G small enough for GEMM ints); throws a named error and returns 0 when it
+ * is not sensible.
+ */
 static int read_geom(napi_env env, napi_value v, const char *fn, int index, conv_geom *g) {
-  int p[CN_CONV_GEOM_LEN];
-  if (!cn_conv_geometry(env, v, fn, index, p)) return 0;
-  *g = (conv_geom){p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]};
+  /* Largest size accepted for any single dimension (keeps every index inside long and every GEMM size an int). */
+  const int max_dim = 1 << 24;
+  int32_t *p;
+  size_t n;
+  if (!cn_i32(env, v, fn, index, &p, &n)) return 0;
+  if (n != CONV_GEOM_LEN) {
+    cn_throw(env, "%s: argument %d must hold %d geometry ints, got %zu", fn, index, CONV_GEOM_LEN, n);
+    return 0;
+  }
+  for (int i = 0; i < CONV_GEOM_LEN - 1; i++) {
+    int min = i >= 13 ? 0 : 1; /* pads may be 0, everything else is a size, stride or dilation */
+    if (p[i] < min || p[i] > max_dim) {
+      cn_throw(env, "%s: geometry[%d] = %d is out of range [%d, %d] (B,H,W,C,OH,OW,CO,KH,KW,sh,sw,dh,dw,pt,pl,G)", fn,
+               i, p[i], min, max_dim);
+      return 0;
+    }
+  }
+  *g = (conv_geom){p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]};
+  if (g->G < 1 || g->C % g->G != 0 || g->CO % g->G != 0) {
+    cn_throw(env, "%s: groups = %d must be positive and divide C = %d and CO = %d", fn, g->G, g->C, g->CO);
+    return 0;
+  }
+  const size_t P = cn_mul3((size_t)g->B, (size_t)g->OH, (size_t)g->OW), K = (size_t)g_Kg(g),
+               X = cn_mul3(cn_mul3((size_t)g->B, (size_t)g->H, 1), (size_t)g->W, (size_t)g->C), CO = (size_t)g->CO;
+  if (!P || !K || !X || P > INT_MAX || K > INT_MAX || !cn_mul3(P, CO, 1) || !cn_mul3(K, CO, 1) ||
+      !cn_mul3((size_t)g->OW, K, 1)) {
+    cn_throw(env, "%s: shapes too large (B·OH·OW = %zu, KH·KW·C/G = %zu)", fn, P, K);
+    return 0;
+  }
   return 1;
 }
 
 static size_t geom_x(const conv_geom *g) { return (size_t)g->B * g->H * g->W * g->C; }
-static size_t geom_y(const conv_geom *g) { return (size_t)geom_P(g) * g->CO; }
-static size_t geom_w(const conv_geom *g) { return (size_t)geom_K(g) * g->CO; }
+static size_t geom_y(const conv_geom *g) { return (size_t)g_P(g) * g->CO; }
+static size_t geom_w(const conv_geom *g) { return (size_t)g_Kg(g) * g->CO; }
 
-static int read_act(napi_env env, napi_value v, const char *fn, int index, int *act) {
-  if (!cn_int(env, v, fn, index, act)) return 0;
-  if (*act < ACT_LINEAR || *act > ACT_LEAKYRELU) {
-    cn_throw(env, "%s: activation code %d unknown (0 linear, 1 relu, 2 relu6, 3 leakyrelu)", fn, *act);
-    return 0;
-  }
-  return 1;
-}
-
-/* conv2d(x, w, bias|null, y, geom, act, alpha): y[B,OH,OW,CO] = act(conv(x[B,H,W,C], w[KH,KW,C,CO]) + bias[CO]). */
+/* conv2d(x, w, bias|null, y, geom, act, alpha): y[B,OH,OW,CO] = act(conv(x[B,H,W,C], w[KH,KW,C/G,CO]) + bias[CO]). */
 static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   const char *fn = "conv2d";
   napi_value a[7];
@@ -234,12 +300,12 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   double alpha;
   if (!cn_args(env, info, fn, 7, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &w, &lw) ||
       !cn_f32_opt(env, a[2], fn, 2, &bias, &lb) || !cn_f32(env, a[3], fn, 3, &y, &ly) ||
-      !read_geom(env, a[4], fn, 4, &g) || !read_act(env, a[5], fn, 5, &act) || !cn_double(env, a[6], fn, 6, &alpha))
+      !read_geom(env, a[4], fn, 4, &g) || !cn_activation(env, a[5], fn, 5, &act) || !cn_double(env, a[6], fn, 6, &alpha))
     return NULL;
   if (!cn_need(env, fn, 0, lx, geom_x(&g)) || !cn_need(env, fn, 1, lw, geom_w(&g)) ||
       (bias && !cn_need(env, fn, 2, lb, (size_t)g.CO)) || !cn_need(env, fn, 3, ly, geom_y(&g)))
     return NULL;
-  if (conv_forward(&g, x, w, bias, y, act, (float)alpha) != 0) return cn_throw(env, "%s: out of memory for im2col", fn);
+  if (conv_forward(&g, x, w, bias, y, act, (float)alpha) != CN_OK) return cn_throw_oom(env, fn);
   return NULL;
 }
 CN_EXPORT("conv2d", js_conv2d)
@@ -264,58 +330,20 @@ static napi_value conv_grad_entry(napi_env env, napi_callback_info info, const c
   if (!read_geom(env, a[3], fn, 3, &g)) return NULL;
   for (int i = 0; i < 3; i++)
     if (!cn_need(env, fn, i, len[i], geom_size(&g, kinds[i]))) return NULL;
-  if (run(&g, p[0], p[1], p[2]) != 0) return cn_throw(env, "%s: out of memory for im2col", fn);
+  if (run(&g, p[0], p[1], p[2]) != CN_OK) return cn_throw_oom(env, fn);
   return NULL;
 }
 
-/* conv2dBackpropInput(dy, w, dx, geom): dx[B,H,W,C] = input gradient for dy[B,OH,OW,CO], w[KH,KW,C,CO]. */
+/* conv2dBackpropInput(dy, w, dx, geom): dx[B,H,W,C] = input gradient for dy[B,OH,OW,CO], w[KH,KW,C/G,CO]. */
 static napi_value js_conv2d_backprop_input(napi_env env, napi_callback_info info) {
   static const int kinds[3] = {T_Y, T_W, T_X};
   return conv_grad_entry(env, info, "conv2dBackpropInput", kinds, conv_backprop_input);
 }
 CN_EXPORT("conv2dBackpropInput", js_conv2d_backprop_input)
 
-/* conv2dBackpropFilter(x, dy, dw, geom): dw[KH,KW,C,CO] = filter gradient for x[B,H,W,C], dy[B,OH,OW,CO]. */
+/* conv2dBackpropFilter(x, dy, dw, geom): dw[KH,KW,C/G,CO] = filter gradient for x[B,H,W,C], dy[B,OH,OW,CO]. */
 static napi_value js_conv2d_backprop_filter(napi_env env, napi_callback_info info) {
   static const int kinds[3] = {T_X, T_Y, T_W};
   return conv_grad_entry(env, info, "conv2dBackpropFilter", kinds, conv_backprop_filter);
 }
 CN_EXPORT("conv2dBackpropFilter", js_conv2d_backprop_filter)
-
-/*
- * batchMatMul(a, b, bias|null, c, batchA, batchB, M, N, K, transA, transB, act, alpha):
- * c[batch, M, N] = act(op(a[i]) · op(b[i]) + bias[N]), batch = max(batchA, batchB); a side with batch 1 broadcasts.
- * a[i] is [M, K] ([K, M] when transA), b[i] is [K, N] ([N, K] when transB).
- */
-static napi_value js_batch_mat_mul(napi_env env, napi_callback_info info) {
-  const char *fn = "batchMatMul";
-  napi_value a[13];
-  float *A, *B, *bias, *C;
-  size_t la, lb, lbias, lc;
-  int ba, bb, M, N, K, ta, tb, act;
-  double alpha;
-  if (!cn_args(env, info, fn, 13, a) || !cn_f32(env, a[0], fn, 0, &A, &la) || !cn_f32(env, a[1], fn, 1, &B, &lb) ||
-      !cn_f32_opt(env, a[2], fn, 2, &bias, &lbias) || !cn_f32(env, a[3], fn, 3, &C, &lc) ||
-      !cn_int(env, a[4], fn, 4, &ba) || !cn_int(env, a[5], fn, 5, &bb) || !cn_int(env, a[6], fn, 6, &M) ||
-      !cn_int(env, a[7], fn, 7, &N) || !cn_int(env, a[8], fn, 8, &K) || !cn_int(env, a[9], fn, 9, &ta) ||
-      !cn_int(env, a[10], fn, 10, &tb) || !read_act(env, a[11], fn, 11, &act) || !cn_double(env, a[12], fn, 12, &alpha))
-    return NULL;
-  if (ba < 1 || bb < 1 || M < 1 || N < 1 || K < 1)
-    return cn_throw(env, "%s: sizes must be positive (batchA %d, batchB %d, M %d, N %d, K %d)", fn, ba, bb, M, N, K);
-  if (ba != bb && ba != 1 && bb != 1)
-    return cn_throw(env, "%s: batch sizes %d and %d do not broadcast (equal, or one of them 1)", fn, ba, bb);
-  int batch = ba > bb ? ba : bb;
-  size_t sa = cn_mul3((size_t)M, (size_t)K, 1), sb = cn_mul3((size_t)K, (size_t)N, 1), sc = cn_mul3((size_t)M, (size_t)N, 1);
-  size_t na = cn_mul3(sa, (size_t)ba, 1), nb = cn_mul3(sb, (size_t)bb, 1), nc = cn_mul3(sc, (size_t)batch, 1);
-  if (!na || !nb || !nc) return cn_throw(env, "%s: shapes too large", fn);
-  if (!cn_need(env, fn, 0, la, na) || !cn_need(env, fn, 1, lb, nb) || (bias && !cn_need(env, fn, 2, lbias, (size_t)N)) ||
-      !cn_need(env, fn, 3, lc, nc))
-    return NULL;
-  for (int i = 0; i < batch; i++) {
-    const float *ai = A + (ba == 1 ? 0 : (size_t)i * sa), *bi = B + (bb == 1 ? 0 : (size_t)i * sb);
-    cn_sgemm(ta != 0, tb != 0, M, N, K, 1.0f, ai, ta ? M : K, bi, tb ? K : N, 0.0f, C + (size_t)i * sc, N);
-  }
-  epilogue(C, (long)batch * M, N, bias, act, (float)alpha);
-  return NULL;
-}
-CN_EXPORT("batchMatMul", js_batch_mat_mul)

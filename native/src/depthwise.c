@@ -7,7 +7,6 @@
  * contiguous channels of x, dy and W (auto-vectorised by -O3 -march=native). For M = 1 and C % 8 == 0 (MobileNet's
  * case) register-blocked variants sum 32 channels in vector registers and store each result once.
  * Geometry comes from JavaScript (tfjs computeConv2DInfo) as an Int32Array of 15 values, see DW_GEOM_LEN.
- * Also ShiftNet's fixed grouped shift (groupedShift, at the end): a depthwise 1-tap "convolution" by data movement.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +23,6 @@ typedef struct {
   long OC; /* C·M */
   size_t xs, ys, ws; /* floats in x [B,H,W,C], y [B,OH,OW,C·M], W [KH,KW,C,M] */
 } dw_geom;
-
-enum { DW_LINEAR = 0, DW_RELU = 1, DW_RELU6 = 2, DW_LEAKYRELU = 3 };
 
 /* Reads and checks the geometry array; throws (returns 0) on anything that could index outside the views. */
 static int read_geom(napi_env env, napi_value v, const char *fn, int index, dw_geom *g) {
@@ -205,16 +202,16 @@ static void fwd_rows(void *vctx, long begin, long end) {
     /* The activation runs on the row while it is still in cache. */
     long n = g->OW * OC;
     switch (k->act) {
-      case DW_RELU:
+      case CN_ACT_RELU:
         for (long i = 0; i < n; i++) yrow[i] = yrow[i] > 0.f ? yrow[i] : 0.f;
         break;
-      case DW_RELU6:
+      case CN_ACT_RELU6:
         for (long i = 0; i < n; i++) {
           float v = yrow[i] > 0.f ? yrow[i] : 0.f;
           yrow[i] = v < 6.f ? v : 6.f;
         }
         break;
-      case DW_LEAKYRELU: {
+      case CN_ACT_LEAKYRELU: {
         float a = k->alpha;
         for (long i = 0; i < n; i++) yrow[i] = yrow[i] < 0.f ? a * yrow[i] : yrow[i];
         break;
@@ -236,10 +233,9 @@ static napi_value js_depthwise_forward(napi_env env, napi_callback_info info) {
   fwd_ctx k;
   if (!cn_args(env, info, fn, 7, a)) return NULL;
   if (!cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &w, &lw) || !cn_f32_opt(env, a[2], fn, 2, &bias, &lb) ||
-      !cn_f32(env, a[3], fn, 3, &y, &ly) || !read_geom(env, a[4], fn, 4, &k.g) || !cn_int(env, a[5], fn, 5, &act) ||
+      !cn_f32(env, a[3], fn, 3, &y, &ly) || !read_geom(env, a[4], fn, 4, &k.g) || !cn_activation(env, a[5], fn, 5, &act) ||
       !cn_double(env, a[6], fn, 6, &alpha))
     return NULL;
-  if (act < DW_LINEAR || act > DW_LEAKYRELU) return cn_throw(env, "%s: activation code %d is not 0..3", fn, act);
   if (!cn_need(env, fn, 0, lx, x_size(&k.g)) || !cn_need(env, fn, 1, lw, w_size(&k.g)) || !cn_need(env, fn, 3, ly, y_size(&k.g)))
     return NULL;
   if (bias != NULL && lb != 1 && !cn_need(env, fn, 2, lb, (size_t)k.g.OC)) return NULL;
@@ -252,8 +248,8 @@ static napi_value js_depthwise_forward(napi_env env, napi_callback_info info) {
   k.kwlo = k.kwhi = NULL;
   int *ranges = NULL;
   if (k.g.M == 1 && k.g.C % 8 == 0) {
-    ranges = (int *)malloc(sizeof(int) * 2 * k.g.OW);
-    if (ranges == NULL) return cn_throw(env, "%s: out of memory", fn);
+    ranges = (int *)cn_alloc(sizeof(int) * 2 * k.g.OW);
+    if (ranges == NULL) return cn_throw_oom(env, fn);
     tap_ranges_per_column(&k.g, ranges, ranges + k.g.OW);
     k.kwlo = ranges;
     k.kwhi = ranges + k.g.OW;
@@ -383,8 +379,8 @@ static napi_value js_depthwise_backprop_input(napi_env env, napi_callback_info i
   int *taps = NULL;
   if (k.g.M == 1 && k.g.C % 8 == 0) {
     const long W = k.g.W, KW = k.g.KW;
-    taps = (int *)malloc(sizeof(int) * (W + 2 * W * KW));
-    if (taps == NULL) return cn_throw(env, "%s: out of memory", fn);
+    taps = (int *)cn_alloc(sizeof(int) * (W + 2 * W * KW));
+    if (taps == NULL) return cn_throw_oom(env, fn);
     int *ntap = taps, *tkw = taps + W, *tow = taps + W + W * KW;
     for (long iw = 0; iw < W; iw++) {
       int n = 0;
@@ -408,7 +404,6 @@ CN_EXPORT("depthwiseBackpropInput", js_depthwise_backprop_input)
 /* --------------------------------------------------------- backprop filter ---- */
 
 #define DW_MAX_PARTS 64
-#define DW_SCRATCH_SLOT 2
 
 typedef struct {
   dw_geom g;
@@ -420,16 +415,16 @@ typedef struct {
 } bpf_ctx;
 
 /*
- * Handles parts [pbegin, pend): one thread's share. Its sums go to a private double buffer (scratch slot 2, per
- * thread, holding KH·KW·C·M doubles then KH·KW·C·M floats); each output row's terms (≤ OW per weight) are first summed
- * in the float row buffer, which keeps float64 work out of the innermost loop.
+ * Handles parts [pbegin, pend): one thread's share. Its sums go to a private double buffer (its CN_SCRATCH_DEPTHWISE
+ * scratch, holding KH·KW·C·M doubles then KH·KW·C·M floats); each output row's terms (≤ OW per weight) are first
+ * summed in the float row buffer, which keeps float64 work out of the innermost loop.
  */
 static void bpf_parts(void *vctx, long pbegin, long pend) {
   bpf_ctx *k = (bpf_ctx *)vctx;
   const dw_geom *g = &k->g;
   const long C = g->C, M = g->M, OC = g->OC, taps = g->KH * g->KW;
   size_t nw = (size_t)taps * OC;
-  float *mem = cn_scratch(DW_SCRATCH_SLOT, 3 * nw);
+  float *mem = cn_scratch(CN_SCRATCH_DEPTHWISE, 3 * nw);
   if (mem == NULL) {
     __atomic_store_n(&k->failed, 1, __ATOMIC_RELAXED);
     k->partial[pbegin] = NULL;
@@ -508,8 +503,9 @@ static napi_value js_depthwise_backprop_filter(napi_env env, napi_callback_info 
   napi_value a[4];
   float *x, *dy, *dw;
   size_t lx, ldy, ldw;
-  bpf_ctx *k = (bpf_ctx *)calloc(1, sizeof(bpf_ctx));
-  if (k == NULL) return cn_throw(env, "%s: out of memory", fn);
+  bpf_ctx *k = (bpf_ctx *)cn_alloc(sizeof(bpf_ctx));
+  if (k == NULL) return cn_throw_oom(env, fn);
+  memset(k, 0, sizeof *k);
   if (!cn_args(env, info, fn, 4, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &dy, &ldy) ||
       !cn_f32(env, a[2], fn, 2, &dw, &ldw) || !read_geom(env, a[3], fn, 3, &k->g) ||
       !cn_need(env, fn, 0, lx, x_size(&k->g)) || !cn_need(env, fn, 1, ldy, y_size(&k->g)) ||
@@ -529,7 +525,7 @@ static napi_value js_depthwise_backprop_filter(napi_env env, napi_callback_info 
   cn_parallel_for(parts, bpf_parts, k);
   if (k->failed) {
     free(k);
-    return cn_throw(env, "%s: out of memory for the per-thread partial sums", fn);
+    return cn_throw_oom(env, fn);
   }
   size_t nw = w_size(&k->g);
   const double *first = NULL;
@@ -545,74 +541,3 @@ static napi_value js_depthwise_backprop_filter(napi_env env, napi_callback_info 
   return NULL;
 }
 CN_EXPORT("depthwiseBackpropFilter", js_depthwise_backprop_filter)
-
-/* ------------------------------------------------------------ grouped shift ---- */
-
-/*
- * ShiftNet's fixed shift: channels in runs [c0, c1) that share one offset (dy, dx), y[n, h, w, c] = x[n, h + dy, w + dx, c]
- * (0 outside the image). Its adjoint is the same shift with (−dy, −dx), so this one kernel serves both directions.
- */
-typedef struct {
-  long N, H, W, C, R;
-  const int32_t *runs; /* R × [c0, c1, dy, dx] */
-  const float *x;
-  float *y;
-} shift_ctx;
-
-/* One task = one output row (n, h); each (column, run) is a short copy of c1 − c0 floats, or zeros. Run by run, the
-   columns stream through one source row and the output at the same stride. (Tried and not faster on a 2-core AMD EPYC:
-   pixel by pixel with all runs at once, 2× slower, the source rows 4 KB apart competing for cache sets; column tiles of
-   4–32 pixels, within noise.) */
-static void shift_rows(void *vctx, long begin, long end) {
-  const shift_ctx *k = (const shift_ctx *)vctx;
-  const long H = k->H, W = k->W, C = k->C;
-  for (long r = begin; r < end; r++) {
-    long n = r / H, h = r % H;
-    float *yrow = k->y + (size_t)r * W * C;
-    for (long j = 0; j < k->R; j++) {
-      const long c0 = k->runs[4 * j], len = k->runs[4 * j + 1] - c0, dy = k->runs[4 * j + 2], dx = k->runs[4 * j + 3];
-      const long ih = h + dy;
-      /* Columns w with 0 ≤ w + dx < W are [wlo, whi); everything else, or the whole row when ih is outside, is 0. */
-      long wlo = dx < 0 ? -dx : 0, whi = dx > 0 ? W - dx : W;
-      if (ih < 0 || ih >= H || wlo > W || whi < 0) wlo = whi = 0;
-      if (wlo > whi) wlo = whi;
-      const float *xrow = k->x + ((size_t)n * H + (ih < 0 || ih >= H ? 0 : ih)) * W * C;
-      for (long w = 0; w < wlo; w++) cn_zero_floats(yrow + w * C + c0, len);
-      for (long w = wlo; w < whi; w++) cn_copy_floats(yrow + w * C + c0, xrow + (w + dx) * C + c0, len);
-      for (long w = whi; w < W; w++) cn_zero_floats(yrow + w * C + c0, len);
-    }
-  }
-}
-
-/* groupedShift(x, y, runs, geom): x, y [N,H,W,C]; runs Int32Array R×[c0, c1, dy, dx] covering 0..C in order; geom [N,H,W,C]. */
-static napi_value js_grouped_shift(napi_env env, napi_callback_info info) {
-  const char *fn = "groupedShift";
-  napi_value a[4];
-  float *x, *y;
-  int32_t *runs, *geom;
-  size_t lx, ly, lr, lg;
-  if (!cn_args(env, info, fn, 4, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &y, &ly) ||
-      !cn_i32(env, a[2], fn, 2, &runs, &lr) || !cn_i32(env, a[3], fn, 3, &geom, &lg))
-    return NULL;
-  if (lg != 4) return cn_throw(env, "%s: argument 3 (geometry) must hold 4 ints [N,H,W,C], got %zu", fn, lg);
-  for (int i = 0; i < 4; i++)
-    if (geom[i] < 1) return cn_throw(env, "%s: geometry [%d,%d,%d,%d] must be positive", fn, geom[0], geom[1], geom[2], geom[3]);
-  size_t size;
-  if (__builtin_mul_overflow((size_t)geom[0] * geom[1], (size_t)geom[2] * geom[3], &size))
-    return cn_throw(env, "%s: geometry sizes overflow", fn);
-  if (!cn_need(env, fn, 0, lx, size) || !cn_need(env, fn, 1, ly, size)) return NULL;
-  if (lr == 0 || lr % 4 != 0) return cn_throw(env, "%s: argument 2 (runs) must hold 4 ints per run, got %zu", fn, lr);
-  /* The runs must tile [0, C) in order: every output channel is written exactly once. */
-  int32_t next = 0;
-  for (size_t j = 0; j < lr / 4; j++) {
-    if (runs[4 * j] != next || runs[4 * j + 1] <= runs[4 * j] || runs[4 * j + 1] > geom[3])
-      return cn_throw(env, "%s: run %zu = [%d, %d) does not continue the channel tiling at %d (C = %d)", fn, j, runs[4 * j],
-                      runs[4 * j + 1], next, geom[3]);
-    next = runs[4 * j + 1];
-  }
-  if (next != geom[3]) return cn_throw(env, "%s: runs cover channels [0, %d), C = %d", fn, next, geom[3]);
-  shift_ctx k = {geom[0], geom[1], geom[2], geom[3], (long)(lr / 4), runs, x, y};
-  cn_parallel_for(k.N * k.H, shift_rows, &k);
-  return NULL;
-}
-CN_EXPORT("groupedShift", js_grouped_shift)

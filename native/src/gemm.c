@@ -1,6 +1,7 @@
 /*
  * Single-precision GEMM: the system OpenBLAS when it can be loaded at run time (the same library Debian's PyTorch
- * uses), else a built-in blocked kernel written with GCC/Clang vector extensions (compiled for the build machine).
+ * uses), else a built-in blocked kernel written with GCC/Clang vector extensions (compiled for the build machine);
+ * and the bias + activation epilogue that the convolutions and matrix products apply to its result.
  */
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -81,17 +82,6 @@ static inline void store8(float *p, v8 v) { *(v8 *)p = v; }
 /* Per-thread packing buffers, grown on demand (the pool's workers live as long as the process). */
 static __thread float *t_apack, *t_bpack;
 static __thread size_t t_apack_len, t_bpack_len;
-
-static float *grow(float **buf, size_t *len, size_t floats) {
-  if (floats > *len) {
-    free(*buf);
-    void *p = 0;
-    if (posix_memalign(&p, 64, floats * sizeof(float)) != 0) p = 0;
-    *buf = (float *)p;
-    *len = p ? floats : 0;
-  }
-  return *buf;
-}
 
 /* Packs rows i0..i0+mc of op(A), columns k0..k0+kc, as MR-row panels [kc][MR] (rows past mc are zero). */
 static void pack_a(int transA, const float *A, int lda, int i0, int mc, int k0, int kc, float *Ap) {
@@ -201,6 +191,7 @@ typedef struct {
   int mc; /* rows per row block (≤ MC, a multiple of MR) */
   float alpha;
   int overwrite; /* beta = 0 and first K block: store instead of accumulating (saves zeroing C first) */
+  int failed;    /* a worker could not get its packing buffer */
 } block_job;
 
 /*
@@ -223,9 +214,12 @@ static void run_block(const block_job *g, const float *Ap, const float *tail, in
 
 /* Parallel over row blocks of g->mc rows: each thread packs its own A block. */
 static void rows_task(void *ctx, long b0, long b1) {
-  const block_job *g = (const block_job *)ctx;
-  float *Ap = grow(&t_apack, &t_apack_len, (size_t)MC * KC);
-  if (!Ap) abort(); /* a few hundred KB: failure means the process is out of memory anyway */
+  block_job *g = (block_job *)ctx;
+  float *Ap = cn_grow(&t_apack, &t_apack_len, (size_t)MC * KC);
+  if (!Ap) {
+    __atomic_store_n(&g->failed, 1, __ATOMIC_RELAXED);
+    return;
+  }
   int panels = (g->nc + NR - 1) / NR;
   for (long b = b0; b < b1; b++) {
     int i0 = (int)b * g->mc, mc = g->M - i0 < g->mc ? g->M - i0 : g->mc;
@@ -273,8 +267,8 @@ static int rows_per_block(int M, int threads) {
   return (mc + MR - 1) / MR * MR;
 }
 
-static void builtin_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
-                          const float *B, int ldb, float beta, float *C, int ldc) {
+static int builtin_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+                         const float *B, int ldb, float beta, float *C, int ldc) {
   /* beta first, so the kernel only accumulates; beta = 0 instead lets the first K block overwrite C. */
   const int overwrite = beta == 0.0f && K > 0 && alpha != 0.0f;
   for (int i = 0; i < M && !overwrite; i++) {
@@ -282,7 +276,7 @@ static void builtin_sgemm(int transA, int transB, int M, int N, int K, float alp
     if (beta == 0.0f) memset(c, 0, sizeof(float) * (size_t)N);
     else if (beta != 1.0f) for (int j = 0; j < N; j++) c[j] *= beta;
   }
-  if (K == 0 || alpha == 0.0f) return;
+  if (K == 0 || alpha == 0.0f) return CN_OK;
   /* Waking the pool costs tens of microseconds: products under ~0.5 M MACs run on the calling thread alone. */
   const int threads = (double)M * N * K < 5e5 ? 1 : cn_threads();
   const int mc = rows_per_block(M, threads);
@@ -294,17 +288,17 @@ static void builtin_sgemm(int transA, int transB, int M, int N, int K, float alp
     int nc = N - j0 < NC ? N - j0 : NC;
     for (int k0 = 0; k0 < K; k0 += KC) {
       int kc = K - k0 < KC ? K - k0 : KC;
-      float *Bp = grow(&t_bpack, &t_bpack_len, (size_t)KC * NC);
-      if (!Bp) abort();
+      float *Bp = cn_grow(&t_bpack, &t_bpack_len, (size_t)KC * NC);
+      if (!Bp) return CN_ENOMEM;
       pack_b_job pb = {transB, B, ldb, j0, nc, k0, kc, Bp};
       long b_panels = (nc + NR - 1) / NR;
       /* Packing B serially would idle the other threads for ~10 % of a small-M product. */
       if (threads > 1 && (long)kc * nc >= 32768) cn_parallel_for(b_panels, pack_b_task, &pb);
       else pack_b_task(&pb, 0, b_panels);
-      block_job g = {transA, A, lda, Bp, 0, C, ldc, M, nc, kc, j0, k0, mc, alpha, overwrite && k0 == 0};
+      block_job g = {transA, A, lda, Bp, 0, C, ldc, M, nc, kc, j0, k0, mc, alpha, overwrite && k0 == 0, 0};
       if (by_cols) {
-        float *Ap = grow(&t_apack, &t_apack_len, (size_t)(mpad > MC ? mpad : MC) * KC);
-        if (!Ap) abort();
+        float *Ap = cn_grow(&t_apack, &t_apack_len, (size_t)(mpad > MC ? mpad : MC) * KC);
+        if (!Ap) return CN_ENOMEM;
         pack_a(transA, A, lda, 0, M, k0, kc, Ap);
         g.Ap = Ap;
         g.mc = MC;
@@ -314,8 +308,10 @@ static void builtin_sgemm(int transA, int transB, int M, int N, int K, float alp
       } else {
         rows_task(&g, 0, row_blocks);
       }
+      if (g.failed) return CN_ENOMEM;
     }
   }
+  return CN_OK;
 }
 
 /*
@@ -332,13 +328,55 @@ static int use_openblas(int transA, int transB, int M) {
   return g_mode == CN_GEMM_AUTO && ((transA && !transB) || M < AUTO_MIN_ROWS);
 }
 
-void cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
-              float beta, float *C, int ldc) {
-  if (M <= 0 || N <= 0) return;
+int cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
+             float beta, float *C, int ldc) {
+  if (M <= 0 || N <= 0) return CN_OK;
   load_blas();
   if (use_openblas(transA, transB, M)) {
     g_cblas(101 /* RowMajor */, transA ? 112 : 111, transB ? 112 : 111, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    return;
+    return CN_OK;
   }
-  builtin_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  return builtin_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* ---------------- epilogue: bias and activation, row by row ---------------- */
+typedef struct {
+  float *y;
+  int n;
+  const float *bias;
+  int act;
+  float alpha;
+} epi_job;
+
+static void epilogue_range(void *ctx, long r0, long r1) {
+  const epi_job *e = (const epi_job *)ctx;
+  const int n = e->n;
+  const float alpha = e->alpha;
+  for (long r = r0; r < r1; r++) {
+    float *p = e->y + r * n;
+    if (e->bias) for (int j = 0; j < n; j++) p[j] += e->bias[j];
+    /* Comparisons written so NaN passes through, as tfjs's activations do. */
+    switch (e->act) {
+      case CN_ACT_RELU: for (int j = 0; j < n; j++) p[j] = p[j] < 0.0f ? 0.0f : p[j]; break;
+      case CN_ACT_RELU6:
+        for (int j = 0; j < n; j++) { float v = p[j] < 0.0f ? 0.0f : p[j]; p[j] = v > 6.0f ? 6.0f : v; }
+        break;
+      case CN_ACT_LEAKYRELU: for (int j = 0; j < n; j++) p[j] = p[j] < 0.0f ? alpha * p[j] : p[j]; break;
+      default: break;
+    }
+  }
+}
+
+void cn_bias_activation_rows(float *y, long rows, int n, const float *bias, int act, float alpha) {
+  if (!bias && act == CN_ACT_LINEAR) return;
+  epi_job e = {y, n, bias, act, alpha};
+  epilogue_range(&e, 0, rows);
+}
+
+void cn_bias_activation(float *y, long rows, int n, const float *bias, int act, float alpha) {
+  if (!bias && act == CN_ACT_LINEAR) return;
+  epi_job e = {y, n, bias, act, alpha};
+  /* Threads only pay off beyond a few thousand elements. */
+  if ((long)n * rows < 16384) epilogue_range(&e, 0, rows);
+  else cn_parallel_for(rows, epilogue_range, &e);
 }

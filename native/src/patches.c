@@ -1,7 +1,7 @@
 /*
- * im2col and its adjoint col2im for NHWC activations, shared by the dense (conv.c) and grouped (groupconv.c)
- * convolutions. A patch geometry takes a window of cn channels out of every C-channel pixel (x is already offset to
- * the window's first channel): the dense convolution's window is all C channels, a group's its Cg channels.
+ * im2col and its adjoint col2im for NHWC activations, for the convolutions of conv.c. A patch geometry takes a
+ * window of cn channels out of every C-channel pixel (x is already offset to the window's first channel): one
+ * group's Cg channels, all C of them for a dense convolution.
  * cols row p (output pixel first + p) lists the receptive field in (ky, kx, c) order, the order of an HWIO filter's
  * rows, so conv = cols · W.
  */

@@ -1,5 +1,5 @@
 /**
- * ShuffleNet V2's four practical guidelines (Ma et al., arXiv:1807.11164 §2, Tables 1–4; survey-facts §4.5, §5.12)
+ * ShuffleNet V2's four practical guidelines (Ma et al., arXiv:1807.11164 §2, Tables 1–4; docs/sources.md §4.5, §5.12)
  * reproduced as micro-benchmarks on the active backend: each guideline gets a set of small networks with (about)
  * the SAME multiply-accumulates, so any difference in measured time comes from what MACs do not count.
  *

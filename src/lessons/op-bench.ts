@@ -1,6 +1,6 @@
 /**
  * One operation, three numbers: parameters and MACs counted on a one-op model by the cost counter,
- * the closed-form formula of survey-facts §5 beside them, and the MEASURED forward time of that
+ * the closed-form formula of docs/sources.md §5 beside them, and the MEASURED forward time of that
  * model on the active backend (median of N runs after warm-up). FLOPs are not time: memory-bound
  * ops (depthwise, shuffle, shift) take time without MACs.
  *

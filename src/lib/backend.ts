@@ -2,11 +2,8 @@
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmTrainingKernels } from './wasm-kernels';
-import { nativeStatus, NativeStatus } from './native/addon';
-import { registerNativeKernels } from './native/kernels';
+import { nativeStatus, NativeStatus, registerWasmKernels } from './kernels';
 import { installEagerBackprop } from './eager-backprop';
-import { installFusedBatchNorm } from './native/fused-batch-norm';
 
 /** Environment variable that picks the backend when `initBackend` gets no name. */
 export const BACKEND_ENV_VAR = 'COMPACT_NETS_BACKEND';
@@ -109,10 +106,8 @@ async function startWasm(): Promise<void> {
     wasm.setWasmPaths(dist + path.sep);
     wasmPathsSet = true;
   }
-  registerWasmTrainingKernels();
-  nativeKernels = registerNativeKernels();
+  nativeKernels = registerWasmKernels();
   installEagerBackprop();
-  installFusedBatchNorm();
   await setBackendOrThrow('wasm');
 }
 let wasmPathsSet = false;

@@ -2,7 +2,7 @@
  * Cost accounting of a built tfjs model: parameters (three conventions), multiply-accumulates and
  * memory access cost, per layer and in total, for ONE image.
  *
- * Conventions (survey-facts §0.1, §0.2, §5):
+ * Conventions (docs/sources.md §0.1, §0.2, §5):
  * - `params.weights`   (W):     every learned parameter except BatchNorm's — conv/FC kernels and biases,
  *                               shift offsets, … (the papers' "Params").
  * - `params.trainable` (W+BN2): W + BN γ, β — PyTorch's `sum(p.numel() for p in parameters())` (torchvision).

@@ -1,5 +1,5 @@
 /**
- * Closed-form parameter and multiply-accumulate counts of the survey's operations (survey-facts §5),
+ * Closed-form parameter and multiply-accumulate counts of the survey's operations (docs/sources.md §5),
  * for ONE image, weights only (no bias unless a function says so, no BatchNorm). Spatial sizes are
  * the output H′ = ⌈H/s⌉, W′ = ⌈W/s⌉ of a 'same'-padded layer with stride s.
  */

@@ -107,7 +107,7 @@ export function alexnet(cfg: AlexNetConfig = {}): tf.LayersModel {
   return build(table, profile);
 }
 
-const SOURCE = 'torchvision 0.14 AlexNet_Weights.IMAGENET1K_V1 (survey-facts §4.10)';
+const SOURCE = 'torchvision 0.14 AlexNet_Weights.IMAGENET1K_V1 (docs/sources.md §4.10)';
 
 registerModel({
   name: 'alexnet',

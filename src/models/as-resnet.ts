@@ -1,7 +1,7 @@
 /**
  * AS-ResNet — Jeon & Kim, "Constructing Fast Network through Deconstruction of Convolution", NeurIPS 2018,
  * arXiv:1806.07370. Reference: jyh2986/Active-Shift `models/ASL_Model/ImageNet/test_model/w{32,50,68}/*deploy.prototxt`
- * (Caffe; read exactly, survey-facts §4.7). Pre-activation residual network whose spatial convs are replaced by
+ * (Caffe; read exactly, docs/sources.md §4.7). Pre-activation residual network whose spatial convs are replaced by
  * 1×1 → active shift (ASL) → 1×1. Output: logits (no softmax).
  *
  * Cost: the ASL's bilinear interpolation (≈ 4·C·H′W′ multiplies) is NOT counted (project convention: conv/FC MACs only),
@@ -20,7 +20,7 @@ export const BN_EPSILON = 1e-5;
 /** Base widths of the published networks (AS-ResNet-w32/w50/w68). */
 export const AS_RESNET_BASE_WIDTHS = [32, 50, 68] as const;
 
-/** Stage table (survey-facts §4.7): blocks, width multiple of w, stride of the first block. */
+/** Stage table (docs/sources.md §4.7): blocks, width multiple of w, stride of the first block. */
 const STAGES: Array<{ blocks: number; widthFactor: number; stride: 1 | 2 }> = [
   { blocks: 1, widthFactor: 1, stride: 1 }, // stage0 at the stem's resolution
   { blocks: 3, widthFactor: 1, stride: 2 },

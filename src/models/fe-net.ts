@@ -1,7 +1,7 @@
 /**
  * FE-Net — Chen, Xie, Zhang, Pu, "All You Need is a Few Shifts: Designing Efficient Convolutional Neural Networks for
  * Image Classification", CVPR 2019, arXiv:1903.05285. Reference implementation: hikvision-research/SparseShiftLayer
- * `models/{FENet,FEBlock,basicunits,SSL}.py` (PyTorch). survey-facts §3.6, §4.8, §5.16. Output: logits (no softmax).
+ * `models/{FENet,FEBlock,basicunits,SSL}.py` (PyTorch). docs/sources.md §3.6, §4.8, §5.16. Output: logits (no softmax).
  *
  * Choices:
  * - `downsampling: 'code'` (default) builds the released code: IBPool averages BETWEEN its two 1×1 convs (410.5 M MACs
@@ -146,7 +146,7 @@ registerModel({
       config: { width: 1, downsampling: 'paper' },
       published: {
         top1Percent: 72.9, params: 3.7e6, paramsConvention: 'W', macs: 301e6, rounding: { params: 0.05 / 3.7, macs: 0.5 / 301 }, inputSize: 224, source: `${SOURCE} (top-1 paper; repo retrain 73.6)`,
-        footnote: "MAdds reproduced (to 0.44 %) only with pool-first down-sampling ('paper': 299.7 M); the released code ('code') costs 410.5 M. Params: ours 3,907,064 W = 3,896,376 conv/FC (survey-facts CALC) + 10,688 SSL offsets (2 × 5,344 channels; integer constants at inference) vs published 3.7 M — unexplained (§4.8).",
+        footnote: "MAdds reproduced (to 0.44 %) only with pool-first down-sampling ('paper': 299.7 M); the released code ('code') costs 410.5 M. Params: ours 3,907,064 W = 3,896,376 conv/FC (CALC (docs/sources.md)) + 10,688 SSL offsets (2 × 5,344 channels; integer constants at inference) vs published 3.7 M — unexplained (§4.8).",
       },
     },
     {

@@ -127,7 +127,7 @@ registerModel({
       published: {
         top1Percent: 69.778, top5Percent: 89.53, params: 6_624_904, paramsConvention: 'W+BN2', macs: 1.498e9,
         rounding: { macs: 0.0005 / 1.498 }, inputSize: 224,
-        source: 'torchvision 0.14 GoogLeNet_Weights.IMAGENET1K_V1 (survey-facts §4.10)',
+        source: 'torchvision 0.14 GoogLeNet_Weights.IMAGENET1K_V1 (docs/sources.md §4.10)',
         footnote: 'Paper (arXiv:1409.4842): 6.8 M params (as quoted), ~1.5 G MACs, top-5 error 10.07 % (1 model, 1 crop); MobileNet T8 quotes 69.8 % top-1 and 1,550 M MACs. torchvision\'s net differs (BN, 3×3 branch 3, no aux heads).',
       },
     },

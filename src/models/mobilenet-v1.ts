@@ -119,7 +119,7 @@ export function mobilenetV1(config: ModelConfig = {}): tf.LayersModel {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Registry: published figures from survey-facts §3.1 (P-MB1 Tables 6, 7, 9; TF-slim mobilenet_v1.md).
+// Registry: published figures from docs/sources.md §3.1 (P-MB1 Tables 6, 7, 9; TF-slim mobilenet_v1.md).
 
 const PAPER = 'Howard et al. 2017 (arXiv:1704.04861)';
 const SLIM = 'TF-slim research/slim/nets/mobilenet_v1.md (2018-02-22 checkpoints)';
@@ -162,7 +162,7 @@ function slimVariant(width: number, resolution: number, macsM: number, paramsM: 
   return { name: `${width.toFixed(2).replace(/0$/, '')}-${resolution}`, config: { width, resolution }, published };
 }
 
-const SLIM_075 = 'TF-slim lists α = 0.75 MACs ~2.6 % below the paper and our count (CALC 325.4 / 239.3 / 166.4 / 106.8 M); survey-facts §7.1.';
+const SLIM_075 = 'TF-slim lists α = 0.75 MACs ~2.6 % below the paper and our count (CALC 325.4 / 239.3 / 166.4 / 106.8 M); docs/sources.md §7.1.';
 
 /** Published variants: the paper's where it gives the figures, TF-slim's for the rest of the α × resolution grid. */
 export const MOBILENET_V1_VARIANTS: VariantEntry[] = [
@@ -179,7 +179,7 @@ export const MOBILENET_V1_VARIANTS: VariantEntry[] = [
   paperVariant(0.5, 160, 76, 1.32, 0.01, 60.2, 'Table 9', 'Paper 76 M, TF-slim 77 M; the layer-by-layer count is 76.5 M.'),
   slimVariant(0.5, 128, 49, 1.34, 56.3, 79.4),
   paperVariant(0.25, 224, 41, 0.5, 0.1, 50.6, 'Table 6'),
-  slimVariant(0.25, 192, 34, 0.47, 47.7, 72.3, 'TF-slim lists 34 M MACs; our count (and CALC) is 30.2 M — survey-facts §7.1.'),
+  slimVariant(0.25, 192, 34, 0.47, 47.7, 72.3, 'TF-slim lists 34 M MACs; our count (and CALC) is 30.2 M — docs/sources.md §7.1.'),
   slimVariant(0.25, 160, 21, 0.47, 45.5, 70.3),
   slimVariant(0.25, 128, 14, 0.47, 41.5, 66.3),
 ];

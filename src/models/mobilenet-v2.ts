@@ -139,7 +139,7 @@ export function mobilenetV2(config: ModelConfig = {}): tf.LayersModel {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Registry: published figures from survey-facts §3.2 (TF-slim mobilenet/README.md; P-MB2 Table 4).
+// Registry: published figures from docs/sources.md §3.2 (TF-slim mobilenet/README.md; P-MB2 Table 4).
 
 const SLIM = 'TF-slim research/slim/nets/mobilenet/README.md (MACs, params W, top-1/top-5)';
 
@@ -166,7 +166,7 @@ function slimVariant(width: number, resolution: number, macsM: number, paramsM: 
   };
 }
 
-/** [width, params M (slim W), [resolution, MACs M, top-1, top-5][]] from survey-facts §3.2. */
+/** [width, params M (slim W), [resolution, MACs M, top-1, top-5][]] from docs/sources.md §3.2. */
 const SLIM_GRID: Array<[number, number, Array<[number, number, number, number]>]> = [
   [1.4, 6.06, [[224, 582, 75.0, 92.5]]],
   [1.3, 5.34, [[224, 509, 74.4, 92.1]]],

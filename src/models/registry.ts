@@ -25,7 +25,7 @@ export interface ModelConfig {
   [option: string]: unknown;
 }
 
-/** Figures published for one variant, quoted from `shared/reference/survey-facts.md`. */
+/** Figures published for one variant, quoted from `docs/sources.md`. */
 export interface PublishedFigures {
   /** Top-1 accuracy in percent, as published (e.g. 70.6). */
   top1Percent?: number;
@@ -33,7 +33,7 @@ export interface PublishedFigures {
   top5Percent?: number;
   /** Parameter count as published (absolute number, e.g. 4.2e6). */
   params?: number;
-  /** Which parameter convention the published count follows (survey-facts §0.2). */
+  /** Which parameter convention the published count follows (docs/sources.md §0.2). */
   paramsConvention?: 'W' | 'W+BN2' | 'W+BN3' | 'W+BN4';
   /** Multiply-accumulates as published (absolute number, e.g. 569e6). */
   macs?: number;

@@ -140,8 +140,8 @@ registerModel({
       published: {
         top1Percent: 69.758, top5Percent: 89.078, params: 11_689_512, paramsConvention: 'W+BN2', macs: 1.814e9,
         rounding: { macs: 0.0005 / 1.814 }, inputSize: 224,
-        source: 'torchvision 0.14 ResNet18_Weights.IMAGENET1K_V1 (survey-facts §4.10)',
-        footnote: 'Paper (arXiv:1512.03385, 10-crop): 27.88 % top-1 error, 11.7 M params; survey-facts CALC: 1,814 M MACs.',
+        source: 'torchvision 0.14 ResNet18_Weights.IMAGENET1K_V1 (docs/sources.md §4.10)',
+        footnote: 'Paper (arXiv:1512.03385, 10-crop): 27.88 % top-1 error, 11.7 M params; CALC (docs/sources.md): 1,814 M MACs.',
       },
     },
     { name: 'cifar10', config: { dataset: 'cifar10' } },
@@ -166,7 +166,7 @@ registerModel({
       published: {
         top1Percent: 76.13, top5Percent: 92.862, params: 25_557_032, paramsConvention: 'W+BN2', macs: 4.089e9,
         rounding: { macs: 0.0005 / 4.089 }, inputSize: 224,
-        source: 'torchvision 0.14 ResNet50_Weights.IMAGENET1K_V1 (survey-facts §4.10)',
+        source: 'torchvision 0.14 ResNet50_Weights.IMAGENET1K_V1 (docs/sources.md §4.10)',
         footnote: 'torchvision is ResNet v1.5 (stride on the 3×3). Paper (arXiv:1512.03385 T3, 10-crop): 22.85 / 6.71 % error, 25.6 M params, "3.8 G FLOPs" (multiply-adds) for v1.',
       },
     },
@@ -176,7 +176,7 @@ registerModel({
       published: {
         top1Percent: 77.15, top5Percent: 93.29, params: 25.6e6, paramsConvention: 'W+BN2', macs: 3_858e6,
         rounding: { params: 0.05 / 25.6, macs: 0.5 / 3858 }, inputSize: 224,
-        source: 'He et al. arXiv:1512.03385 Table 3 (10-crop accuracy); MACs: survey-facts §4.10 CALC for v1',
+        source: 'He et al. arXiv:1512.03385 Table 3 (10-crop accuracy); MACs: docs/sources.md §4.10 CALC for v1',
         footnote: 'The paper rounds the MACs to "3.8 G FLOPs" (multiply-adds; quoted by ShuffleNet V2 T6); the exact v1 count is 3,858 M. Accuracy is 10-crop, not single-crop.',
       },
     },

@@ -1,6 +1,6 @@
 /**
  * ShiftNet — Wu, Wan, Yue, Jin, Zhao, Golmant, Gholaminejad, Gonzalez, Keutzer, "Shift: A Zero FLOP, Zero Parameter
- * Alternative to Spatial Convolutions", CVPR 2018, arXiv:1711.08141. survey-facts §3.6, §4.6, §5.13, §5.14.
+ * Alternative to Spatial Convolutions", CVPR 2018, arXiv:1711.08141. docs/sources.md §3.6, §4.6, §5.13, §5.14.
  *
  * - `shiftnet_a` is a RECONSTRUCTION: the paper's ImageNet table was not retrieved; the layout follows a public
  *   third-party PyTorch reimplementation (`ShiftNetA`/`CSCBlock`, unit_type 'org': pre-activation CSC blocks, stride-2
@@ -34,7 +34,7 @@ interface ShiftStage {
 
 /** Stem of ShiftNet-A: conv 7×7/2, 32 channels, no BN/ReLU (pre-activation network). */
 export const SHIFTNET_A_STEM = { channels: 32, kernelSize: 7 };
-/** ShiftNet-A table (survey-facts §4.6). */
+/** ShiftNet-A table (docs/sources.md §4.6). */
 const SHIFTNET_A: ShiftStage[] = [
   { channels: 64, blocks: 5, kernelSize: 5, expansion: [4, 4] },
   { channels: 128, blocks: 6, kernelSize: 5, expansion: [4, 3] },
@@ -199,7 +199,7 @@ registerModel({
   description: 'ShiftNet-A (arXiv:1711.08141), reconstructed: pre-activation CSC blocks (BN-ReLU-1×1-shift-BN-ReLU-1×1). Outputs logits.',
   reconstruction:
     'Layout from a public third-party PyTorch reimplementation (ShiftNetA / CSCBlock), not from the paper, whose table was not retrieved; ' +
-    'its cost 4.16 M W params / 1.42 G MACs matches the published 4.1 M / 1.4 G (survey-facts §4.6). ShiftNet-B/C definitions were not found: C is not provided, B only as the marked inference "B-inferred" (A with halved widths).',
+    'its cost 4.16 M W params / 1.42 G MACs matches the published 4.1 M / 1.4 G (docs/sources.md §4.6). ShiftNet-B/C definitions were not found: C is not provided, B only as the marked inference "B-inferred" (A with halved widths).',
   options: [
     { name: 'kernelSize', description: 'shift kernel K for every stage (default per stage: 5, 5, 3, 3)' },
     { name: 'expansion', description: 'ε for every CSC block (default per stage first/others: 4/4, 4/3, 3/2, 2/1)' },
@@ -216,7 +216,7 @@ registerModel({
       published: {
         top1Percent: 70.1, top5Percent: 89.7, params: 4.1e6, paramsConvention: 'W', macs: 1.4e9, rounding: { params: 0.05 / 4.1, macs: 0.05 / 1.4 }, inputSize: 224,
         source: 'P-ASL slide (arXiv:1806.07370 presentation, p.18; MACs computed by the ASL authors); LIU24',
-        footnote: 'Reconstruction: our 4.16 M W params / 1.42 G MACs equal the survey-facts CALC of this layout; the params are 1.5 % above the published 4.1 M (which 4.16 M gives only when truncated).',
+        footnote: 'Reconstruction: our 4.16 M W params / 1.42 G MACs equal the CALC (docs/sources.md) of this layout; the params are 1.5 % above the published 4.1 M (which 4.16 M gives only when truncated).',
       },
     },
     {
@@ -227,7 +227,7 @@ registerModel({
         source: 'P-ASL slide (ShiftNet-B; MACs computed by the ASL authors)',
         footnote:
           'INFERENCE, not a published definition: ShiftNet-B\'s architecture was not found; halving every ShiftNet-A width (stem included) ' +
-          'gives 1.17 M W params / 371.0 M MACs, close to B\'s 1.1 M / 371 M (survey-facts §4.6).',
+          'gives 1.17 M W params / 371.0 M MACs, close to B\'s 1.1 M / 371 M (docs/sources.md §4.6).',
       },
     },
   ],

@@ -1,7 +1,7 @@
 /**
  * ShuffleNet V1 — Zhang, Zhou, Lin, Sun, "ShuffleNet: An Extremely Efficient Convolutional Neural Network for Mobile
  * Devices", CVPR 2018, arXiv:1707.01083 (Table 1 = the architecture below). Reference implementation:
- * megvii-model/ShuffleNet-Series `ShuffleNetV1/{network,blocks}.py` (PyTorch). survey-facts §3.3, §4.4, §5.10.
+ * megvii-model/ShuffleNet-Series `ShuffleNetV1/{network,blocks}.py` (PyTorch). docs/sources.md §3.3, §4.4, §5.10.
  *
  * Choices (where paper and code differ):
  * - Stem: 24 channels for every width (P-SH1 Table 1) by default; MEGVII uses 12/16 (0.5×) and 48 (2×): option
@@ -153,10 +153,10 @@ export function shufflenetV1(config: ModelConfig = {}): tf.LayersModel {
 const SOURCE_T1 = 'P-SH1 Table 1 (arXiv:1707.01083), complexity in MFLOPs = multiply-adds';
 const FOOTNOTE_T1 =
   'Table 1 complexity appears to exclude the FC layer: our MACs minus the FC MACs (classes × stage4 width) fall within the rounding ' +
-  '(survey-facts §3.3: CALC with FC 143.1/140.8/137.5/134.3/138.4 M).';
+  '(docs/sources.md §3.3: CALC with FC 143.1/140.8/137.5/134.3/138.4 M).';
 const FOOTNOTE_STEM =
   'Reproduced with the MEGVII stem (24·s rounded up to a multiple of g: 12 for g = 3, 16 for g = 8); the default 24-channel stem ' +
-  'adds ≈ 5 M MACs at 0.5× (survey-facts §3.3).';
+  'adds ≈ 5 M MACs at 0.5× (docs/sources.md §3.3).';
 const FOOTNOTE_NOMINAL =
   'P-SH1 Table 2 gives ONE nominal complexity per scale for all g; with the MEGVII-style 12-channel stem and our nearest-multiple-of-4g ' +
   'widths (136 → 144 channels in stage 2; the paper states no rounding) this config costs ≈ 40.7 M MACs, like MEGVII 0.5× g = 8 (40 M).';
@@ -237,7 +237,7 @@ registerModel({
         top1Percent: 73.7, params: 5.4e6, paramsConvention: 'W+BN2', macs: 524e6, rounding: { params: 0.05 / 5.4, macs: 0.5 / 524 }, inputSize: 224,
         source: 'P-SH1 Table 5 (error 26.3 %, 524 MFLOPs); params 5.4 M from P-MB2 Table 4',
         footnote:
-          'The 524 M complexity needs the 48-channel stem of the MEGVII code (survey-facts §3.3); the default 24-channel stem gives ≈ 508 M. ' +
+          'The 524 M complexity needs the 48-channel stem of the MEGVII code (docs/sources.md §3.3); the default 24-channel stem gives ≈ 508 M. ' +
           'Params: 5.4 M matches MEGVII\'s bias-free FC (5,449,776); our FC bias adds 1,000 (5,450,776 rounds to 5.5 M).',
       },
     },

@@ -1,7 +1,7 @@
 /**
  * ShuffleNet V2 — Ma, Zhang, Zheng, Sun, "ShuffleNet V2: Practical Guidelines for Efficient CNN Architecture Design",
  * ECCV 2018, arXiv:1807.11164 (Table 5). Reference implementation: torchvision `models/shufflenetv2.py` (its layer
- * layout, symmetric padding and FC bias are followed so that torchvision weights can be loaded). survey-facts §3.4,
+ * layout, symmetric padding and FC bias are followed so that torchvision weights can be loaded). docs/sources.md §3.4,
  * §4.5, §5.11. Output: logits (no softmax).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -101,11 +101,11 @@ registerModel({
   ],
   defaults: { width: 1, dataset: 'imagenet' },
   variants: [
-    { name: 'x0.5', config: { width: 0.5 }, published: { top1Percent: 60.3, params: 1.4e6, paramsConvention: 'W+BN2', macs: 41e6, rounding: { params: 0.05 / 1.4, macs: 0.5 / 41 }, inputSize: 224, source: SOURCE, footnote: 'CALC 40.5 M MACs vs published 41 M (≈ 1.3 %, just beyond the ±0.5 M rounding; survey-facts §0.1 matches 41/146/299/591 M to CALC 40.5/144.9/295.8/583.3 M).' } },
+    { name: 'x0.5', config: { width: 0.5 }, published: { top1Percent: 60.3, params: 1.4e6, paramsConvention: 'W+BN2', macs: 41e6, rounding: { params: 0.05 / 1.4, macs: 0.5 / 41 }, inputSize: 224, source: SOURCE, footnote: 'CALC 40.5 M MACs vs published 41 M (≈ 1.3 %, just beyond the ±0.5 M rounding; docs/sources.md §0.1 matches 41/146/299/591 M to CALC 40.5/144.9/295.8/583.3 M).' } },
     {
       name: 'x1.0',
       config: { width: 1 },
-      published: { top1Percent: 69.4, params: 2.3e6, paramsConvention: 'W+BN2', macs: 146e6, rounding: { params: 0.05 / 2.3, macs: 0.5 / 146 }, inputSize: 224, source: `${SOURCE}; torchvision num_params 2,278,604`, footnote: 'Our 144.9 M MACs = survey-facts CALC; the published 146 M is ≈ 0.7 % higher (the paper\'s counter is not documented).' },
+      published: { top1Percent: 69.4, params: 2.3e6, paramsConvention: 'W+BN2', macs: 146e6, rounding: { params: 0.05 / 2.3, macs: 0.5 / 146 }, inputSize: 224, source: `${SOURCE}; torchvision num_params 2,278,604`, footnote: 'Our 144.9 M MACs = CALC (docs/sources.md); the published 146 M is ≈ 0.7 % higher (the paper\'s counter is not documented).' },
     },
     { name: 'x1.5', config: { width: 1.5 }, published: { top1Percent: 72.6, params: 3.5e6, paramsConvention: 'W+BN2', macs: 299e6, rounding: { params: 0.05 / 3.5, macs: 0.5 / 299 }, inputSize: 224, source: SOURCE, footnote: 'CALC 295.8 M MACs vs published 299 M (≈ 1 %).' } },
     { name: 'x2.0', config: { width: 2 }, published: { top1Percent: 74.9, params: 7.4e6, paramsConvention: 'W+BN2', macs: 591e6, rounding: { params: 0.05 / 7.4, macs: 0.5 / 591 }, inputSize: 224, source: `${SOURCE}; torchvision num_params 7,393,996`, footnote: 'CALC 583.3 M MACs vs published 591 M (≈ 1.3 %).' } },

@@ -123,7 +123,7 @@ export function squeezenet1_1(config: ModelConfig = {}): tf.LayersModel {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Registry: published figures from survey-facts §2, §3.5, §6.
+// Registry: published figures from docs/sources.md §2, §3.5, §6.
 
 const OPTIONS = [
   { name: 'bypass', description: "Fire shortcuts (P-SQZ §6): 'none' (default), 'simple' (identity around fire3/5/7/9), 'complex' (+1×1 conv where widths differ)", accepted: [...BYPASS_CHOICES] },

@@ -117,7 +117,7 @@ registerModel({
       published: {
         top1Percent: 71.592, top5Percent: 90.382, params: 138_357_544, paramsConvention: 'W', macs: 15.47e9,
         rounding: { macs: 0.005 / 15.47 }, inputSize: 224,
-        source: 'torchvision 0.14 VGG16_Weights.IMAGENET1K_V1 (survey-facts §4.10)',
+        source: 'torchvision 0.14 VGG16_Weights.IMAGENET1K_V1 (docs/sources.md §4.10)',
         footnote: 'No BN, so W = W+BN2. Paper (arXiv:1409.1556 Table 5, multi-crop & dense): 24.4 / 7.2 % error; MobileNet T8 quotes 71.5 % top-1, 138 M params, 15,300 M MACs.',
       },
     },

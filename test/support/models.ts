@@ -60,7 +60,7 @@ export function assertBlockCosts(report: CostReport, expected: Array<[prefix: st
   }
 }
 
-/** Our parameter count in the convention a published figure uses (survey-facts §0.2; W+BN3 = W + β + moving stats). */
+/** Our parameter count in the convention a published figure uses (docs/sources.md §0.2; W+BN3 = W + β + moving stats). */
 export function paramsInConvention(r: CostReport, convention: PublishedFigures['paramsConvention']): number {
   switch (convention ?? 'W') {
     case 'W':

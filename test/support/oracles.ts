@@ -65,7 +65,7 @@ export function naiveIntegerShift(x: tf.Tensor4D, pairs: number[][], stride = 1)
 }
 
 /**
- * Naive ASL forward, transcribed from ASL-REPO `Forward_cpu` (survey-facts §5): offsets [α, β] per channel (x, y).
+ * Naive ASL forward, transcribed from ASL-REPO `Forward_cpu` (docs/sources.md §5): offsets [α, β] per channel (x, y).
  */
 export function naiveActiveShift(x: tf.Tensor4D, offsets: number[][], stride: number, pad: number): Float32Array {
   const [n, h, w, c] = x.shape;

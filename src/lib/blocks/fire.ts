@@ -38,7 +38,7 @@ function convRelu(x: tf.SymbolicTensor, filters: number, kernelSize: number, pad
   return tf.layers.reLU({ name: `${name}.relu` }).apply(y) as tf.SymbolicTensor;
 }
 
-/** Fire module. [N,H,W,M] → [N,H,W,e1+e3]; params M·s + s·e1 + 9·s·e3 + (s + e1 + e3) biases (survey-facts §5.8). */
+/** Fire module. [N,H,W,M] → [N,H,W,e1+e3]; params M·s + s·e1 + 9·s·e3 + (s + e1 + e3) biases (docs/sources.md §5.8). */
 export function fire(x: tf.SymbolicTensor, o: FireOptions): tf.SymbolicTensor {
   for (const key of ['squeeze', 'expand1x1', 'expand3x3'] as const) {
     if (!Number.isInteger(o[key]) || o[key] <= 0) throw new Error(`${o.name}: ${key} must be a positive integer, got ${o[key]}`);

@@ -6,7 +6,7 @@
  *   branch2: 1×1 (c3reduce) → 3×3 (c3)
  *   branch3: 1×1 (c5reduce) → 3×3 (c5)   ← the paper uses 5×5 here; torchvision's weights were trained with 3×3
  *                                            (a known torchvision quirk,
- *                                            survey-facts §4.10), so we follow it
+ *                                            docs/sources.md §4.10), so we follow it
  *   branch4: 3×3 max pool (stride 1, padding 1, ceil mode) → 1×1 (poolProj)
  * Every conv is torchvision's BasicConv2d: bias-free conv → BN → ReLU (the paper's net has no BN).
  *

@@ -33,7 +33,7 @@ export function hasResidual(inChannels: number, outChannels: number, stride: num
   return stride === 1 && inChannels === outChannels;
 }
 
-/** Inverted residual block. [N,H,W,d′] → [N,H/s,W/s,d″]; params t·d′² (t>1) + k²·t·d′ + t·d′·d″ (+BN), survey-facts §5.9. */
+/** Inverted residual block. [N,H,W,d′] → [N,H/s,W/s,d″]; params t·d′² (t>1) + k²·t·d′ + t·d′·d″ (+BN), docs/sources.md §5.9. */
 export function invertedResidual(x: tf.SymbolicTensor, o: InvertedResidualOptions): tf.SymbolicTensor {
   const inChannels = x.shape[x.shape.length - 1] as number;
   if (!(o.expansion >= 1)) throw new Error(`${o.name}: expansion t must be ≥ 1, got ${o.expansion}`);

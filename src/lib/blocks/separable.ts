@@ -22,7 +22,7 @@ export interface SeparableOptions {
   name: string;
 }
 
-/** Depthwise-separable block. [N,H,W,M] → [N,H/s,W/s,outChannels]; params K²·M + M·N (+ BN), survey-facts §5.5. */
+/** Depthwise-separable block. [N,H,W,M] → [N,H/s,W/s,outChannels]; params K²·M + M·N (+ BN), docs/sources.md §5.5. */
 export function depthwiseSeparable(x: tf.SymbolicTensor, o: SeparableOptions): tf.SymbolicTensor {
   const inChannels = x.shape[x.shape.length - 1] as number;
   const act = o.activation ?? 'relu6';

@@ -1,5 +1,5 @@
 /**
- * Shift-family building blocks (survey-facts §4.6–4.8, §5.13–5.16).
+ * Shift-family building blocks (docs/sources.md §4.6–4.8, §5.13–5.16).
  *
  * - ShiftNet CSC module (Wu et al., arXiv:1711.08141; authors' CIFAR code `alvinwan/shiftresnet-cifar`
  *   `ShiftConv`): 1×1 → BN → ReLU → shift → 1×1 → BN (→ ReLU), and its two residual wrappers: the CIFAR
@@ -107,7 +107,7 @@ export interface PreActCscOptions {
 }
 
 /**
- * ShiftNet-A block as in the public reconstruction (SHIFTA-RE `CSCBlock`, unit_type 'org'; survey-facts §4.6):
+ * ShiftNet-A block as in the public reconstruction (SHIFTA-RE `CSCBlock`, unit_type 'org'; docs/sources.md §4.6):
  * BN → ReLU → 1×1 (in→mid) → shift(K) → BN → ReLU → 1×1 (mid→out′, stride). The shift precedes BN as in that code.
  * Stride 1: out′ = out, + x. Stride 2: out′ = out − in, mid = ε·out′, concat([branch, avgpool3×3/2(x)]) (its order).
  * [N,H,W,in] → [N,H/s,W/s,outChannels].
@@ -146,7 +146,7 @@ export interface AsResBlockOptions {
 }
 
 /**
- * AS-ResNet pre-activation block (ASL-REPO deploy prototxt; survey-facts §4.7): a = ReLU(BN(x)); 1×1 (C_in→C) →
+ * AS-ResNet pre-activation block (ASL-REPO deploy prototxt; docs/sources.md §4.7): a = ReLU(BN(x)); 1×1 (C_in→C) →
  * BN → ReLU → ASL (stride, pad 0) → 1×1 (C→C); + shortcut, the shortcut being x itself, or a 1×1/s conv of `a`
  * when the shape changes. [N,H,W,C_in] → [N,⌊(H−1)/s⌋+1,⌊(W−1)/s⌋+1,C].
  */
@@ -215,7 +215,7 @@ function avgPool2x2(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
 /**
  * IBPool (SSL-REPO basicunits.py), FE-Net's down-sampling unit: IBSSL with the shift replaced by a 2×2/2 avg pool.
  * 'code': 1×1 → BN → ReLU → pool → 1×1 → BN (released code). 'paper': pool → 1×1 → BN → ReLU → 1×1 → BN — the order
- * whose cost reproduces the published MAdds (survey-facts §4.8). [N,H,W,in] → [N,⌊H/2⌋,⌊W/2⌋,out].
+ * whose cost reproduces the published MAdds (docs/sources.md §4.8). [N,H,W,in] → [N,⌊H/2⌋,⌊W/2⌋,out].
  */
 export function ibPool(x: tf.SymbolicTensor, o: IbPoolOptions): tf.SymbolicTensor {
   const mid = Math.floor(o.outChannels * o.expansion);

@@ -1,5 +1,5 @@
 /**
- * ShuffleNet building blocks (survey-facts §4.4, §4.5, §5.10, §5.11).
+ * ShuffleNet building blocks (docs/sources.md §4.4, §4.5, §5.10, §5.11).
  *
  * - V1 unit (Zhang et al., arXiv:1707.01083 Fig. 2; MEGVII `ShuffleNetV1/blocks.py`): pointwise GROUP conv →
  *   channel shuffle → 3×3 depthwise → pointwise group conv, residual add (stride 1) or concat with an
@@ -74,7 +74,7 @@ export interface ShuffleUnitV1Options {
  * ShuffleNet V1 unit (P-SH1 Fig. 2b/c). gconv 1×1 → BN → ReLU → shuffle(g) → dw 3×3 (stride) → BN (no ReLU) →
  * gconv 1×1 → BN; stride 1: + x → ReLU; stride 2: concat([avgpool(x), branch]) → ReLU.
  * The shuffle sits after the first gconv as in the paper (MEGVII shuffles after the dw conv with the inverse
- * permutation: equally good mixing, not weight-compatible — survey-facts §4.4).
+ * permutation: equally good mixing, not weight-compatible — docs/sources.md §4.4).
  * Concat order [shortcut, branch] follows MEGVII. [N,H,W,Cin] → [N,H/s,W/s,outChannels].
  */
 export function shuffleUnitV1(x: tf.SymbolicTensor, o: ShuffleUnitV1Options): tf.SymbolicTensor {

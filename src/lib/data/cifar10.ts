@@ -2,8 +2,8 @@
  * CIFAR-10 (Krizhevsky 2009) from any of its usual forms:
  *  - the official `cifar-10-binary.tar.gz` (read directly: gzip + tar, nothing extracted),
  *  - a folder with the extracted `data_batch_1..5.bin` / `test_batch.bin` (or `cifar-10-batches-bin/` inside),
- *  - an image-folder layout `<split>/<class>/*.jpg|png` (how `../shared/data/cifar10` is stored, re-encoded as
- *    JPEG quality 75: results on it are labelled "CIFAR-10 (JPEG q75)").
+ *  - an image-folder layout `<split>/<class>/*.jpg|png` (e.g. the JPEG quality-75 re-encode described in
+ *    data/cifar10/README.md: results on it are labelled "CIFAR-10 (JPEG q75)").
  * Class index = the standard order airplane 0 … truck 9 (= alphabetical folder order).
  */
 import * as crypto from 'crypto';

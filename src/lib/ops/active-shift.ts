@@ -1,6 +1,6 @@
 /**
  * Active Shift Layer (ASL; Jeon & Kim, "Constructing Fast Network through Deconstruction of Convolution",
- * NeurIPS 2018; survey-facts §4.7, §5.15 and "ASL forward/backward").
+ * NeurIPS 2018; docs/sources.md §4.7, §5.15 and "ASL forward/backward").
  *
  * Each channel m has learnable real offsets α_m (x) and β_m (y), stored as ONE weight `offsets` [C, 2] (column 0 = α,
  * column 1 = β; 2·C params). The output samples the input at (h·s − pad + β, w·s − pad + α) by bilinear

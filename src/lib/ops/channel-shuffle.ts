@@ -1,5 +1,5 @@
 /**
- * Channel shuffle (ShuffleNet V1/V2; survey-facts §5.6): a fixed channel permutation that lets information
+ * Channel shuffle (ShuffleNet V1/V2; docs/sources.md §5.6): a fixed channel permutation that lets information
  * flow between the groups of consecutive group convolutions. 0 params, 0 MACs.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 /**
- * Channel slicing / splitting (ShuffleNet V2's channel split, FE-Net's [C/2 | C/4 | C/4] split; survey-facts §5.7).
+ * Channel slicing / splitting (ShuffleNet V2's channel split, FE-Net's [C/2 | C/4 | C/4] split; docs/sources.md §5.7).
  * 0 params, 0 MACs.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 /**
- * Group convolution with real `groups` semantics (survey-facts §5.2; ShuffleNet / ResNeXt).
+ * Group convolution with real `groups` semantics (docs/sources.md §5.2; ShuffleNet / ResNeXt).
  *
  * tfjs-layers' `conv2d` ignores `groups` (TFJS-3900), so this layer stores ONE kernel of shape
  * [k, k, Cin/g, Cout] — exactly PyTorch's parameter count k²·Cin·Cout/g — and computes the output by
@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CostAware } from '../cost-types';
-import { groupConv2dNative } from '../native/kernels/group-conv';
+import { groupConv2dNative } from '../kernels/conv';
 import { BaseLayerArgs, channelsOf, convOutputLength, nhwcDims, requirePositiveInt, singleShape } from './validate';
 
 /** TensorFlow padding modes supported by the layer ('same' pads asymmetrically at stride 2, like TF). */
@@ -97,7 +97,7 @@ export function groupConv2dTensor(
     );
   }
   return tf.tidy(() => {
-    // wasm with the native addon: one in-place GEMM per group (native/src/groupconv.c), no split / concat.
+    // wasm with the native addon: one in-place GEMM per group (native/src/conv.c), no split / concat.
     if (groups > 1) {
       const y = groupConv2dNative(x, kernel, groups, strides, padding);
       if (y !== null) return y;

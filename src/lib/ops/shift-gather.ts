@@ -8,10 +8,10 @@
  * Output size ⌊(H + 2·pad − 1)/s⌋ + 1 per axis.
  *
  * shiftWeighted / shiftWeightedAdjoint / cornerDots are what the layers call: on wasm they run single-pass kernels
- * (wasm-kernels/channel-shift.ts); on other backends they fall back to the gathers below.
+ * (kernels/shift/channel-shift.ts); on other backends they fall back to the gathers below.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS, type ChannelShiftAttrs } from '../wasm-kernels/channel-shift';
+import { CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS, type ChannelShiftAttrs } from '../kernels/shift';
 
 /** The four bilinear corners as (i, j) = (row step, column step), in the order 00, 01, 10, 11. */
 export const BILINEAR_CORNERS: ReadonlyArray<readonly [number, number]> = [
@@ -196,7 +196,7 @@ export function bilinearOffsetGrad(
   });
 }
 
-/** Geometry attributes of the single-pass shift kernels for one call (see wasm-kernels/channel-shift.ts). */
+/** Geometry attributes of the single-pass shift kernels for one call (see kernels/shift/channel-shift.ts). */
 function kernelAttrs(g: ShiftGeometry, baseY: Int32Array, baseX: Int32Array, corners: ReadonlyArray<readonly [number, number]>): ChannelShiftAttrs {
   return {
     baseY: Array.from(baseY),
@@ -217,7 +217,7 @@ function shiftKernelApplies(name: string, tensors: tf.Tensor[]): boolean {
   return tf.getBackend() === 'wasm' && tf.getKernel(name, 'wasm') !== undefined && tensors.every((t) => t.dtype === 'float32');
 }
 
-/** Runs kernel `name` with the geometry attributes (the kernels are registered by registerWasmTrainingKernels). */
+/** Runs kernel `name` with the geometry attributes (the kernels are registered by registerWasmKernels). */
 function runShiftKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: ChannelShiftAttrs): tf.Tensor {
   return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }

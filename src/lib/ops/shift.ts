@@ -1,5 +1,5 @@
 /**
- * Fixed spatial shift (ShiftNet, Wu et al. CVPR 2018; survey-facts §4.6, §5.13): every channel is translated by
+ * Fixed spatial shift (ShiftNet, Wu et al. CVPR 2018; docs/sources.md §4.6, §5.13): every channel is translated by
  * one integer offset with zero fill at the borders. 0 params, 0 MACs — only memory movement.
  *
  * Offset convention (used by every shift op in this folder, and by the ASL/SSL papers): a channel with offset
@@ -76,7 +76,7 @@ export function normaliseShiftOffsets(offsets: ShiftOffsetsInput, channels: numb
 /**
  * Kernel name of the one-pass grouped shift on wasm: input x [N, H, W, C], attrs.runs = [c0, c1, dy, dx, …] (runs of
  * channels sharing one offset, tiling 0..C in order) → [N, H, W, C]. Registered on wasm only (a native kernel with a
- * TypeScript fallback, src/lib/native/kernels/depthwise.ts); other backends run the pad/slice/concat composite.
+ * TypeScript fallback, src/lib/kernels/shift/grouped-shift.ts); other backends run the pad/slice/concat composite.
  */
 export const GROUPED_SHIFT = 'CompactNetsGroupedShift';
 

@@ -1,6 +1,6 @@
 /**
  * Sparse Shift Layer (SSL; Chen, Xie, Zhang, Pu, "All You Need is a Few Shifts", CVPR 2019 — FE-Net;
- * survey-facts §4.8, §5.16 and "SSL").
+ * docs/sources.md §4.8, §5.16 and "SSL").
  *
  * Learnable real offsets `offsets` [C, 2] (column 0 = a = x, column 1 = b = y, pixels; 2·C params while training).
  * Forward: channel m is shifted by the INTEGER offset (round(b_m), round(a_m)) with zero fill — output(h, w) =
