@@ -177,11 +177,13 @@ describe('divergence verdict', () => {
     assert.match(divergence([2.3, 2.3].map(epoch), [])!, /rose from/);
   });
 
-  it('one-epoch runs: the last tenth of the steps against the first tenth', () => {
-    const falling = Array.from({ length: 50 }, (_, i) => 2.3 - i * 0.01);
-    assert.strictEqual(divergence([epoch(2, 0)], falling), null);
-    assert.match(divergence([epoch(2, 0)], falling.slice().reverse())!, /last 5 step\(s\)/);
-    assert.strictEqual(divergence([epoch(2, 0)], [2.3]), null);
+  it('one-epoch runs: the last quarter of the steps against the first, beyond two standard errors', () => {
+    const rng = new Rng(5);
+    const noisy = (level: (i: number) => number) => Array.from({ length: 40 }, (_, i) => level(i) + 0.05 * (rng.next() - 0.5));
+    assert.strictEqual(divergence([epoch(2, 0)], noisy((i) => 2.3 - i * 0.01)), null, 'falling');
+    assert.strictEqual(divergence([epoch(2, 0)], noisy(() => 2.3)), null, 'flat within noise');
+    assert.match(divergence([epoch(2, 0)], noisy((i) => 2.3 + i * 0.01))!, /last 10 steps .* rose above that of the first 10/);
+    assert.strictEqual(divergence([epoch(2, 0)], [2.3, 2.2, 2.5, 9]), null, 'under 8 steps: too short to judge');
   });
 
   it('a real run at an absurd learning rate is flagged or stopped, never returned as a plain result', async () => {

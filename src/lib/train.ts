@@ -118,9 +118,12 @@ function trainingSignature(model: tf.LayersModel, data: Dataset, o: TrainOptions
 
 /**
  * Why a finished run counts as diverged, or null: a non-finite loss stops training with an error; this catches the
- * quieter failure, a loss that ends no lower than it started (the model learned nothing or blew up and stayed up).
- * Multi-epoch runs compare the last epoch's mean training loss with the first's; a one-epoch run compares the
- * mean of its last tenth of steps with that of its first tenth.
+ * quieter failure, a loss that ends above where it started.
+ * - Two or more epochs: the last epoch's mean training loss must be below the first epoch's (epoch means average
+ *   every step, so seed noise is small next to a real rise).
+ * - One epoch: the mean of the last quarter of the steps against the first quarter; a rise counts only beyond two
+ *   standard errors of that difference, because a few noisy steps (quick runs) move by chance. Under 8 steps there
+ *   is too little to judge, and only a non-finite loss counts.
  */
 export function divergence(history: readonly EpochRecord[], stepLosses: readonly number[]): string | null {
   if (history.length >= 2) {
@@ -128,12 +131,18 @@ export function divergence(history: readonly EpochRecord[], stepLosses: readonly
     const last = history[history.length - 1].loss;
     return last < first ? null : `mean training loss rose from ${first.toFixed(4)} (epoch 1) to ${last.toFixed(4)} (epoch ${history.length})`;
   }
-  if (stepLosses.length < 2) return null; // a single step: nothing to compare
-  const window = Math.max(1, Math.floor(stepLosses.length / 10));
-  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const start = mean(stepLosses.slice(0, window));
-  const end = mean(stepLosses.slice(-window));
-  return end < start ? null : `mean training loss of the last ${window} step(s) (${end.toFixed(4)}) is not below that of the first ${window} (${start.toFixed(4)})`;
+  if (stepLosses.length < 8) return null;
+  const window = Math.floor(stepLosses.length / 4);
+  const stats = (xs: readonly number[]) => {
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return { mean, variance: xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1) };
+  };
+  const start = stats(stepLosses.slice(0, window));
+  const end = stats(stepLosses.slice(-window));
+  const se = Math.sqrt((start.variance + end.variance) / window);
+  return end.mean - start.mean <= 2 * se
+    ? null
+    : `mean training loss of the last ${window} steps (${end.mean.toFixed(4)}) rose above that of the first ${window} (${start.mean.toFixed(4)}) by more than twice its standard error (${se.toFixed(4)})`;
 }
 
 /**
