@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Command> = {
   cost: () => require('./commands/cost').command,
   table: () => require('./commands/table').command,
   eval: () => require('./commands/eval').command,
+  sweep: () => require('./commands/sweep').command,
+  reference: () => require('./commands/reference').command,
 };
 
 function help(): string {

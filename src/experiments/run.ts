@@ -53,6 +53,10 @@ export interface ExperimentSpec extends LoadDataOptions {
   labelSmoothing?: number;
   /** 'reader' (default: the local store) or 'reference' (written by `compact-nets reference`). */
   kind?: RunKind;
+  /** The reference plan entry this run belongs to (stored in the record). */
+  referenceId?: string;
+  /** Where the record is appended; default: the reader's store, or results/reference.jsonl for kind 'reference'. */
+  resultsFile?: string;
   /** Label for charts; default `model` (+ variant). */
   label?: string;
   /** Train even when a recorded run has the same configuration. */
@@ -181,16 +185,18 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
       macs = undefined; // a layer the cost counter does not know: the record has no MACs rather than a wrong one
     }
     if (spec.inspect) await spec.inspect(model);
-    const provenance = provenanceOf(backend, result.wallSeconds);
+    // Training seconds of every epoch, including those before a resume (the history survives it).
+    const trainSeconds = result.history.reduce((sum, h) => sum + h.seconds, 0);
+    const provenance = provenanceOf(backend, trainSeconds);
     const record: ResultRecord = {
       kind: spec.kind ?? 'reader',
       model: spec.model, variant: spec.variant, config: config as unknown as Record<string, unknown>, configHash: hash, setupHash: setupHashOf(config, spec),
       dataset: data.train.name, subset: data.train.subset, trainImages: data.train.count, testImages: data.test.count,
       backend: backend.backend, computedWith: provenance.backend, epochs: result.epochs, top1: evaluation.top1, top5: evaluation.top5, params: model.countParams(),
-      macs, wallSeconds: result.wallSeconds, imagesPerSec: result.imagesPerSec, date: provenance.date,
-      seed: spec.seed ?? 0, history: result.history, provenance,
+      macs, wallSeconds: trainSeconds, imagesPerSec: result.imagesPerSec, date: provenance.date,
+      seed: spec.seed ?? 0, history: result.history, provenance, ...(spec.referenceId ? { referenceId: spec.referenceId } : {}),
     };
-    appendResult(record, spec.kind === 'reference' ? referenceFile() : resultsFile());
+    appendResult(record, spec.resultsFile ?? (spec.kind === 'reference' ? referenceFile() : resultsFile()));
     return { ...record, label, reused: false };
   } finally {
     model.dispose();

@@ -65,6 +65,8 @@ export interface ResultRecord {
   date: string;
   /** The seed that drove subsets, data order, augmentation, initialisation and dropout. */
   seed?: number;
+  /** Reference runs: the id of their entry in the reference plan (experiments/reference.ts). */
+  referenceId?: string;
   /** Per-epoch history. */
   history?: HistoryEntry[];
   /** Commit, command, backend, threads, machine, date and training seconds (experiments/provenance.ts). */
