@@ -300,11 +300,9 @@ export function zeroPaddingAmounts(layer: tf.layers.Layer): [number, number, num
 
 const globalPooling = (op: 'GlobalAveragePool' | 'GlobalMaxPool'): Converter => (ctx) => {
   const { b, layer } = ctx;
-  const config = layer.getConfig();
-  requireChannelsLast(ctx, config);
+  requireChannelsLast(ctx, layer.getConfig());
   const x = toNchw(b, ctx.inputs[0], `layer "${layer.name}"`);
-  const pooled = b.node(op, [x.name], config.keepDims === true ? layer.name : `${layer.name}.pool`);
-  if (config.keepDims === true) return { name: pooled, shape: ctx.outputShape, layout: [...NCHW] };
+  const pooled = b.node(op, [x.name], `${layer.name}.pool`);
   return { name: b.node('Flatten', [pooled], layer.name, { axis: 1 }), shape: ctx.outputShape, layout: [0, 1] };
 };
 
@@ -367,7 +365,7 @@ const reshape: Converter = (ctx) => {
 };
 
 /** Merge layers: every input in the first input's layout, then one variadic or chained ONNX op. */
-const merge = (kind: 'Add' | 'Multiply' | 'Subtract' | 'Maximum' | 'Minimum' | 'Average'): Converter => (ctx) => {
+const merge = (kind: 'Add' | 'Multiply' | 'Maximum' | 'Minimum' | 'Average'): Converter => (ctx) => {
   const { b, layer } = ctx;
   const first = ctx.inputs[0];
   const xs = ctx.inputs.map((v) => toLayout(b, v, first.layout).name);
@@ -376,9 +374,6 @@ const merge = (kind: 'Add' | 'Multiply' | 'Subtract' | 'Maximum' | 'Minimum' | '
   switch (kind) {
     case 'Add':
       y = xs.length === 2 ? b.node('Add', xs, layer.name) : b.node('Sum', xs, layer.name);
-      break;
-    case 'Subtract':
-      y = b.node('Sub', xs, layer.name);
       break;
     case 'Multiply':
       y = xs.slice(1).reduce((acc, v, i) => b.node('Mul', [acc, v], i === xs.length - 2 ? layer.name : `${layer.name}.mul`), xs[0]);
@@ -490,7 +485,6 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Permute: permute,
   Reshape: reshape,
   Add: merge('Add'),
-  Subtract: merge('Subtract'),
   Multiply: merge('Multiply'),
   Maximum: merge('Maximum'),
   Minimum: merge('Minimum'),
