@@ -107,7 +107,10 @@ function checkpointWeights(file: string): { dir: string; prefix: string } | null
 }
 
 /** Builds the model with `config` and loads `weightsFile` into it (or keeps the random initialisation). */
-async function buildWithWeights(entry: ModelEntry, config: ModelConfig, weightsFile: string | undefined): Promise<{ model: tf.LayersModel; config: ModelConfig; weights: string }> {
+async function buildWithWeights(
+  entry: ModelEntry, explicit: ModelConfig, weightsFile: string | undefined,
+): Promise<{ model: tf.LayersModel; config: ModelConfig; weights: string }> {
+  const config: ModelConfig = { ...entry.defaults, ...explicit };
   const build = (c: ModelConfig): tf.LayersModel => {
     try {
       return entry.build(c);
@@ -145,14 +148,15 @@ async function buildWithWeights(entry: ModelEntry, config: ModelConfig, weightsF
   }
   // torch.save: the torchvision twin whose builder and configuration match.
   const twins = Object.entries(TORCHVISION_MODELS).filter(([, t]) => t.builder === entry.name);
-  const twin = twins.find(([, t]) => Object.entries(t.config).every(([k, v]) => config[k] === v || (config[k] === undefined && entry.defaults[k] === v)));
+  // The file implies its twin's options (mobilenet_v2 → padding 'torch'); only an option given explicitly can contradict it.
+  const twin = twins.find(([, t]) => Object.entries(t.config).every(([k, v]) => explicit[k] === undefined || explicit[k] === v));
   if (twin === undefined) {
     const known = twins.map(([name, t]) => `${name} (${JSON.stringify(t.config)})`).join(', ');
-    throw new UsageError(`--weights ${weightsFile} is a torch.save file; ${entry.name} with ${JSON.stringify(config)} has no torchvision twin${known ? `; twins: ${known}` : ''}`);
+    throw new UsageError(`--weights ${weightsFile} is a torch.save file; ${entry.name} with ${JSON.stringify(explicit)} has no torchvision twin${known ? `; twins: ${known}` : ''}`);
   }
   const [twinName, t] = twin;
   const merged = { ...config, ...t.config };
-  const model = build({ ...entry.defaults, ...merged });
+  const model = build(merged);
   try {
     loadTorchStateDict(model, twinName, readTorchStateDict(weightsFile), weightsFile);
   } catch (err) {
@@ -208,7 +212,7 @@ export const command: Command = {
       }
     }
     await initBackend(stringOption(args, 'backend'));
-    const { model, config, weights } = await buildWithWeights(entry, { ...entry.defaults, ...base, ...overrides }, stringOption(args, 'weights'));
+    const { model, config, weights } = await buildWithWeights(entry, { ...base, ...overrides }, stringOption(args, 'weights'));
     try {
       let result;
       try {
