@@ -4,6 +4,7 @@
  */
 import { strict as assert } from 'assert';
 import { benchMain, BenchLine, parseBenchOptions, peersFor, torchvisionTwin } from '../bench/run';
+import { speedTable } from '../bench/table';
 
 describe('benchmark peers: torchvision and onnxruntime (smoke, tiny sizes)', function () {
   this.timeout(600000);
@@ -19,6 +20,18 @@ describe('benchmark peers: torchvision and onnxruntime (smoke, tiny sizes)', fun
     assert.deepEqual(torchvisionTwin('shufflenet_v2'), { name: 'shufflenet_v2_x1_0', config: { width: 1 } });
     assert.equal(torchvisionTwin('shufflenet_v1'), null);
     assert.throws(() => parseBenchOptions(['--peers', 'tensorrt']), /unknown peer "tensorrt"; choose from pytorch-graph, torchvision, onnxruntime/);
+  });
+
+  it('formats one README row per model × mode with every peer (old lines without peerName count as pytorch-graph)', () => {
+    const base = { model: 'm', mode: 'infer224', unit: 'ms', ours: 10, rounds: 3, threads: 1 } as unknown as BenchLine;
+    const table = speedTable([
+      { ...base, peer: 20, ratio: 0.5, ratioRange: [0.4, 0.6] } as BenchLine,
+      { ...base, peerName: 'onnxruntime', peer: 5, ratio: 2, ratioRange: [1.9, 2.2] } as BenchLine,
+      { ...base, peerName: 'torchvision', peer: 12.5, ratio: 0.8, ratioRange: [0.75, 0.9], oursConfig: { padding: 'torch' } } as BenchLine,
+    ]);
+    const [header, , row] = table.split('\n');
+    assert.equal(header, '| model | mode | unit | ours | PyTorch (our graph) | ratio vs PyTorch (our graph) (per-round range) | torchvision | ratio vs torchvision (per-round range) | ONNX Runtime | ratio vs ONNX Runtime (per-round range) |');
+    assert.equal(row, '| m | infer224 | ms | 10.0 | 20.0 | 0.50 (0.40–0.60) | 12.5 ¹ | 0.80 (0.75–0.90) | 5.0 | 2.00 (1.90–2.20) |');
   });
 
   it('times torchvision (train224, infer224) and onnxruntime (infer224) in interleaved rounds, one line per peer', async () => {

@@ -32,7 +32,7 @@ function allOptionFlags(): string[] {
 
 const USAGE = [
   'usage: compact-nets export <model> [--variant NAME] [model options] --out FILE [--format onnx] [--weights FILE]',
-  `                           [--opset N] [--verify] [--tolerance X] [--threads N] [--json]`,
+  `                           [--opset N] [--verify] [--tolerance X] [--threads N] [--backend NAME] [--json]`,
   '',
   'Writes <model> (see `compact-nets models`) as an ONNX inference graph: BatchNorm folded into the convolution before',
   'it where exact, grouped convs as Conv `group`, channel shuffle as Reshape/Transpose, fixed and sparse shifts as',
@@ -50,6 +50,7 @@ const USAGE = [
   '  --verify           run the file in onnxruntime-node and our model on the same random batch; print the largest',
   `                     absolute logit difference; exit 1 (and write nothing) above --tolerance (default ${DEFAULT_TOLERANCE})`,
   '  --threads N        onnxruntime threads for --verify (default 1)',
+  '  --backend NAME     tfjs backend of our side of --verify (default: see `compact-nets env`)',
   '  --json             print {model, config, out, bytes, opset, inputShape, outputShape, maxAbsDiff, runtime}',
 ].join('\n');
 
