@@ -35,7 +35,8 @@ function weight(layer: tf.layers.Layer, short: string): { data: Float32Array; sh
   const w = layer.weights.find((v) => v.originalName.split('/').pop() === short || v.name.split('/').pop()?.replace(/_\d+$/, '') === short);
   if (w === undefined) return undefined;
   const t = w.read();
-  return { data: Float32Array.from(t.dataSync() as Float32Array), shape: t.shape };
+  // Read-only use: converters build new arrays from it and never write into it (on cpu this is the backend's storage).
+  return { data: t.dataSync() as Float32Array, shape: t.shape };
 }
 
 function requiredWeight(ctx: ConvertContext, layer: tf.layers.Layer, short: string): { data: Float32Array; shape: number[] } {
