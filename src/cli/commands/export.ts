@@ -51,7 +51,8 @@ const USAGE = [
   `                     absolute logit difference; exit 1 (and write nothing) above --tolerance (default ${DEFAULT_TOLERANCE})`,
   '  --threads N        onnxruntime threads for --verify (default 1)',
   '  --backend NAME     tfjs backend of our side of --verify (default: see `compact-nets env`)',
-  '  --json             print {model, config, out, bytes, opset, inputShape, outputShape, maxAbsDiff, runtime}',
+  '  --json             print {model, config, out, bytes, opset, inputShape, outputShape, maxAbsDiff, runtime} and',
+  '                     maxAbsLogit (the scale the difference compares with), weights, opCounts, foldedBatchNorms',
 ].join('\n');
 
 /** A flag value as the builder expects it: true/false → boolean, a number → number, else the string. */
@@ -223,10 +224,12 @@ export const command: Command = {
         throw err;
       }
       let maxAbsDiff: number | null = null;
+      let maxAbsLogit: number | null = null;
       let runtime: string | null = null;
       if (verify) {
         const check = await verifyOnnx(model, result.bytes, { threads });
         maxAbsDiff = check.maxAbsDiff;
+        maxAbsLogit = check.maxAbsOutput;
         runtime = check.runtime;
         if (!(check.maxAbsDiff <= tolerance)) {
           console.error(`compact-nets export: verification failed: largest |ours − onnxruntime| = ${check.maxAbsDiff} > ${tolerance} (logits up to ${check.maxAbsOutput.toFixed(3)}); ${out} was not written`);
@@ -241,12 +244,15 @@ export const command: Command = {
       if (json) {
         console.log(JSON.stringify({
           model: entry.name, config, out, bytes: result.bytes.length, opset, inputShape: result.inputShape, outputShape: result.outputShape,
-          maxAbsDiff, runtime, weights, opCounts: result.opCounts, foldedBatchNorms: result.foldedBatchNorms,
+          maxAbsDiff, maxAbsLogit, runtime, weights, opCounts: result.opCounts, foldedBatchNorms: result.foldedBatchNorms,
         }));
       } else {
         console.log(`${entry.name} ${JSON.stringify(config)} → ${out} (${(result.bytes.length / 2 ** 20).toFixed(2)} MiB, opset ${opset}, ` +
           `input ${result.inputName} [${result.inputShape.join(', ')}] NCHW, output ${result.outputName} [${result.outputShape.join(', ')}]; ${weights})`);
-        if (verify) console.log(`verified in ${runtime}: largest |ours − onnxruntime| logit difference ${maxAbsDiff!.toExponential(2)} (tolerance ${tolerance})`);
+        if (verify) {
+          console.log(`verified in ${runtime}: largest |ours − onnxruntime| logit difference ${maxAbsDiff!.toExponential(2)} ` +
+            `(tolerance ${tolerance}; logits up to ${maxAbsLogit!.toExponential(2)} in magnitude)`);
+        }
       }
       return 0;
     } finally {
