@@ -59,6 +59,7 @@ export const command: Command = {
       console.log('');
       for (const note of tableFootnotes(table)) console.log(note);
       console.log(`backend: ${table.backend}; machine: ${table.machine.cpuModel} × ${table.machine.cores}`);
+      if (table.latencyMethod) console.log(`latency: ${table.latencyMethod}`);
     }
     return 0;
   },
