@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Command> = {
   cost: () => require('./commands/cost').command,
   table: () => require('./commands/table').command,
   eval: () => require('./commands/eval').command,
+  export: () => require('./commands/export').command,
 };
 
 function help(): string {
