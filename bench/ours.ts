@@ -1,7 +1,7 @@
 /** Times our models on the wasm backend: one model and one mode per process, so peak RSS belongs to that run. */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
-import { buildModel } from '../src/models';
+import { buildModel, ModelConfig } from '../src/models';
 import { costOf } from '../src/lib/cost';
 import { exportGraph, GraphSpec } from './graph-spec';
 import { median } from '../src/lib/stats';
@@ -43,10 +43,13 @@ function makeBatch(batch: number, resolution: number, classes: number): { x: tf.
   return { x, labels };
 }
 
-/** Builds `modelName` for `mode`, returning the model and its exported graph (for the peer). */
-export function buildForMode(modelName: string, mode: Mode, resolution?: number): { model: tf.LayersModel; graph: GraphSpec } {
+/**
+ * Builds `modelName` for `mode` (with `config` over the mode's data-set profile, e.g. mobilenet_v2's padding 'torch' for
+ * the torchvision peer), returning the model and its exported graph (for the peer).
+ */
+export function buildForMode(modelName: string, mode: Mode, resolution?: number, config: ModelConfig = {}): { model: tf.LayersModel; graph: GraphSpec } {
   const spec = MODE_SPECS[mode];
-  const model = buildModel(modelName, { dataset: spec.dataset, resolution: resolution ?? spec.resolution });
+  const model = buildModel(modelName, { dataset: spec.dataset, resolution: resolution ?? spec.resolution, ...config });
   return { model, graph: exportGraph(model) };
 }
 

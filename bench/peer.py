@@ -1,8 +1,12 @@
 #!/usr/bin/python3
 """PyTorch peer of the compact-nets benchmark (issue 9).
 
-Rebuilds OUR architecture layer for layer from the graph JSON that bench/run.ts exports (bench/graph-spec.ts), so
-both sides time the same network; one generic module per layer class, NCHW. Modes:
+Two peers (the `peerName` of bench lines):
+  pytorch-graph  rebuilds OUR architecture layer for layer from the graph JSON that bench/run.ts exports
+                 (bench/graph-spec.ts), so both sides time the same network; one generic module per layer class, NCHW;
+  torchvision    torchvision's own model of the same architecture (job["torchvision"] = its name, random weights);
+                 for inference both eager and TorchScript (traced, frozen) are timed and the faster one is reported.
+Modes:
   peer.py --gemm --threads N                 peak fp32 GEMM MAC/s of torch.mm (large matrices) on N threads
   peer.py --job job.json                     times one model in one mode; prints one JSON line
 Run with /usr/bin/python3 (Debian's torch 1.13). Peak RSS is the process's getrusage maxrss.
@@ -224,6 +228,42 @@ class GraphNet(nn.Module):
         return vals[self.output]
 
 
+# torchvision constructors of the twins bench/run.ts may ask for (random weights; GoogLeNet without its auxiliary
+# heads, which ours does not have and which eval mode skips anyway).
+TORCHVISION = {
+    'squeezenet1_0': lambda tvm: tvm.squeezenet1_0(),
+    'squeezenet1_1': lambda tvm: tvm.squeezenet1_1(),
+    'mobilenet_v2': lambda tvm: tvm.mobilenet_v2(),
+    'shufflenet_v2_x0_5': lambda tvm: tvm.shufflenet_v2_x0_5(),
+    'shufflenet_v2_x1_0': lambda tvm: tvm.shufflenet_v2_x1_0(),
+    'shufflenet_v2_x1_5': lambda tvm: tvm.shufflenet_v2_x1_5(),
+    'shufflenet_v2_x2_0': lambda tvm: tvm.shufflenet_v2_x2_0(),
+    'resnet18': lambda tvm: tvm.resnet18(),
+    'resnet50': lambda tvm: tvm.resnet50(),
+    'alexnet': lambda tvm: tvm.alexnet(),
+    'vgg16': lambda tvm: tvm.vgg16(),
+    'googlenet': lambda tvm: tvm.googlenet(aux_logits=False, init_weights=True),
+}
+
+
+def torchvision_model(name):
+    import torchvision.models as tvm
+    if name not in TORCHVISION:
+        raise ValueError(f'no torchvision twin "{name}"; known: {", ".join(TORCHVISION)}')
+    return TORCHVISION[name](tvm)
+
+
+def time_units(unit, warmup, repetitions):
+    for _ in range(warmup):
+        unit()
+    ts = []
+    for _ in range(repetitions):
+        t0 = time.perf_counter()
+        unit()
+        ts.append(time.perf_counter() - t0)
+    return ts
+
+
 def gemm_peak(threads, n=2048, reps=5):
     """Peak fp32 multiply-accumulates per second of torch.mm on n×n matrices (median of reps, after warm-up)."""
     torch.set_num_threads(threads)
@@ -240,13 +280,15 @@ def gemm_peak(threads, n=2048, reps=5):
 def run_job(job):
     torch.set_num_threads(job['threads'])
     torch.manual_seed(0)
-    net = GraphNet(job['graph'])
+    twin = job.get('torchvision')
+    net = torchvision_model(twin) if twin else GraphNet(job['graph'])
     b, r = job['batch'], job['resolution']
     x = torch.rand(b, 3, r, r)
-    params = sum(p.numel() for p in net.parameters())
+    params = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    extra = {}
     if job['training']:
         net.train()
-        classes = job['graph']['layers'][-1]['outputShape'][-1]
+        classes = 1000 if twin else job['graph']['layers'][-1]['outputShape'][-1]  # torchvision twins: ImageNet heads
         y = torch.arange(b) % classes
         opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
 
@@ -261,15 +303,24 @@ def run_job(job):
         def unit():
             with torch.no_grad():
                 net(x)
-    for _ in range(job['warmup']):
-        unit()
-    ts = []
-    for _ in range(job['repetitions']):
-        t0 = time.perf_counter()
-        unit()
-        ts.append(time.perf_counter() - t0)
+    ts = time_units(unit, job['warmup'], job['repetitions'])
+    if twin and not job['training']:
+        # torchvision's deployment path: TorchScript (traced), frozen; the faster of the two is the peer's figure.
+        with torch.no_grad():
+            frozen = torch.jit.freeze(torch.jit.trace(net, x))
+
+        def scripted():
+            with torch.no_grad():
+                frozen(x)
+        ts_script = time_units(scripted, job['warmup'], job['repetitions'])
+        extra = {'variant': 'eager', 'eagerSecondsMedian': statistics.median(ts),
+                 'torchscriptSecondsMedian': statistics.median(ts_script)}
+        if statistics.median(ts_script) < statistics.median(ts):
+            ts, extra['variant'] = ts_script, 'torchscript-frozen'
+    elif twin:
+        extra = {'variant': 'eager'}
     return {'secondsMedian': statistics.median(ts), 'seconds': ts, 'trainableParams': params,
-            'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 'torch': torch.__version__}
+            'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 'torch': torch.__version__, **extra}
 
 
 def main():

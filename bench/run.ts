@@ -1,10 +1,14 @@
 /**
- * Benchmark against PyTorch (issue 9): `npm run bench -- --json [--models a,b] [--modes train32,train224,infer224]
- * [--repetitions N] [--rounds N] [--warmup N] [--threads N] [--profile]`. Each model × mode runs in fresh Node workers
- * (ours, wasm) and fresh Python processes (peer), so peak RSS is per run and an out-of-memory failure only marks its
- * own line. The two sides alternate over `rounds` rounds (ours first in odd rounds, the peer first in even ones) and
- * each side's median is taken over all its timed units: on a shared machine whose speed drifts by ±30 % over minutes,
- * back-to-back single runs compare two different machines.
+ * Benchmark against PyTorch and onnxruntime (issues 9, 17): `npm run bench -- --json [--models a,b]
+ * [--modes train32,train224,infer224] [--peers pytorch-graph,torchvision,onnxruntime] [--repetitions N] [--rounds N]
+ * [--warmup N] [--threads N] [--profile]`. Each model × mode runs in fresh Node workers (ours, wasm) and fresh peer
+ * processes, so peak RSS is per run and an out-of-memory failure only marks its own line. Peers (the line's
+ * `peerName`): `pytorch-graph` (PyTorch running our exported layer graph, every mode), `torchvision` (torchvision's own
+ * model of the same architecture, train224 and infer224, where a twin exists; inference: eager or TorchScript-frozen,
+ * whichever is faster) and `onnxruntime` (our model exported to ONNX in onnxruntime-node, infer224). Ours and every
+ * peer alternate over `rounds` rounds (ours first in odd rounds, the peers first in even ones) and each side's median
+ * is taken over all its timed units: on a shared machine whose speed drifts by ±30 % over minutes, back-to-back single
+ * runs compare two different machines. One line per model × mode × peer.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -12,15 +16,23 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs, numberOption, stringOption, UsageError, ParsedArgs } from '../src/cli/args';
 import { initBackend } from '../src/lib/backend';
-import { getModelEntry } from '../src/models';
+import { getModelEntry, ModelConfig } from '../src/models';
+import { exportOnnx } from '../src/lib/onnx';
+import { TORCHVISION_MODELS } from '../src/lib/weights/torch-map';
 import { buildForMode, timeOurs, OursResult } from './ours';
 import { median } from '../src/lib/stats';
 import { DEFAULT_MODELS, macsPerUnit, Mode, MODE_SPECS, MODES, parseMode } from './modes';
+
+/** The peers ours is compared with; each bench line names one in `peerName`. */
+export const PEERS = ['pytorch-graph', 'torchvision', 'onnxruntime'] as const;
+export type PeerName = (typeof PEERS)[number];
 
 /** Settings of one benchmark invocation. */
 export interface BenchOptions {
   models: string[];
   modes: Mode[];
+  /** Peers to run where they apply (torchvision: train224/infer224 with a twin; onnxruntime: infer224). */
+  peers: PeerName[];
   /** Timed units per process; 0 = the mode's default. */
   repetitions: number;
   /** Alternations of ours and the peer; 0 = the mode's default. */
@@ -42,6 +54,12 @@ export interface BenchOptions {
 export interface BenchLine {
   model: string;
   mode: Mode;
+  /** Who `peer` is: PyTorch on our graph, torchvision's own model, or our ONNX export in onnxruntime-node. */
+  peerName: PeerName;
+  /** What exactly ran as the peer, e.g. "torchvision shufflenet_v2_x1_0 (torchscript-frozen)", "onnxruntime-node 1.30.0". */
+  peerDetail?: string;
+  /** Options ours was built with beyond the mode's profile (the torchvision twin's, e.g. mobilenet_v2 padding 'torch'). */
+  oursConfig?: ModelConfig;
   ours: number | null;
   peer: number | null;
   unit: 'images/s' | 'ms';
@@ -72,8 +90,8 @@ export interface BenchLine {
   profile?: Array<{ kernel: string; ms: number; calls: number }>;
 }
 
-const VALUE_OPTIONS = ['models', 'modes', 'repetitions', 'rounds', 'warmup', 'threads', 'python', 'batch', 'resolution', 'timeout-s', 'worker', 'graph-out'];
-const FLAG_OPTIONS = ['json', 'profile'];
+const VALUE_OPTIONS = ['models', 'modes', 'peers', 'repetitions', 'rounds', 'warmup', 'threads', 'python', 'batch', 'resolution', 'timeout-s', 'worker', 'graph-out', 'onnx-out', 'config'];
+const FLAG_OPTIONS = ['json', 'profile', 'export-only'];
 
 /** Parses the command line; every bad value is a UsageError naming it. */
 export function parseBenchOptions(argv: string[]): BenchOptions {
@@ -87,9 +105,14 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const peers = (stringOption(args, 'peers') ?? PEERS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const p of peers) {
+    if (!(PEERS as readonly string[]).includes(p)) throw new UsageError(`unknown peer "${p}"; choose from ${PEERS.join(', ')} (comma-separated in --peers)`);
+  }
   return {
     models,
     modes,
+    peers: peers as PeerName[],
     repetitions: numberOption(args, 'repetitions', { integer: true, min: 1 }) ?? 0,
     rounds: numberOption(args, 'rounds', { integer: true, min: 1 }) ?? 0,
     warmup: numberOption(args, 'warmup', { integer: true, min: 0 }) ?? -1,
@@ -166,9 +189,15 @@ function peerDir(): string {
 type OursRecord = OursResult & { ok: boolean; error?: string; backend?: string; native?: BenchLine['native'] };
 type PeerRecord = { ok: boolean; error?: string; seconds: number[]; peakRssBytes: number; trainableParams: number };
 
-/** One timing process of ours (a Node worker): its record, or the reason it gave none. Exports the graph to graphFile if given. */
-function runOurs(model: string, mode: Mode, opts: BenchOptions, reps: number, graphFile?: string): { ours: OursRecord | null; error?: string } {
+/**
+ * One timing process of ours (a Node worker) with `config` over the mode's profile: its record, or the reason it gave
+ * none. Exports the layer graph to graphFile when given.
+ */
+function runOurs(
+  model: string, mode: Mode, opts: BenchOptions, reps: number, config: ModelConfig, graphFile?: string,
+): { ours: OursRecord | null; error?: string } {
   const workerArgs = [__filename, '--worker', `${model}:${mode}`, '--repetitions', String(reps), '--warmup', String(warmupFor(mode, opts))];
+  if (Object.keys(config).length > 0) workerArgs.push('--config', JSON.stringify(config));
   if (opts.batch !== undefined) workerArgs.push('--batch', String(opts.batch));
   if (opts.resolution !== undefined) workerArgs.push('--resolution', String(opts.resolution));
   if (opts.profile) workerArgs.push('--profile');
@@ -189,107 +218,206 @@ function runPeer(opts: BenchOptions, jobFile: string): { peer: PeerRecord | null
   return { peer };
 }
 
+/**
+ * Exports the model of `mode` to ONNX in a worker of its own (so that no timed process pays its memory); the reason
+ * when it fails.
+ */
+function exportOnnxFile(model: string, mode: Mode, opts: BenchOptions, onnxFile: string): string | undefined {
+  const args = [__filename, '--worker', `${model}:${mode}`, '--export-only', '--onnx-out', onnxFile];
+  if (opts.resolution !== undefined) args.push('--resolution', String(opts.resolution));
+  const res = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: opts.timeoutS * 1000, maxBuffer: 64 << 20 });
+  const out = lastJsonLine(res.stdout ?? '');
+  if (out === null || out.ok !== true) return `onnxruntime: export failed: ${typeof out?.error === 'string' ? out.error : childFailure(res, 'export')}`;
+  return undefined;
+}
+
+/** One timing process of the onnxruntime peer on our exported ONNX file (bench/onnx-peer.ts). */
+function runOnnxPeer(opts: BenchOptions, onnxFile: string, reps: number, warmup: number, batch: number, resolution: number): { peer: PeerRecord | null; error?: string } {
+  const script = path.join(__dirname, 'onnx-peer.js');
+  const args = [script, '--model', onnxFile, '--threads', String(opts.threads), '--repetitions', String(reps), '--warmup', String(warmup), '--batch', String(batch), '--resolution', String(resolution)];
+  const res = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: opts.timeoutS * 1000 });
+  const peer = lastJsonLine(res.stdout ?? '') as (PeerRecord & { runtime?: string }) | null;
+  if (peer === null || peer.ok !== true) return { peer: null, error: peer !== null && typeof peer.error === 'string' ? `onnxruntime: ${peer.error}` : childFailure(res, 'onnxruntime') };
+  return { peer };
+}
+
+/** The torchvision twin of `model` (name and the options ours needs to match it), or null when it has none. */
+export function torchvisionTwin(model: string): { name: string; config: ModelConfig } | null {
+  const found = Object.entries(TORCHVISION_MODELS).find(([, t]) => t.builder === model && (t.builder !== 'shufflenet_v2' || t.config.width === 1));
+  return found === undefined ? null : { name: found[0], config: found[1].config as ModelConfig };
+}
+
+/** Peers of `opts.peers` that apply to `model` in `mode`. */
+export function peersFor(model: string, mode: Mode, opts: Pick<BenchOptions, 'peers'>): PeerName[] {
+  return opts.peers.filter((p) => {
+    if (p === 'torchvision') return (mode === 'train224' || mode === 'infer224') && torchvisionTwin(model) !== null;
+    if (p === 'onnxruntime') return mode === 'infer224';
+    return true;
+  });
+}
+
 /** Median over every timed unit of every round (each unit counts once, whichever process timed it). */
 function pooledMedian(runs: number[][]): number {
   return median(runs.flat());
 }
 
-/** Runs ours and the peer for one model × mode, alternating over the rounds, and assembles the report line. */
-export function benchOne(model: string, mode: Mode, opts: BenchOptions, gemm: Map<number, number | null>): BenchLine {
+/** Timings of one side (ours in one configuration, or one peer) over the rounds. */
+interface SideRuns {
+  runs: number[][];
+  peakRssMB: number | null;
+  params: number | null;
+  errors: string[];
+  /** Per-round median seconds (null where the round failed), aligned with the rounds. */
+  perRound: Array<number | null>;
+}
+
+function emptySide(): SideRuns {
+  return { runs: [], peakRssMB: null, params: null, errors: [], perRound: [] };
+}
+
+/**
+ * Runs ours and every applicable peer for one model × mode, alternating over the rounds, and assembles one report line
+ * per peer. Ours runs once per round per configuration it needs (the mode's, and the torchvision twin's where that
+ * differs, e.g. mobilenet_v2 with padding 'torch'); the first ours run exports the graph (pytorch-graph) and the ONNX
+ * file (onnxruntime).
+ */
+export function benchOne(model: string, mode: Mode, opts: BenchOptions, gemm: Map<number, number | null>): BenchLine[] {
   const spec = MODE_SPECS[mode];
   const batch = opts.batch ?? spec.batch;
   const resolution = opts.resolution ?? spec.resolution;
   const reps = repetitionsFor(mode, opts);
+  const warmup = warmupFor(mode, opts);
   const rounds = roundsFor(opts);
-  const line: BenchLine = {
-    model, mode, ours: null, peer: null, unit: spec.unit, ratio: null, rounds: 0, ratioRange: null, threads: opts.threads, oursThreads: 1,
-    backend: 'wasm', macsPerSec: null, peakFraction: null, peerMacsPerSec: null, peerPeakFraction: null,
-    gemmPeakMacsPerSec: gemm.get(opts.threads) ?? null, batch, resolution, oursPeakRssMB: null, peerPeakRssMB: null, rssRatio: null,
-    oursParams: null, peerParams: null,
-  };
-  const errors: string[] = [];
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'compact-nets-bench-'));
+  const peers = peersFor(model, mode, opts);
+  const twin = torchvisionTwin(model);
+  // Ours configurations: '' = the mode's profile; 'twin' = with the torchvision twin's options, when they change ours.
+  const twinConfig: ModelConfig = twin === null ? {} : Object.fromEntries(Object.entries(twin.config).filter(([k, v]) => getModelEntry(model).defaults[k] !== v));
+  const needsTwinBuild = peers.includes('torchvision') && Object.keys(twinConfig).length > 0;
+  const oursKeys = needsTwinBuild ? ['', 'twin'] : [''];
+  const oursKeyOf = (p: PeerName): string => (p === 'torchvision' && needsTwinBuild ? 'twin' : '');
+  const ours = new Map(oursKeys.map((k) => [k, emptySide()]));
+  const oursInfo = new Map<string, OursRecord>();
+  const peerSides = new Map(peers.map((p) => [p, emptySide()]));
+  const peerDetail = new Map<PeerName, string>();
+  const fatal: string[] = []; // failures that stop the rounds (ours could not run)
   let macsPerImage: number | null = null;
-  const oursRuns: number[][] = [];
-  const peerRuns: number[][] = [];
-  const roundRatios: number[] = [];
   const toUnit = (secs: number) => (spec.training ? batch / secs : secs * 1000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'compact-nets-bench-'));
   try {
     const graphFile = path.join(tmp, 'graph.json');
+    const onnxFile = path.join(tmp, 'model.onnx');
     const jobFile = path.join(tmp, 'job.json');
-    for (let round = 0; round < rounds && errors.length === 0; round++) {
-      let oursSecs: number[] | null = null;
-      let peerSecs: number[] | null = null;
-      const doOurs = () => {
-        // Only the first round exports the graph; the architecture does not change between rounds.
-        const { ours, error } = runOurs(model, mode, opts, reps, round === 0 ? graphFile : undefined);
-        if (ours !== null && ours.macsPerImage !== undefined) macsPerImage = ours.macsPerImage;
-        if (error !== undefined || ours === null) {
-          errors.push(error ?? 'ours: no result');
-          return;
+    const tvJobFile = path.join(tmp, 'torchvision-job.json');
+    let onnxExportError: string | undefined;
+    const doOurs = (key: string, round: number) => {
+      const side = ours.get(key)!;
+      const first = round === 0 && key === '';
+      const { ours: rec, error } = runOurs(model, mode, opts, reps, key === 'twin' ? twinConfig : {}, first ? graphFile : undefined);
+      if (rec !== null && rec.macsPerImage !== undefined && key === '') macsPerImage = rec.macsPerImage;
+      if (error !== undefined || rec === null) {
+        side.errors.push(error ?? 'ours: no result');
+        side.perRound.push(null);
+        if (key === '') fatal.push(error ?? 'ours: no result');
+        return;
+      }
+      side.runs.push(rec.seconds);
+      side.perRound.push(median(rec.seconds));
+      side.peakRssMB = Math.max(side.peakRssMB ?? 0, rec.peakRssBytes / 2 ** 20);
+      side.params = rec.trainableParams;
+      oursInfo.set(key, rec);
+    };
+    const doPeer = (p: PeerName) => {
+      const side = peerSides.get(p)!;
+      let result: { peer: (PeerRecord & { variant?: string; runtime?: string }) | null; error?: string };
+      if (p === 'onnxruntime') {
+        if (!fs.existsSync(onnxFile) && onnxExportError === undefined) onnxExportError = exportOnnxFile(model, mode, opts, onnxFile);
+        result = fs.existsSync(onnxFile) ? runOnnxPeer(opts, onnxFile, reps, warmup, batch, resolution) : { peer: null, error: onnxExportError ?? 'onnxruntime: not run, the ONNX model was not exported' };
+      } else {
+        const file = p === 'torchvision' ? tvJobFile : jobFile;
+        // Job files are written once and reused by every round; the graph job needs the graph ours exported.
+        if (!fs.existsSync(file)) {
+          const common = { batch, resolution, training: spec.training, threads: opts.threads, repetitions: reps, warmup };
+          if (p === 'torchvision') fs.writeFileSync(file, JSON.stringify({ torchvision: twin!.name, ...common }));
+          else if (fs.existsSync(graphFile)) fs.writeFileSync(file, JSON.stringify({ graph: JSON.parse(fs.readFileSync(graphFile, 'utf8')), ...common }));
         }
-        oursSecs = ours.seconds;
-        line.oursPeakRssMB = Math.max(line.oursPeakRssMB ?? 0, ours.peakRssBytes / 2 ** 20);
-        line.oursParams = ours.trainableParams;
-        line.backend = ours.backend ?? 'wasm';
-        if (ours.native !== undefined) {
-          line.native = ours.native;
-          if (ours.native.loaded && (ours.native.kernels?.length ?? 0) > 0) {
-            line.backend = `${line.backend}+native`;
-            line.oursThreads = ours.native.threads ?? 1;
-          }
-        }
-        if (ours.profile) line.profile = ours.profile;
-      };
-      const doPeer = () => {
-        // The peer runs the graph ours exported (written before timing, so it exists even if ours failed later); the
-        // job file is written once and reused by every round.
-        if (!fs.existsSync(jobFile)) {
-          if (!fs.existsSync(graphFile)) {
-            errors.push('peer: not run, the model graph was not exported');
-            return;
-          }
-          const job = { graph: JSON.parse(fs.readFileSync(graphFile, 'utf8')), batch, resolution, training: spec.training, threads: opts.threads, repetitions: reps, warmup: warmupFor(mode, opts) };
-          fs.writeFileSync(jobFile, JSON.stringify(job));
-        }
-        const { peer, error } = runPeer(opts, jobFile);
-        if (error !== undefined || peer === null) {
-          errors.push(error ?? 'peer: no result');
-          return;
-        }
-        peerSecs = peer.seconds;
-        line.peerPeakRssMB = Math.max(line.peerPeakRssMB ?? 0, peer.peakRssBytes / 2 ** 20);
-        line.peerParams = peer.trainableParams;
-      };
-      // The first round needs ours first (it exports the graph); later rounds alternate the order.
-      if (round % 2 === 0) { doOurs(); if (errors.length === 0 || fs.existsSync(graphFile)) doPeer(); }
-      else { doPeer(); doOurs(); }
-      if (oursSecs !== null) oursRuns.push(oursSecs);
-      if (peerSecs !== null) peerRuns.push(peerSecs);
-      if (oursSecs !== null && peerSecs !== null) roundRatios.push(toUnit(median(oursSecs)) / toUnit(median(peerSecs)));
+        result = fs.existsSync(file) ? runPeer(opts, file) : { peer: null, error: 'peer: not run, the model graph was not exported' };
+      }
+      const { peer, error } = result;
+      if (error !== undefined || peer === null) {
+        side.errors.push(error ?? `${p}: no result`);
+        side.perRound.push(null);
+        return;
+      }
+      side.runs.push(peer.seconds);
+      side.perRound.push(median(peer.seconds));
+      side.peakRssMB = Math.max(side.peakRssMB ?? 0, peer.peakRssBytes / 2 ** 20);
+      side.params = p === 'onnxruntime' ? null : peer.trainableParams;
+      if (p === 'torchvision') peerDetail.set(p, `torchvision ${twin!.name} (${peer.variant ?? 'eager'})`);
+      if (p === 'onnxruntime') peerDetail.set(p, `${peer.runtime ?? 'onnxruntime-node'}, ${opts.threads} intra-op thread(s), our graph exported to ONNX`);
+      if (p === 'pytorch-graph') peerDetail.set(p, 'PyTorch on our layer graph (bench/peer.py)');
+    };
+    for (let round = 0; round < rounds && fatal.length === 0; round++) {
+      // The first round runs ours first (it exports the graph and the ONNX file); later rounds alternate the order.
+      if (round % 2 === 0) {
+        for (const k of oursKeys) doOurs(k, round);
+        if (fatal.length === 0 || fs.existsSync(graphFile)) for (const p of peers) doPeer(p);
+      } else {
+        for (const p of peers) doPeer(p);
+        for (const k of oursKeys) doOurs(k, round);
+      }
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  line.rounds = Math.min(oursRuns.length, peerRuns.length);
-  if (oursRuns.length > 0) {
-    const secs = pooledMedian(oursRuns);
-    line.ours = toUnit(secs);
-    if (macsPerImage !== null) line.macsPerSec = macsPerUnit(macsPerImage, { ...spec, batch }) / secs;
-  }
-  if (peerRuns.length > 0) {
-    const secs = pooledMedian(peerRuns);
-    line.peer = toUnit(secs);
-    if (macsPerImage !== null) line.peerMacsPerSec = macsPerUnit(macsPerImage, { ...spec, batch }) / secs;
-  }
-  if (roundRatios.length > 0) line.ratioRange = [Math.min(...roundRatios), Math.max(...roundRatios)];
-  if (line.ours !== null && line.peer !== null) line.ratio = line.ours / line.peer;
-  const peak = line.gemmPeakMacsPerSec;
-  if (peak !== null && line.macsPerSec !== null) line.peakFraction = line.macsPerSec / peak;
-  if (peak !== null && line.peerMacsPerSec !== null) line.peerPeakFraction = line.peerMacsPerSec / peak;
-  if (line.oursPeakRssMB !== null && line.peerPeakRssMB !== null) line.rssRatio = line.oursPeakRssMB / line.peerPeakRssMB;
-  if (errors.length > 0) line.error = errors.join('; ');
-  return line;
+  return peers.map((p) => {
+    const o = ours.get(oursKeyOf(p))!;
+    const q = peerSides.get(p)!;
+    const rec = oursInfo.get(oursKeyOf(p)) ?? oursInfo.get('');
+    const line: BenchLine = {
+      model, mode, peerName: p, ours: null, peer: null, unit: spec.unit, ratio: null, rounds: 0, ratioRange: null, threads: opts.threads,
+      oursThreads: 1, backend: 'wasm', macsPerSec: null, peakFraction: null, peerMacsPerSec: null, peerPeakFraction: null,
+      gemmPeakMacsPerSec: gemm.get(opts.threads) ?? null, batch, resolution, oursPeakRssMB: o.peakRssMB, peerPeakRssMB: q.peakRssMB, rssRatio: null,
+      oursParams: o.params, peerParams: q.params,
+    };
+    if (peerDetail.has(p)) line.peerDetail = peerDetail.get(p);
+    if (oursKeyOf(p) === 'twin') line.oursConfig = twinConfig;
+    if (rec !== undefined) {
+      line.backend = rec.backend ?? 'wasm';
+      if (rec.native !== undefined) {
+        line.native = rec.native;
+        if (rec.native.loaded && (rec.native.kernels?.length ?? 0) > 0) {
+          line.backend = `${line.backend}+native`;
+          line.oursThreads = rec.native.threads ?? 1;
+        }
+      }
+      if (rec.profile) line.profile = rec.profile;
+    }
+    const roundRatios: number[] = [];
+    o.perRound.forEach((os_, i) => {
+      const ps = q.perRound[i];
+      if (os_ !== null && ps !== null && ps !== undefined) roundRatios.push(toUnit(os_) / toUnit(ps));
+    });
+    line.rounds = Math.min(o.runs.length, q.runs.length);
+    if (o.runs.length > 0) {
+      const secs = pooledMedian(o.runs);
+      line.ours = toUnit(secs);
+      if (macsPerImage !== null) line.macsPerSec = macsPerUnit(macsPerImage, { ...spec, batch }) / secs;
+    }
+    if (q.runs.length > 0) {
+      const secs = pooledMedian(q.runs);
+      line.peer = toUnit(secs);
+      if (macsPerImage !== null) line.peerMacsPerSec = macsPerUnit(macsPerImage, { ...spec, batch }) / secs;
+    }
+    if (roundRatios.length > 0) line.ratioRange = [Math.min(...roundRatios), Math.max(...roundRatios)];
+    if (line.ours !== null && line.peer !== null) line.ratio = line.ours / line.peer;
+    const peak = line.gemmPeakMacsPerSec;
+    if (peak !== null && line.macsPerSec !== null) line.peakFraction = line.macsPerSec / peak;
+    if (peak !== null && line.peerMacsPerSec !== null) line.peerPeakFraction = line.peerMacsPerSec / peak;
+    if (line.oursPeakRssMB !== null && line.peerPeakRssMB !== null) line.rssRatio = line.oursPeakRssMB / line.peerPeakRssMB;
+    const errors = [...new Set([...o.errors, ...q.errors])];
+    if (errors.length > 0) line.error = errors.join('; ');
+    return line;
+  });
 }
 
 /** Worker: builds and times one model × mode on wasm, prints one JSON line (ok or error). */
@@ -298,12 +426,21 @@ async function workerMain(argv: string[]): Promise<void> {
   const [model, modeName] = (stringOption(args, 'worker') ?? '').split(':');
   const mode = parseMode(modeName);
   const graphFile = stringOption(args, 'graph-out');
+  const onnxFile = stringOption(args, 'onnx-out');
+  const config = JSON.parse(stringOption(args, 'config') ?? '{}') as ModelConfig;
   let macsPerImage: number | undefined;
   try {
     const info = await initBackend('wasm');
     const resolution = numberOption(args, 'resolution', { integer: true, min: 8 });
-    const { model: net, graph } = buildForMode(model, mode, resolution);
+    const { model: net, graph } = buildForMode(model, mode, resolution, config);
     if (graphFile !== undefined) fs.writeFileSync(graphFile, JSON.stringify(graph));
+    if (args.options.get('export-only') === true) {
+      // The onnxruntime peer's file: the same architecture as ours (randomly initialised like it), exported once per model × mode.
+      if (onnxFile === undefined) throw new Error('--export-only needs --onnx-out FILE');
+      fs.writeFileSync(onnxFile, exportOnnx(net).bytes);
+      process.stdout.write(JSON.stringify({ ok: true, onnx: onnxFile }) + '\n');
+      return;
+    }
     const result = await timeOurs(net, mode, {
       repetitions: numberOption(args, 'repetitions', { integer: true, min: 1 }) ?? 3,
       warmup: numberOption(args, 'warmup', { integer: true, min: 0 }) ?? 1,
@@ -326,7 +463,7 @@ async function workerMain(argv: string[]): Promise<void> {
 /** Formats a line for humans (the default output). */
 function formatLine(l: BenchLine): string {
   const f = (v: number | null, d = 1) => (v === null ? '—' : v.toFixed(d));
-  return `${l.model.padEnd(14)} ${l.mode.padEnd(9)} ours ${f(l.ours).padStart(8)} peer ${f(l.peer).padStart(8)} ${l.unit.padEnd(8)} ` +
+  return `${l.model.padEnd(14)} ${l.mode.padEnd(9)} ${l.peerName.padEnd(13)} ours ${f(l.ours).padStart(8)} peer ${f(l.peer).padStart(8)} ${l.unit.padEnd(8)} ` +
     `ratio ${f(l.ratio, 2).padStart(5)}${l.ratioRange ? ` (${l.ratioRange[0].toFixed(2)}–${l.ratioRange[1].toFixed(2)} over ${l.rounds} rounds)` : ''}  peak ${l.peakFraction === null ? '—' : (100 * l.peakFraction).toFixed(1) + '%'} ` +
     `rss ${f(l.oursPeakRssMB, 0)}/${f(l.peerPeakRssMB, 0)} MB${l.error ? `  ERROR ${l.error}` : ''}`;
 }
@@ -344,9 +481,10 @@ export async function benchMain(argv: string[], write: (s: string) => void = (s)
   const lines: BenchLine[] = [];
   for (const mode of opts.modes) {
     for (const model of opts.models) {
-      const line = benchOne(model, mode, opts, gemm);
-      lines.push(line);
-      write((opts.json ? JSON.stringify(line) : formatLine(line)) + '\n');
+      for (const line of benchOne(model, mode, opts, gemm)) {
+        lines.push(line);
+        write((opts.json ? JSON.stringify(line) : formatLine(line)) + '\n');
+      }
     }
   }
   return lines;

@@ -1,12 +1,10 @@
 /** Backend selection: names, env var, defaults, error messages, and the `compact-nets env` command. */
 import { strict as assert } from 'assert';
-import { spawnSync } from 'child_process';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ENV_VAR, environmentInfo, initBackend } from '../src/lib/backend';
-import { REPO_ROOT } from './support/paths';
+import { runCliProcess } from './support/cli';
 
-
+/** Whether @tensorflow/tfjs-node is installed (then it is the default backend). */
 function tfjsNodeInstalled(): boolean {
   try {
     require.resolve('@tensorflow/tfjs-node');
@@ -115,7 +113,7 @@ describe('compact-nets env', function () {
   const run = (args: string[], extraEnv: Record<string, string> = {}) => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
     if (!(BACKEND_ENV_VAR in extraEnv)) delete env[BACKEND_ENV_VAR];
-    return spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'compact-nets.js'), 'env', ...args], { cwd: REPO_ROOT, env, encoding: 'utf8' });
+    return runCliProcess(['env', ...args], { env });
   };
 
   it('--json prints valid JSON with backend wasm', () => {

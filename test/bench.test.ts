@@ -39,7 +39,7 @@ describe('benchmark harness (smoke, tiny sizes)', function () {
   it('prints one schema-conforming JSON line per model and mode, with the peer on the same architecture', async () => {
     const out: string[] = [];
     const lines: BenchLine[] = await benchMain(
-      ['--json', '--models', 'fe_net', '--modes', 'train32,infer224', '--batch', '2', '--resolution', '32', '--repetitions', '2', '--rounds', '2', '--warmup', '0'],
+      ['--json', '--models', 'fe_net', '--modes', 'train32,infer224', '--peers', 'pytorch-graph', '--batch', '2', '--resolution', '32', '--repetitions', '2', '--rounds', '2', '--warmup', '0'],
       (s) => out.push(s),
     );
     const records = out.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -55,6 +55,7 @@ describe('benchmark harness (smoke, tiny sizes)', function () {
         assert.ok(key in r, `missing ${key} in ${JSON.stringify(r)}`);
       }
       assert.equal(l.error, undefined, `run failed: ${l.error}`);
+      assert.equal(l.peerName, 'pytorch-graph');
       // With the native addon (built wherever a C compiler exists, CI included) the line says so, with its threads.
       const native = nativeStatus();
       assert.equal(l.backend, native.loaded ? 'wasm+native' : 'wasm', JSON.stringify(l.native));

@@ -1,16 +1,9 @@
 /** `compact-nets models` and `compact-nets cost` through the real launcher (bin/compact-nets.js). */
 import * as assert from 'assert';
-import * as path from 'path';
-import { spawnSync } from 'child_process';
-import { REPO_ROOT } from './support/paths';
+import { runCliProcess } from './support/cli';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'compact-nets.js');
-
-/** Runs the CLI and returns exit status, stdout and stderr. */
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** Runs the CLI (2 minutes at most) and returns exit status, stdout and stderr. */
+const cli = (...args: string[]) => runCliProcess(args, { timeoutMs: 120000 });
 
 describe('cli: models and cost', () => {
   it('models --json lists the spatial families with options and published variants', () => {

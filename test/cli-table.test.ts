@@ -1,8 +1,8 @@
 import { strict as assert } from 'assert';
-import { spawnSync } from 'child_process';
-import { REPO_ROOT } from './support/paths';
+import { runCliProcess } from './support/cli';
 
-const cli = (args: string[]) => spawnSync('node', ['bin/compact-nets.js', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
+/** Runs the CLI (5 minutes at most) and returns exit status, stdout and stderr. */
+const cli = (args: string[]) => runCliProcess(args, { timeoutMs: 300_000 });
 
 describe('compact-nets table', () => {
   it('prints the JSON table for selected models with exact counts (torchvision shufflenet_v2 1.0×: 2,278,604)', () => {

@@ -17,6 +17,7 @@ import { plainConvNet } from '../src/models/plain-cnn';
 import { train } from '../src/lib/train';
 import { randomValues } from './support/random';
 import { useBackend } from './support/backend';
+import { toyModel } from './support/toy-task';
 
 useBackend('cpu');
 
@@ -236,17 +237,10 @@ describe('distillation', () => {
     const images = new Uint8Array(Array.from({ length: n * 8 * 8 * 3 }, (_, i) => (i * 37) % 256));
     const labels = new Int32Array(Array.from({ length: n }, (_, i) => i % 3));
     const data: Dataset = { name: 'toy', split: 'train', count: n, height: 8, width: 8, channels: 3, images, labels, classNames: ['a', 'b', 'c'] };
-    const build = () => tf.sequential({
-      layers: [
-        tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.heNormal({ seed: 1 }) }),
-        tf.layers.batchNormalization(), tf.layers.reLU(), tf.layers.globalAveragePooling2d({}),
-        tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-      ],
-    });
     const common = { epochs: 1, batchSize: 8, learningRate: 0.05, weightDecay: 5e-4, schedule: { kind: 'cosine' as const }, augmentation: { cropPadding: 1, horizontalFlip: true }, seed: 4, progress: 'silent' as const };
-    const a = build();
-    const b = build();
-    const teacher = build();
+    const a = toyModel();
+    const b = toyModel();
+    const teacher = toyModel();
     await train(a, data, { ...common, optimizer: { name: 'sgd', momentum: 0.9, nesterov: true } });
     await distill(b, teacher, data, { ...common, optimizer: { name: 'sgd', momentum: 0.9, nesterov: true }, temperature: 4, alpha: 0 });
     a.weights.forEach((w, i) => {
@@ -255,7 +249,7 @@ describe('distillation', () => {
       x.forEach((v, j) => assert.ok(Math.abs(v - y2[j]) < 1e-5, `${w.name}[${j}]: ${v} vs ${y2[j]}`));
     });
     // With α > 0 the soft targets change the update.
-    const c = build();
+    const c = toyModel();
     await distill(c, teacher, data, { ...common, temperature: 4, alpha: 0.9 });
     assert.ok(c.weights[0].read().dataSync().some((v, j) => Math.abs(v - a.weights[0].read().dataSync()[j]) > 1e-4));
     [a, b, c, teacher].forEach((m) => m.dispose());

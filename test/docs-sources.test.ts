@@ -7,9 +7,9 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { filesBelow, REPO_ROOT } from './support/paths';
 
-const ROOT = path.join(__dirname, '..', '..');
-const SOURCES = path.join(ROOT, 'docs', 'sources.md');
+const SOURCES = path.join(REPO_ROOT, 'docs', 'sources.md');
 const SCANNED_DIRS = ['src', 'notebooks', 'test'];
 const THIS_FILE = path.join('test', 'docs-sources.test.ts');
 
@@ -59,12 +59,10 @@ function readableText(file: string): string {
   return nb.cells.map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source)).join('\n');
 }
 
-function listFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? listFiles(p) : /\.(ts|ipynb)$/.test(e.name) ? [p] : [];
-  });
+/** The .ts and .ipynb files below the scanned folders but this one, relative to the repository root. */
+function scannedFiles(): string[] {
+  return SCANNED_DIRS.flatMap((d) => filesBelow(path.join(REPO_ROOT, d), /\.(ts|ipynb)$/).map((f) => path.join(d, f)))
+    .filter((f) => f !== THIS_FILE);
 }
 
 /** Anchors `<a id="sX.Y">` of docs/sources.md mapped to the text that follows each (its heading or list item). */
@@ -98,9 +96,7 @@ describe('docs/sources.md section citations', () => {
   });
 
   it('every citation in src/, test/ and notebooks/ resolves to a section of docs/sources.md', () => {
-    const citations = SCANNED_DIRS.flatMap((d) => listFiles(path.join(ROOT, d)))
-      .filter((f) => path.relative(ROOT, f) !== THIS_FILE)
-      .flatMap((f) => citationsIn(readableText(f), path.relative(ROOT, f)));
+    const citations = scannedFiles().flatMap((f) => citationsIn(readableText(path.join(REPO_ROOT, f)), f));
     assert.ok(citations.some((c) => c.file.startsWith('src')), 'no citation found in src/: has the citation form changed?');
     const unresolved = citations.filter((c) => !anchors.has(c.section));
     assert.deepEqual(
@@ -112,9 +108,7 @@ describe('docs/sources.md section citations', () => {
 
   it('no file in src/, test/ or notebooks/ cites the old fact file outside the repository', () => {
     const old = new RegExp('survey' + '-facts|shared/reference');
-    const offenders = SCANNED_DIRS.flatMap((d) => listFiles(path.join(ROOT, d)))
-      .filter((f) => path.relative(ROOT, f) !== THIS_FILE && old.test(readableText(f)))
-      .map((f) => path.relative(ROOT, f));
+    const offenders = scannedFiles().filter((f) => old.test(readableText(path.join(REPO_ROOT, f))));
     assert.deepEqual(offenders, [], 'cite docs/sources.md (same section numbers) instead');
   });
 });

@@ -3,11 +3,8 @@ import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
 import { earlyFreedGradients, setEagerBackpropEnabled } from '../src/lib/eager-backprop';
-import { randomValues } from './ops-helpers';
-
-function t(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed), shape);
-}
+import { randomTensor } from './support/random';
+import { assertScaled } from './support/tolerance';
 
 /** A function with fan-out, pass-through gradients (add, reshape, identity), concat/split and a reduction. */
 function f(x: tf.Tensor, w: tf.Tensor): tf.Scalar {
@@ -18,9 +15,10 @@ function f(x: tf.Tensor, w: tf.Tensor): tf.Scalar {
   return tf.sum(tf.square(tf.sub(c, tf.mean(c, [0, 1, 2]))));
 }
 
+/** The gradients of f with respect to x and w on `backend`, copied out (every tensor disposed). */
 async function gradsOn(backend: string): Promise<Float32Array[]> {
   await tf.setBackend(backend);
-  const x = t([2, 5, 6, 3], 1), w = t([3, 3, 3, 4], 2);
+  const x = randomTensor([2, 5, 6, 3], 1), w = randomTensor([3, 3, 3, 4], 2);
   const g = tf.grads(f)([x, w]);
   const out = g.map((v) => Float32Array.from(v.dataSync()));
   tf.dispose([x, w, ...g]);
@@ -37,16 +35,12 @@ describe('eager backprop (wasm)', function () {
     assert.ok(earlyFreedGradients() > freed0, 'no gradient was freed early');
     const cpu = await gradsOn('cpu');
     await tf.setBackend('wasm');
-    cpu.forEach((e, i) => {
-      let diff = 0, scale = 0;
-      for (let k = 0; k < e.length; k++) { diff = Math.max(diff, Math.abs(wasm[i][k] - e[k])); scale = Math.max(scale, Math.abs(e[k])); }
-      assert.ok(scale > 0 && diff / scale <= 1e-5, `gradient ${i}: scaled error ${diff / scale}`);
-    });
+    cpu.forEach((e, i) => assertScaled(wasm[i], e, `gradient ${i}`, 1e-5));
   });
 
   it('does not leak tensors over repeated steps and leaves a caller-provided dy intact', async () => {
     await tf.setBackend('wasm');
-    const x = t([2, 5, 6, 3], 3), w = t([3, 3, 3, 4], 4);
+    const x = randomTensor([2, 5, 6, 3], 3), w = randomTensor([3, 3, 3, 4], 4);
     const step = () => tf.dispose(tf.grads(f)([x, w]));
     step();
     const n0 = tf.memory().numTensors;
@@ -61,7 +55,7 @@ describe('eager backprop (wasm)', function () {
 
   it('holds fewer buffers at the end of a backward pass (counted by the backend, shared buffers once)', async () => {
     await tf.setBackend('wasm');
-    const x = t([4, 16, 16, 8], 5);
+    const x = randomTensor([4, 16, 16, 8], 5);
     let buffersAtEnd = 0;
     // An identity whose gradient runs last and counts the backend's live buffers at that moment.
     const probe = tf.customGrad(((v: tf.Tensor) => ({

@@ -13,7 +13,7 @@ import type { Image } from '../src/lib/data/dataset';
 import { centralCropWindow, preprocessTfSlim, preprocessTorchvision, TORCH_MEAN, TORCH_STD } from '../src/lib/eval/preprocess';
 import { loadLabelledImages, parseLabelFile } from '../src/lib/eval/labels';
 import { rankOf, TopKCounter } from '../src/lib/eval/score';
-import { main } from '../src/cli/main';
+import { runCliInProcess as run } from './support/cli';
 import { randomBytes } from './support/random';
 import { maxAbsDiff } from './support/tolerance';
 import { useBackend } from './support/backend';
@@ -151,21 +151,6 @@ describe('compact-nets eval', function () {
   this.timeout(120_000);
   const weights = path.join(SHARED_DATA, 'pretrained', 'mobilenet_v1_0.25_128_quant.tflite');
   const images = path.join(SHARED_DATA, 'imagenet-val1300');
-
-  /** Runs the CLI capturing stdout lines. */
-  async function run(argv: string[]): Promise<{ status: number; out: string[] }> {
-    const out: string[] = [];
-    const log = console.log;
-    const write = process.stderr.write;
-    console.log = (...parts: unknown[]) => void out.push(parts.join(' '));
-    process.stderr.write = (() => true) as typeof process.stderr.write;
-    try {
-      return { status: await main(argv), out };
-    } finally {
-      console.log = log;
-      process.stderr.write = write;
-    }
-  }
 
   it('--json prints model, weights, n, top1, top5 and preprocessing', async () => {
     const { status, out } = await run(['eval', 'mobilenet_v1', '--weights', weights, '--images', images, '--limit', '16', '--json', '--backend', 'wasm']);

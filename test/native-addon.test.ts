@@ -5,22 +5,11 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { nativeAddon, nativeStatus, parseThreads } from '../src/lib/kernels/core/addon';
 import { backendSummary, initBackend } from '../src/lib/backend';
-import { blasModeOf } from './native-helpers';
-import { randomValues } from './ops-helpers';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-
-/** Row-major op(A)·op(B) in float64. */
-function gemmOracle(ta: boolean, tb: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array): Float64Array {
-  const out = new Float64Array(M * N);
-  for (let i = 0; i < M; i++) {
-    for (let k = 0; k < K; k++) {
-      const a = ta ? A[k * M + i] : A[i * K + k];
-      for (let j = 0; j < N; j++) out[i * N + j] += a * (tb ? B[j * K + k] : B[k * N + j]);
-    }
-  }
-  return out;
-}
+import { runCliProcess } from './support/cli';
+import { blasModeOf } from './support/native';
+import { gemmOracle } from './support/oracles';
+import { REPO_ROOT } from './support/paths';
+import { randomValues } from './support/random';
 
 describe('native addon', () => {
   const addon = nativeAddon();
@@ -106,11 +95,10 @@ describe('native addon', () => {
   it('says which kernels run: backendSummary names the native kernels, or why they are off', async () => {
     const info = await initBackend('wasm');
     assert.match(backendSummary(info), /^wasm \(SIMD\) \+ native kernels: \d+ \((openblas|builtin|builtin\+openblas) GEMM, \d+ threads\)$/);
-    const off = execFileSync(process.execPath, [path.join(ROOT, 'bin', 'compact-nets.js'), 'env'], {
-      env: { ...process.env, COMPACT_NETS_NATIVE: '0' }, encoding: 'utf8',
-    });
-    assert.match(off, /computes with +wasm \(SIMD\); native kernels off: disabled by COMPACT_NETS_NATIVE=0/);
-    const threads = execFileSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(path.join(ROOT, 'dist/src/lib/kernels/core/addon.js'))}).nativeStatus().threads)`], {
+    const off = runCliProcess(['env'], { env: { ...process.env, COMPACT_NETS_NATIVE: '0' } });
+    assert.equal(off.status, 0, off.stderr);
+    assert.match(off.stdout, /computes with +wasm \(SIMD\); native kernels off: disabled by COMPACT_NETS_NATIVE=0/);
+    const threads = execFileSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(path.join(REPO_ROOT, 'dist/src/lib/kernels/core/addon.js'))}).nativeStatus().threads)`], {
       env: { ...process.env, COMPACT_NETS_THREADS: '1' }, encoding: 'utf8',
     });
     assert.equal(threads.trim(), '1');
@@ -167,7 +155,7 @@ describe('native addon', () => {
   });
 
   it('build script: without a C compiler it explains and exits 0, leaving the built addon in place', () => {
-    const res = spawnSync('/bin/sh', [path.join(ROOT, 'tools', 'build-native.sh')], {
+    const res = spawnSync('/bin/sh', [path.join(REPO_ROOT, 'tools', 'build-native.sh')], {
       env: { PATH: '/nonexistent' }, encoding: 'utf8',
     });
     assert.equal(res.status, 0, res.stderr);

@@ -6,27 +6,20 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
-import { nativeAddon, nativeStatus, setNativeThreads } from '../src/lib/kernels/core/addon';
+import { setNativeThreads } from '../src/lib/kernels/core/addon';
 import {
   BatchNormTrainAddon, fusedBatchNormCalls, setFusedBatchNormEnabled,
 } from '../src/lib/kernels/batch-norm';
 import { buildModel } from '../src/models';
-import { randomValues, scaledError } from './ops-helpers';
+import { weightValues } from './support/models';
+import { loadedAddon, nativeSuiteHooks } from './support/native';
+import { randomValues } from './support/random';
+import { assertSame, assertScaled, scaledError } from './support/tolerance';
 
+/** Bit-exact comparison that also tells −0 from 0. */
+const SIGNED_ZEROS = { signedZeros: true };
 
-function assertScaled(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-4, floor = 0): void {
-  const e = scaledError(actual, expected, floor);
-  assert.ok(e <= tol, `${what}: scaled error ${e.toExponential(2)} > ${tol}`);
-}
-
-function assertSame(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    if (!Object.is(actual[i], expected[i])) assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
-  }
-}
-
+/** Seeded values in [shift − scale, shift + scale): v·scale + shift in float64, rounded to float32 once (randomTensor rounds each step). */
 function values(size: number, seed: number, scale = 1, shift = 0): Float32Array {
   return randomValues(size, seed).map((v) => v * scale + shift);
 }
@@ -42,6 +35,7 @@ function seedWeights(model: tf.LayersModel, seed: number): Float32Array[] {
   return arrays;
 }
 
+/** Sets every weight of `model` from `arrays` (in `model.weights` order), on the current backend. */
 function restore(model: tf.LayersModel, arrays: Float32Array[]): void {
   const tensors = model.weights.map((w, i) => tf.tensor(arrays[i], w.shape as number[]));
   model.setWeights(tensors);
@@ -86,7 +80,7 @@ function trainingCall(model: tf.LayersModel, weights: Float32Array[], xShape: nu
   const result: StepResult = {
     outputs,
     grads: vars.map((v) => Float32Array.from(grads[v.name].dataSync())),
-    weights: model.weights.map((w) => Float32Array.from(w.read().dataSync())),
+    weights: weightValues(model),
   };
   value.dispose();
   tf.dispose(Object.values(grads));
@@ -94,26 +88,17 @@ function trainingCall(model: tf.LayersModel, weights: Float32Array[], xShape: nu
   return result;
 }
 
-function calls(): { forward: number; backward: number; fallback: number } {
-  return fusedBatchNormCalls();
-}
-
 describe('native fused batch normalisation (training)', function () {
   this.timeout(300000);
   let addon: BatchNormTrainAddon;
 
-  before(async () => {
-    await initBackend('wasm');
-    const loaded = nativeAddon();
-    assert.ok(loaded !== null, `native addon not loaded: ${nativeStatus().reason}`);
-    addon = loaded as unknown as BatchNormTrainAddon;
+  nativeSuiteHooks();
+  before(() => {
+    addon = loadedAddon<BatchNormTrainAddon>();
     assert.equal(typeof addon.batchNormTrainForward, 'function', 'addon lacks batchNormTrainForward (rebuild it)');
   });
-
-  after(async () => {
-    setNativeThreads(2);
+  after(() => {
     setFusedBatchNormEnabled(true);
-    await tf.setBackend('wasm');
   });
 
   const cases: Array<{ batch: number; h: number; w: number }> = [
@@ -133,9 +118,9 @@ describe('native fused batch normalisation (training)', function () {
         await tf.setBackend('cpu');
         const expected = trainingCall(model, weights, xShape, 7);
         await tf.setBackend('wasm');
-        const before = calls();
+        const before = fusedBatchNormCalls();
         const actual = trainingCall(model, weights, xShape, 7);
-        const after = calls();
+        const after = fusedBatchNormCalls();
         // Three BN layers, each one fused forward and one fused backward (x is on every gradient's path).
         assert.equal(after.forward - before.forward, 3, 'fused forwards');
         assert.equal(after.backward - before.backward, 3, 'fused backwards');
@@ -153,13 +138,13 @@ describe('native fused batch normalisation (training)', function () {
         if (batch === 1 && h === 1) {
           // y = β exactly as in the original, and the moving variance decays towards 0.
           const beta = weights[model.weights.findIndex((v) => v.name.includes('batch_normalization') && v.name.endsWith('beta'))];
-          assertSame(actual.outputs[0].slice(0, 5), beta, 'y = β');
+          assertSame(actual.outputs[0].slice(0, 5), beta, 'y = β', SIGNED_ZEROS);
         }
         // The fused path ran on wasm and matched; the same call with it off gives the original path's values on wasm.
         const old = setFusedBatchNormEnabled(false);
         const original = trainingCall(model, weights, xShape, 7);
         setFusedBatchNormEnabled(old);
-        assert.equal(calls().forward, after.forward, 'switched off: no fused forward');
+        assert.equal(fusedBatchNormCalls().forward, after.forward, 'switched off: no fused forward');
         actual.grads.forEach((g, i) => assertScaled(g, original.grads[i], `gradient of ${names[i]} vs the wasm original`, 1e-4, gradFloor));
         model.dispose();
       });
@@ -202,14 +187,14 @@ describe('native fused batch normalisation (training)', function () {
       // cancellation in orig − (orig − value).
       layer.setWeights([tf.tensor(gv), tf.tensor(bv), tf.zeros([c]), tf.zeros([c])]);
       const vars = [x, layer.trainableWeights[0].read() as tf.Variable, layer.trainableWeights[1].read() as tf.Variable];
-      const before = calls().forward;
+      const before = fusedBatchNormCalls().forward;
       let y: Float32Array = new Float32Array(0);
       const { value, grads } = tf.variableGrads(() => {
         const out = layer.apply(x, { training: true }) as tf.Tensor;
         y = Float32Array.from(out.dataSync());
         return tf.sum(tf.mul(out, tf.tensor(dyv, shape))) as tf.Scalar;
       }, vars);
-      assert.equal(calls().forward, before + 1, 'fused forward ran');
+      assert.equal(fusedBatchNormCalls().forward, before + 1, 'fused forward ran');
       // momentum 0: the moving statistics are the batch statistics.
       const [, , mm, mv] = layer.getWeights().map((t) => Float32Array.from(t.dataSync()));
       const got = [y, mm, mv, ...vars.map((v) => Float32Array.from(grads[v.name].dataSync()))];
@@ -220,7 +205,7 @@ describe('native fused batch normalisation (training)', function () {
       assertScaled(got[4], sdyx, 'dγ', 1e-4);
       assertScaled(got[5], sdy, 'dβ', 1e-5);
       if (first === null) first = got;
-      else got.forEach((g, i) => assertSame(g, (first as Float32Array[])[i], `1 vs 2 threads, output ${i}`));
+      else got.forEach((g, i) => assertSame(g, (first as Float32Array[])[i], `1 vs 2 threads, output ${i}`, SIGNED_ZEROS));
       value.dispose();
       tf.dispose(Object.values(grads));
       x.dispose();
@@ -234,29 +219,29 @@ describe('native fused batch normalisation (training)', function () {
     // center or scale off: the original call runs, and fails in training as tfjs-layers 4.22 does (it reads γ and β).
     for (const args of [{ center: false }, { scale: false }]) {
       const layer = tf.layers.batchNormalization(args);
-      const before = calls();
+      const before = fusedBatchNormCalls();
       assert.throws(() => tf.tidy(() => layer.apply(x, { training: true }) as tf.Tensor), /read/);
-      assert.equal(calls().forward, before.forward, 'no fused forward');
-      assert.equal(calls().fallback, before.fallback + 1, 'counted as a fallback');
+      assert.equal(fusedBatchNormCalls().forward, before.forward, 'no fused forward');
+      assert.equal(fusedBatchNormCalls().fallback, before.fallback + 1, 'counted as a fallback');
     }
     // axis 1 (broadcast case): the original call, same values as with the fused path switched off.
     const layer = tf.layers.batchNormalization({ axis: 1 });
-    const start = calls();
+    const start = fusedBatchNormCalls();
     const viaPatch = tf.tidy(() => Float32Array.from((layer.apply(x, { training: true }) as tf.Tensor).dataSync()));
-    assert.equal(calls().forward, start.forward, 'no fused forward');
-    assert.equal(calls().fallback, start.fallback + 1, 'counted as a fallback');
+    assert.equal(fusedBatchNormCalls().forward, start.forward, 'no fused forward');
+    assert.equal(fusedBatchNormCalls().fallback, start.fallback + 1, 'counted as a fallback');
     const old = setFusedBatchNormEnabled(false);
     const original = tf.tidy(() => Float32Array.from((layer.apply(x, { training: true }) as tf.Tensor).dataSync()));
     setFusedBatchNormEnabled(old);
-    assertSame(viaPatch, original, 'axis 1');
+    assertSame(viaPatch, original, 'axis 1', SIGNED_ZEROS);
     const inference = tf.layers.batchNormalization();
-    const before = calls();
+    const before = fusedBatchNormCalls();
     tf.tidy(() => (inference.apply(x, { training: false }) as tf.Tensor).dataSync());
     tf.tidy(() => (inference.apply(x) as tf.Tensor).dataSync());
     await tf.setBackend('cpu');
     tf.tidy(() => (inference.apply(x, { training: true }) as tf.Tensor).dataSync());
     await tf.setBackend('wasm');
-    assert.equal(calls().forward, before.forward, 'inference and cpu never fuse');
+    assert.equal(fusedBatchNormCalls().forward, before.forward, 'inference and cpu never fuse');
     x.dispose();
   });
 
@@ -268,7 +253,7 @@ describe('native fused batch normalisation (training)', function () {
     assert.ok(bnCount > 40, `expected the model's BN layers, found ${bnCount}`);
     // The head's dropout draws new masks on every call: off, so that both runs see the same network.
     for (const l of model.layers) if (l.getClassName() === 'Dropout') (l as unknown as { rate: number }).rate = 0;
-    const initial = model.weights.map((w) => Float32Array.from(w.read().dataSync()));
+    const initial = weightValues(model);
     const batch = 16;
     const xv = values(batch * 32 * 32 * 3, 11, 0.5, 0.5);
     const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => (3 * i + 1) % 10), 'int32'), 10).toFloat();
@@ -287,20 +272,20 @@ describe('native fused batch normalisation (training)', function () {
         ) as tf.Scalar;
         losses.push(loss.dataSync()[0]);
         loss.dispose();
-        if (step === 0) afterFirst = model.weights.map((w) => Float32Array.from(w.read().dataSync()));
+        if (step === 0) afterFirst = weightValues(model);
       }
       optimizer.dispose();
       setFusedBatchNormEnabled(old);
       x.dispose();
       return { losses, afterFirst };
     };
-    const before = calls();
+    const before = fusedBatchNormCalls();
     const on = run(true);
-    const mid = calls();
+    const mid = fusedBatchNormCalls();
     assert.equal(mid.forward - before.forward, totalSteps * bnCount, 'every BN layer fused in every step');
     assert.equal(mid.backward - before.backward, totalSteps * bnCount, 'every BN gradient fused');
     const off = run(false);
-    assert.equal(calls().forward, mid.forward, 'off: nothing fused');
+    assert.equal(fusedBatchNormCalls().forward, mid.forward, 'off: nothing fused');
     // This untrained network's training is chaotic: the ORIGINAL path alone, with the input scaled by 1 + 1e-6, moves
     // the third loss by 0.5–2 % and the second by up to 0.2 % (measured at batch 4, 8 and 16, lr 0.002–0.05). So the
     // deterministic quantities are compared: the first loss (same weights) and the first update of every weight
@@ -354,14 +339,14 @@ describe('native fused batch normalisation (training)', function () {
     assert.ok(JSON.stringify(on.modelTopology).includes('"class_name":"BatchNormalization"'), 'BN saved under its own class');
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(on));
     assert.deepEqual(loaded.weights.map((w) => w.name.replace(/_\d+/g, '')), model.weights.map((w) => w.name.replace(/_\d+/g, '')));
-    loaded.weights.forEach((w, i) => assertSame(Float32Array.from(w.read().dataSync()), Float32Array.from(model.weights[i].read().dataSync()), w.name));
+    loaded.weights.forEach((w, i) => assertSame(Float32Array.from(w.read().dataSync()), Float32Array.from(model.weights[i].read().dataSync()), w.name, SIGNED_ZEROS));
     // The loaded model trains through the fused path and gives the same results as the original model.
-    const snapshot = model.weights.map((w) => Float32Array.from(w.read().dataSync()));
-    const before = calls().forward;
+    const snapshot = weightValues(model);
+    const before = fusedBatchNormCalls().forward;
     const a = trainingCall(loaded, snapshot, [3, 5, 7, 3], 9);
-    assert.equal(calls().forward, before + 3, 'loaded model fused');
+    assert.equal(fusedBatchNormCalls().forward, before + 3, 'loaded model fused');
     const b = trainingCall(model, snapshot, [3, 5, 7, 3], 9);
-    a.grads.forEach((g, i) => assertSame(g, b.grads[i], `gradient ${i}`));
+    a.grads.forEach((g, i) => assertSame(g, b.grads[i], `gradient ${i}`, SIGNED_ZEROS));
     model.dispose();
     loaded.dispose();
   });

@@ -5,49 +5,28 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
 import { nativeAddon, nativeStatus } from '../src/lib/kernels/core/addon';
-import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/kernels';
 import type { ConvAddon } from '../src/lib/kernels/conv/native';
 import type { MatMulAddon } from '../src/lib/kernels/matmul/native';
-import { blasModeOf } from './native-helpers';
-import { randomValues, scaledError } from './ops-helpers';
+import { onBackend } from './support/backend';
+import { blasModeOf, kernelCalls, nativeRun, nativeSuiteHooks, previousRun } from './support/native';
+import { gemmOracle } from './support/oracles';
+import { randomTensor, randomValues } from './support/random';
+import { assertScaled, scaledError } from './support/tolerance';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
-
-function randomTensor(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed), shape);
-}
-
-
-function run(work: () => tf.Tensor[]): Float32Array[] {
-  const tensors = work();
-  const arrays = tensors.map((t) => Float32Array.from(t.dataSync()));
-  tf.dispose(tensors);
-  return arrays;
-}
 
 /**
  * Runs `work` on cpu, on wasm with the native kernels and on wasm without them; asserts both wasm results match the
  * cpu oracle (≤ 1e-4 of its scale) and that each kernel in `kernels` ran natively at least once.
  */
 async function check(what: string, work: () => tf.Tensor[], kernels: string[]): Promise<void> {
-  await tf.setBackend('cpu');
-  const expected = run(work);
-  await tf.setBackend('wasm');
-  const before = nativeKernelCalls();
-  const native = run(work);
-  const after = nativeKernelCalls();
-  for (const k of kernels) {
-    const n0 = before[k]?.native ?? 0;
-    const n1 = after[k]?.native ?? 0;
-    assert.ok(n1 > n0, `${what}: ${k} did not run natively (native calls ${n0} → ${n1}, fallbacks ${after[k]?.fallback})`);
-  }
-  const previous = withoutNativeKernels(() => run(work));
+  const expected = await onBackend('cpu', work);
+  const native = await nativeRun(kernels, work, what);
+  const previous = await previousRun(work);
   expected.forEach((e, i) => {
-    const errNative = scaledError(native[i], e);
-    assert.ok(errNative <= 1e-4, `${what} output ${i}: native vs cpu scaled error ${errNative.toExponential(2)}`);
+    assertScaled(native[i], e, `${what} output ${i}: native vs cpu`);
     // The previous wasm kernels have bugs of their own (dimRoundingMode 'ceil' in Conv2D/FusedConv2D, some batched
     // _FusedMatMul products): compare with them only where they agree with the oracle, and list the others.
     const prevVsCpu = scaledError(previous[i], e);
@@ -55,8 +34,7 @@ async function check(what: string, work: () => tf.Tensor[], kernels: string[]): 
       previousKernelBugs.add(`${what} output ${i}: previous wasm kernel vs cpu ${prevVsCpu.toExponential(2)}`);
       return;
     }
-    const errPrev = scaledError(native[i], previous[i]);
-    assert.ok(errPrev <= 1e-4, `${what} output ${i}: native vs previous wasm kernel scaled error ${errPrev.toExponential(2)}`);
+    assertScaled(native[i], previous[i], `${what} output ${i}: native vs previous wasm kernel`);
   });
 }
 
@@ -113,23 +91,18 @@ function convGrads(c: ConvCase, seed: number): () => tf.Tensor[] {
 
 describe('native conv and matmul kernels', function () {
   this.timeout(300000);
-  let backendBefore: string | null = null;
   let addon: ReturnType<typeof nativeAddon> = null;
   let threadsBefore = 1;
   let blasBefore = 2;
 
-  before(async () => {
-    backendBefore = tf.engine().backendName;
-    await initBackend('wasm');
+  nativeSuiteHooks();
+  before(() => {
     addon = nativeAddon();
     threadsBefore = addon?.info().threads ?? 1;
     blasBefore = blasModeOf(addon?.info().blas ?? 'builtin');
   });
-  after(async () => {
+  after(() => {
     if (previousKernelBugs.size > 0) console.log(`      (previous wasm kernels disagreeing with cpu, not compared: ${[...previousKernelBugs].join('; ')})`);
-    addon?.setThreads(threadsBefore);
-    addon?.selectBlas(blasBefore);
-    await tf.setBackend(backendBefore ?? 'wasm');
   });
 
   it('the addon is loaded (otherwise every case below would silently test the fallback)', () => {
@@ -259,6 +232,7 @@ describe('native conv and matmul kernels', function () {
                 const A = randomValues(M * K, M + K + ta), B = randomValues(K * N, N + 3 + tb);
                 const C = new Float32Array(M * ldc).fill(beta === 0 ? NaN : 1);
                 addon.sgemm(ta, tb, M, N, K, -0.75, A, ta ? M : K, B, tb ? K : N, beta, C, ldc);
+                const ref = gemmOracle(ta === 1, tb === 1, M, N, K, A, B);
                 for (let i = 0; i < M; i++) {
                   for (let j = 0; j < ldc; j++) {
                     const got = C[i * ldc + j];
@@ -266,9 +240,7 @@ describe('native conv and matmul kernels', function () {
                       assert.ok(beta === 0 ? Number.isNaN(got) : got === 1, `C[${i},${j}] beyond N was written`);
                       continue;
                     }
-                    let sum = 0;
-                    for (let k = 0; k < K; k++) sum += (ta ? A[k * M + i] : A[i * K + k]) * (tb ? B[j * K + k] : B[k * N + j]);
-                    const want = -0.75 * sum + (beta === 0 ? 0 : beta);
+                    const want = -0.75 * ref[i * N + j] + (beta === 0 ? 0 : beta);
                     assert.ok(Math.abs(got - want) <= 1e-5 * (1 + Math.sqrt(K)), `M${M} N${N} K${K} tA${ta} tB${tb} beta${beta} threads${threads}: C[${i},${j}] = ${got}, want ${want}`);
                   }
                 }
@@ -285,18 +257,18 @@ describe('native conv and matmul kernels', function () {
 
   it('declines what it does not implement (prelu, elu) and hands it to the previous kernel', async () => {
     await tf.setBackend('wasm');
-    const before = nativeKernelCalls()[tf.FusedConv2D];
+    const before = kernelCalls(tf.FusedConv2D);
     const y = tf.tidy(() => tf.fused.conv2d({
       x: randomTensor([1, 5, 5, 2], 1) as tf.Tensor4D, filter: randomTensor([3, 3, 2, 3], 2) as tf.Tensor4D, strides: 1, pad: 'same',
       activation: 'prelu', preluActivationWeights: randomTensor([3], 3),
     }));
     y.dispose();
-    const after = nativeKernelCalls()[tf.FusedConv2D];
+    const after = kernelCalls(tf.FusedConv2D);
     assert.equal(after.native, before.native, 'prelu must not run natively');
     assert.equal(after.fallback, before.fallback + 1);
-    const m0 = nativeKernelCalls()[tf._FusedMatMul];
+    const m0 = kernelCalls(tf._FusedMatMul);
     tf.tidy(() => tf.fused.matMul({ a: randomTensor([2, 3], 4) as tf.Tensor2D, b: randomTensor([3, 2], 5) as tf.Tensor2D, activation: 'elu' }));
-    const m1 = nativeKernelCalls()[tf._FusedMatMul];
+    const m1 = kernelCalls(tf._FusedMatMul);
     assert.equal(m1.native, m0.native, 'elu must not run natively');
     assert.equal(m1.fallback, m0.fallback + 1);
   });

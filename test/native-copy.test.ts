@@ -5,47 +5,23 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelCalls, withoutNativeKernels } from '../src/lib/kernels';
+import { withoutNativeKernels } from '../src/lib/kernels';
+import { setNativeThreads } from '../src/lib/kernels/core/addon';
 import { CopyAddon } from '../src/lib/kernels/copy/native';
 import { channelShuffleTensor, channelUnshuffleTensor } from '../src/lib/ops/channel-shuffle';
-import { loadedAddon, nativeSuiteHooks, setNativeThreads as setThreads } from './native-helpers';
-import { randomValues } from './ops-helpers';
-
-/** Bitwise equality (−0 and 0 equal). */
-function assertSame(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    if (!Object.is(actual[i], expected[i]) && !(actual[i] === 0 && expected[i] === 0)) {
-      assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
-    }
-  }
-}
-
-interface Result {
-  shapes: number[][];
-  values: Float32Array[];
-}
-
-async function onBackend(name: string, work: () => tf.Tensor[]): Promise<Result> {
-  await tf.setBackend(name);
-  const tensors = work();
-  const out = { shapes: tensors.map((t) => t.shape), values: tensors.map((t) => Float32Array.from(t.dataSync())) };
-  tf.dispose(tensors);
-  return out;
-}
-
-function counts(name: string): { native: number; fallback: number } {
-  return nativeKernelCalls()[name] ?? { native: 0, fallback: 0 };
-}
+import { resultsOn } from './support/backend';
+import { kernelCalls, loadedAddon, nativeCalls, nativeSuiteHooks } from './support/native';
+import { randomPicker, randomTensor } from './support/random';
+import { assertSame, assertScaled } from './support/tolerance';
 
 /** Runs `work` natively on wasm (asserting kernel `name` ran natively), without the native kernels, and on cpu; all
  * three must agree bitwise. */
 async function compareAll(name: string, what: string, work: () => tf.Tensor[]): Promise<void> {
-  const before = counts(name).native;
-  const native = await onBackend('wasm', work);
-  assert.ok(counts(name).native > before, `${what}: ${name} did not run natively (${JSON.stringify(counts(name))})`);
-  const previous = await onBackend('wasm', () => withoutNativeKernels(work));
-  const oracle = await onBackend('cpu', work);
+  const before = nativeCalls(name);
+  const native = await resultsOn('wasm', work);
+  assert.ok(nativeCalls(name) > before, `${what}: ${name} did not run natively (${JSON.stringify(kernelCalls(name))})`);
+  const previous = await resultsOn('wasm', () => withoutNativeKernels(work));
+  const oracle = await resultsOn('cpu', work);
   assert.equal(native.values.length, oracle.values.length, `${what}: output count`);
   for (let i = 0; i < oracle.values.length; i++) {
     assert.deepEqual(native.shapes[i], oracle.shapes[i], `${what}: shape of output ${i}`);
@@ -54,28 +30,12 @@ async function compareAll(name: string, what: string, work: () => tf.Tensor[]): 
   }
 }
 
-function rand(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed), shape);
-}
-
-/** Deterministic small integers for the case grids. */
-function rng(seed: number): (n: number) => number {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  return (n: number) => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
-}
-
+/** A shape of `rank` dimensions, each 1..maxDim, drawn with `pick`. */
 function randomShape(rank: number, pick: (n: number) => number, maxDim = 5): number[] {
   return Array.from({ length: rank }, () => 1 + pick(maxDim));
 }
 
-
+/** The addon's copy entry points (asserts that it loaded). */
 function cpAddon(): CopyAddon {
   return loadedAddon<CopyAddon>();
 }
@@ -86,27 +46,27 @@ describe('native copy kernels', function () {
 
   for (const threads of [1, 2]) {
     describe(`${threads} thread(s)`, () => {
-      before(() => setThreads(threads));
+      before(() => setNativeThreads(threads));
 
       it('Slice: ranks 1–6, begins/sizes on every axis, size −1, number begin', async () => {
-        const pick = rng(11 + threads);
+        const pick = randomPicker(11 + threads);
         for (let rank = 1; rank <= 6; rank++) {
           for (let c = 0; c < 6; c++) {
             const shape = randomShape(rank, pick);
             const begin = shape.map((d) => pick(d));
             const size = shape.map((d, k) => (pick(4) === 0 ? -1 : 1 + pick(d - begin[k])));
             await compareAll(tf.Slice, `slice ${shape} begin ${begin} size ${size}`,
-              () => [tf.slice(rand(shape, rank * 10 + c), begin, size)]);
+              () => [tf.slice(randomTensor(shape, rank * 10 + c), begin, size)]);
           }
         }
-        await compareAll(tf.Slice, 'slice begin as number', () => [tf.slice(rand([5, 3, 4], 1), 2)]);
-        await compareAll(tf.Slice, 'slice short begin/size', () => [tf.slice(rand([5, 3, 4], 2), [1, 1], [3, -1])]);
+        await compareAll(tf.Slice, 'slice begin as number', () => [tf.slice(randomTensor([5, 3, 4], 1), 2)]);
+        await compareAll(tf.Slice, 'slice short begin/size', () => [tf.slice(randomTensor([5, 3, 4], 2), [1, 1], [3, -1])]);
         // Channel slice of an NHWC batch large enough to run on the pool (ShuffleNet V2's split).
-        await compareAll(tf.Slice, 'slice NHWC channels', () => [tf.slice(rand([8, 16, 16, 64], 3), [0, 0, 0, 32], [-1, -1, -1, 32])]);
+        await compareAll(tf.Slice, 'slice NHWC channels', () => [tf.slice(randomTensor([8, 16, 16, 64], 3), [0, 0, 0, 32], [-1, -1, -1, 32])]);
       });
 
       it('SplitV: ranks 1–6, every axis (negative too), counts and sizes with −1', async () => {
-        const pick = rng(21 + threads);
+        const pick = randomPicker(21 + threads);
         for (let rank = 1; rank <= 6; rank++) {
           for (let axis = -rank; axis < rank; axis++) {
             const shape = randomShape(rank, pick);
@@ -124,18 +84,18 @@ describe('native copy kernels', function () {
             // from it), on every backend.
             if (sizes.length > 1 && pick(2) === 0) sizes[1 + pick(sizes.length - 1)] = -1;
             await compareAll(tf.SplitV, `split ${shape} axis ${axis} sizes ${sizes}`,
-              () => tf.split(rand(shape, rank * 100 + ax), sizes, axis));
+              () => tf.split(randomTensor(shape, rank * 100 + ax), sizes, axis));
             const count = d % 2 === 0 ? 2 : 1;
             await compareAll(tf.SplitV, `split ${shape} axis ${axis} into ${count}`,
-              () => tf.split(rand(shape, rank * 100 + ax + 50), count, axis));
+              () => tf.split(randomTensor(shape, rank * 100 + ax + 50), count, axis));
           }
         }
         await compareAll(tf.SplitV, 'split NHWC channels into 4',
-          () => tf.split(rand([8, 16, 16, 96], 4), 4, 3));
+          () => tf.split(randomTensor([8, 16, 16, 96], 4), 4, 3));
       });
 
       it('Concat: ranks 1–6, every axis (negative too), 2–5 inputs', async () => {
-        const pick = rng(31 + threads);
+        const pick = randomPicker(31 + threads);
         for (let rank = 1; rank <= 6; rank++) {
           for (let axis = -rank; axis < rank; axis++) {
             const shape = randomShape(rank, pick);
@@ -143,35 +103,35 @@ describe('native copy kernels', function () {
             const n = 2 + pick(4); // tf.concat of one tensor clones it without calling the kernel
             const shapes = Array.from({ length: n }, () => shape.map((d, k) => (k === ax ? 1 + pick(4) : d)));
             await compareAll(tf.Concat, `concat ${JSON.stringify(shapes)} axis ${axis}`,
-              () => [tf.concat(shapes.map((s, i) => rand(s, rank * 100 + i + 7 * ax)), axis)]);
+              () => [tf.concat(shapes.map((s, i) => randomTensor(s, rank * 100 + i + 7 * ax)), axis)]);
           }
         }
-        await compareAll(tf.Concat, 'concat NHWC channels', () => [tf.concat([rand([8, 16, 16, 48], 5), rand([8, 16, 16, 80], 6)], 3)]);
+        await compareAll(tf.Concat, 'concat NHWC channels', () => [tf.concat([randomTensor([8, 16, 16, 48], 5), randomTensor([8, 16, 16, 80], 6)], 3)]);
         await compareAll(tf.Concat, 'concat same tensor twice', () => {
-          const a = rand([4, 4, 3], 7);
+          const a = randomTensor([4, 4, 3], 7);
           return [tf.concat([a, a, a], -1)];
         });
       });
 
       it('PadV2: ranks 1–6, paddings on any axes, constant values', async () => {
-        const pick = rng(41 + threads);
+        const pick = randomPicker(41 + threads);
         for (let rank = 1; rank <= 6; rank++) {
           for (let c = 0; c < 6; c++) {
             const shape = randomShape(rank, pick);
             const paddings = shape.map(() => (pick(2) === 0 ? [0, 0] : [pick(3), pick(3)])) as Array<[number, number]>;
             const value = c % 3 === 0 ? 0 : (pick(100) - 50) / 8;
             await compareAll(tf.PadV2, `pad ${shape} ${JSON.stringify(paddings)} value ${value}`,
-              () => [tf.pad(rand(shape, rank * 10 + c), paddings, value)]);
+              () => [tf.pad(randomTensor(shape, rank * 10 + c), paddings, value)]);
           }
         }
         await compareAll(tf.PadV2, 'pad NHWC channels (slice gradient)',
-          () => [tf.pad(rand([8, 16, 16, 32], 8), [[0, 0], [0, 0], [0, 0], [32, 0]])]);
-        await compareAll(tf.PadV2, 'pad NHWC spatial', () => [tf.pad(rand([8, 16, 16, 32], 9), [[0, 0], [1, 2], [2, 1], [0, 0]], -1)]);
-        await compareAll(tf.PadV2, 'pad batch only', () => [tf.pad(rand([3, 4, 5], 10), [[2, 1], [0, 0], [0, 0]], 3)]);
+          () => [tf.pad(randomTensor([8, 16, 16, 32], 8), [[0, 0], [0, 0], [0, 0], [32, 0]])]);
+        await compareAll(tf.PadV2, 'pad NHWC spatial', () => [tf.pad(randomTensor([8, 16, 16, 32], 9), [[0, 0], [1, 2], [2, 1], [0, 0]], -1)]);
+        await compareAll(tf.PadV2, 'pad batch only', () => [tf.pad(randomTensor([3, 4, 5], 10), [[2, 1], [0, 0], [0, 0]], 3)]);
       });
 
       it('Transpose: ranks 2–6, random permutations, channel shuffle', async () => {
-        const pick = rng(51 + threads);
+        const pick = randomPicker(51 + threads);
         for (let rank = 2; rank <= 6; rank++) {
           for (let c = 0; c < 5; c++) {
             const shape = randomShape(rank, pick, 6);
@@ -183,26 +143,26 @@ describe('native copy kernels', function () {
             if (perm.every((p, i) => p === i)) [perm[0], perm[rank - 1]] = [perm[rank - 1], perm[0]];
             shape[perm[0]] = Math.max(shape[perm[0]], 2);
             shape[perm[rank - 1]] = Math.max(shape[perm[rank - 1]], 2);
-            await compareAll(tf.Transpose, `transpose ${shape} perm ${perm}`, () => [tf.transpose(rand(shape, rank * 10 + c), perm)]);
+            await compareAll(tf.Transpose, `transpose ${shape} perm ${perm}`, () => [tf.transpose(randomTensor(shape, rank * 10 + c), perm)]);
           }
         }
-        await compareAll(tf.Transpose, 'transpose 2-D large', () => [tf.transpose(rand([300, 700], 11))]);
-        await compareAll(tf.Transpose, 'channel shuffle g=3', () => [channelShuffleTensor(rand([8, 16, 16, 240], 12), 3)]);
-        await compareAll(tf.Transpose, 'channel shuffle g=2', () => [channelShuffleTensor(rand([4, 8, 8, 116], 13), 2)]);
+        await compareAll(tf.Transpose, 'transpose 2-D large', () => [tf.transpose(randomTensor([300, 700], 11))]);
+        await compareAll(tf.Transpose, 'channel shuffle g=3', () => [channelShuffleTensor(randomTensor([8, 16, 16, 240], 12), 3)]);
+        await compareAll(tf.Transpose, 'channel shuffle g=2', () => [channelShuffleTensor(randomTensor([4, 8, 8, 116], 13), 2)]);
         // The other direction (the shuffle's gradient) and every short-axis length of the (de)interleave paths.
         for (let g = 2; g <= 9; g++) {
-          await compareAll(tf.Transpose, `channel unshuffle g=${g}`, () => [channelUnshuffleTensor(rand([2, 3, 5, 12 * g], 14 + g), g)]);
-          await compareAll(tf.Transpose, `channel shuffle g=${g}`, () => [channelShuffleTensor(rand([2, 3, 5, 12 * g], 24 + g), g)]);
-          await compareAll(tf.Transpose, `channel shuffle C=g·5, g=${g}`, () => [channelShuffleTensor(rand([3, 4, 5 * g], 34 + g), 5)]);
+          await compareAll(tf.Transpose, `channel unshuffle g=${g}`, () => [channelUnshuffleTensor(randomTensor([2, 3, 5, 12 * g], 14 + g), g)]);
+          await compareAll(tf.Transpose, `channel shuffle g=${g}`, () => [channelShuffleTensor(randomTensor([2, 3, 5, 12 * g], 24 + g), g)]);
+          await compareAll(tf.Transpose, `channel shuffle C=g·5, g=${g}`, () => [channelShuffleTensor(randomTensor([3, 4, 5 * g], 34 + g), 5)]);
         }
       });
 
       it('gradients through tf.concat / tf.split / tf.slice / tf.pad / tf.transpose', async () => {
         const x = [4, 5, 6, 8];
         const work = (): tf.Tensor[] => {
-          const a = rand(x, 21);
-          const b = rand([4, 5, 6, 3], 22);
-          const w = rand([4, 5, 6, 11], 23);
+          const a = randomTensor(x, 21);
+          const b = randomTensor([4, 5, 6, 3], 22);
+          const w = randomTensor([4, 5, 6, 11], 23);
           const loss = (p: tf.Tensor, q: tf.Tensor): tf.Scalar => {
             const cat = tf.concat([p, q], 3);
             const [s1, s2] = tf.split(cat, [7, 4], -1);
@@ -214,24 +174,14 @@ describe('native copy kernels', function () {
           return tf.grads(loss)([a, b]);
         };
         for (const k of [tf.Concat, tf.SplitV, tf.Slice, tf.PadV2, tf.Transpose]) {
-          const before = counts(k).native;
-          await onBackend('wasm', work);
-          assert.ok(counts(k).native > before, `${k} did not run natively in the gradient`);
+          const before = nativeCalls(k);
+          await resultsOn('wasm', work);
+          assert.ok(nativeCalls(k) > before, `${k} did not run natively in the gradient`);
         }
-        const native = await onBackend('wasm', work);
-        const oracle = await onBackend('cpu', work);
-        for (let i = 0; i < 2; i++) {
-          // Products and sums: the same formula on both backends; allow float rounding differences in the sums.
-          const n = native.values[i];
-          const o = oracle.values[i];
-          let diff = 0;
-          let scale = 0;
-          for (let j = 0; j < o.length; j++) {
-            diff = Math.max(diff, Math.abs(n[j] - o[j]));
-            scale = Math.max(scale, Math.abs(o[j]));
-          }
-          assert.ok(scale > 0 && diff / scale <= 1e-6, `gradient ${i}: scaled error ${diff / scale}`);
-        }
+        const native = await resultsOn('wasm', work);
+        const oracle = await resultsOn('cpu', work);
+        // Products and sums: the same formula on both backends; allow float rounding differences in the sums.
+        for (let i = 0; i < 2; i++) assertScaled(native.values[i], oracle.values[i], `gradient ${i}`, 1e-6);
       });
     });
   }
@@ -250,9 +200,9 @@ describe('native copy kernels', function () {
       [tf.Transpose, () => tf.transpose(tf.ones([1, 3, 1, 4]), [2, 0, 1, 3])],
     ];
     for (const [name, fn] of cases) {
-      const before = counts(name);
+      const before = kernelCalls(name);
       const out = fn();
-      const after = counts(name);
+      const after = kernelCalls(name);
       assert.equal(after.native, before.native, `${name} ran natively on a case it should decline`);
       assert.ok(after.fallback > before.fallback, `${name} fallback did not run`);
       tf.dispose(out);

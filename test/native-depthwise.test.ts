@@ -5,12 +5,15 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelCalls } from '../src/lib/kernels';
+import { setNativeThreads } from '../src/lib/kernels/core/addon';
 import type { DepthwiseAddon } from '../src/lib/kernels/depthwise/native';
 import type { GroupedShiftAddon } from '../src/lib/kernels/shift/grouped-shift';
 import { GROUPED_SHIFT, shiftOffsets, shiftTensor } from '../src/lib/ops/shift';
-import { assertScaled, loadedAddon, nativeCalls, nativeRun, nativeSuiteHooks, onBackend, previousRun, setNativeThreads } from './native-helpers';
-import { randomValues } from './ops-helpers';
+import { onBackend } from './support/backend';
+import { kernelCalls, loadedAddon, nativeCalls, nativeRun, nativeSuiteHooks, previousRun } from './support/native';
+import { dot } from './support/oracles';
+import { randomTensor, randomValues } from './support/random';
+import { assertScaled } from './support/tolerance';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -20,10 +23,6 @@ const FUSED = tf.FusedDepthwiseConv2D;
 const BPI = tf.DepthwiseConv2dNativeBackpropInput;
 const BPF = tf.DepthwiseConv2dNativeBackpropFilter;
 
-
-function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
-  return tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed), shape).mul(scale);
-}
 
 interface Case { x: Shape4; k: [number, number]; mult: number; stride: [number, number]; pad: Pad; dil: number }
 
@@ -76,7 +75,7 @@ describe('native depthwise kernels', function () {
         const seed = c.x[3] * 7 + c.mult * 3 + c.stride[0] + c.dil * 11;
 
         it(`forward ${label(c)}`, async () => {
-          const work = () => tf.tidy(() => [tf.depthwiseConv2d(rand(c.x, seed) as tf.Tensor4D, rand(wShape, seed + 1) as tf.Tensor4D,
+          const work = () => tf.tidy(() => [tf.depthwiseConv2d(randomTensor(c.x, seed) as tf.Tensor4D, randomTensor(wShape, seed + 1) as tf.Tensor4D,
             c.stride, c.pad as 'same', 'NHWC', c.dil)]);
           const cpu = await onBackend('cpu', work);
           const native = await nativeRun(FWD, work);
@@ -90,10 +89,10 @@ describe('native depthwise kernels', function () {
         if (c.dil !== 1) continue;
         it(`gradients ${label(c)}`, async () => {
           const work = () => tf.tidy(() => {
-            const x = rand(c.x, seed + 2);
-            const w = rand(wShape, seed + 3);
+            const x = randomTensor(c.x, seed + 2);
+            const w = randomTensor(wShape, seed + 3);
             const f = (a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad as 'same');
-            const r = rand(f(x, w).shape, seed + 4);
+            const r = randomTensor(f(x, w).shape, seed + 4);
             return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), r)))([x, w]);
           });
           const cpu = await onBackend('cpu', work);
@@ -133,7 +132,6 @@ describe('native depthwise kernels', function () {
           const [pdx, pdW] = await previousRun(work);
           assertScaled(dx, pdx, 'dx native vs previous');
           assertScaled(dW, pdW, 'dW native vs previous');
-          const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
           const ref = dot(y, dy);
           assert.ok(Math.abs(dot(x, dx) - ref) <= 1e-4 * Math.max(1, Math.abs(ref)), `<x, dx> ${dot(x, dx)} vs <y, dy> ${ref}`);
           assert.ok(Math.abs(dot(w, dW) - ref) <= 1e-4 * Math.max(1, Math.abs(ref)), `<w, dW> ${dot(w, dW)} vs <y, dy> ${ref}`);
@@ -146,9 +144,9 @@ describe('native depthwise kernels', function () {
             it(`fused forward x=[${xShape}] w=[${wShape}] activation=${activation} bias=${biasKind}`, async () => {
               const work = () => tf.tidy(() => {
                 const oc = wShape[2] * wShape[3];
-                const bias = biasKind === 'channels' ? rand([oc], 5) : biasKind === 'scalar' ? rand([1], 6) : undefined;
+                const bias = biasKind === 'channels' ? randomTensor([oc], 5) : biasKind === 'scalar' ? randomTensor([1], 6) : undefined;
                 return [tf.fused.depthwiseConv2d({
-                  x: rand(xShape, 3, 3) as tf.Tensor4D, filter: rand(wShape, 4) as tf.Tensor4D, strides: 2, pad: 'same', bias,
+                  x: randomTensor(xShape, 3, 3) as tf.Tensor4D, filter: randomTensor(wShape, 4) as tf.Tensor4D, strides: 2, pad: 'same', bias,
                   activation, leakyreluAlpha: activation === 'leakyrelu' ? 0.15 : undefined,
                 })];
               });
@@ -166,13 +164,13 @@ describe('native depthwise kernels', function () {
 
       it('fused forward declines prelu (the previous kernel runs, still correct)', async () => {
         const work = () => tf.tidy(() => [tf.fused.depthwiseConv2d({
-          x: rand([1, 6, 6, 4], 8) as tf.Tensor4D, filter: rand([3, 3, 4, 1], 9) as tf.Tensor4D, pad: 'valid', strides: 1,
-          bias: rand([4], 10), activation: 'prelu', preluActivationWeights: rand([4], 11),
+          x: randomTensor([1, 6, 6, 4], 8) as tf.Tensor4D, filter: randomTensor([3, 3, 4, 1], 9) as tf.Tensor4D, pad: 'valid', strides: 1,
+          bias: randomTensor([4], 10), activation: 'prelu', preluActivationWeights: randomTensor([4], 11),
         })]);
         const cpu = await onBackend('cpu', work);
-        const before = { ...(nativeKernelCalls()[FUSED] ?? { native: 0, fallback: 0 }) };
+        const before = kernelCalls(FUSED);
         const [wasm] = await onBackend('wasm', work);
-        const now = nativeKernelCalls()[FUSED];
+        const now = kernelCalls(FUSED);
         assert.equal(now.native, before.native, 'prelu ran natively');
         assert.ok(now.fallback > before.fallback, 'prelu did not reach the previous kernel');
         assertScaled(wasm, cpu[0], 'prelu via fallback vs cpu');
@@ -197,8 +195,8 @@ describe('native depthwise kernels', function () {
       for (const sc of shiftCases) {
         it(`grouped shift forward and gradient: ${sc.what} x=[${sc.x}]`, async () => {
           const work = () => tf.tidy(() => {
-            const x = rand(sc.x, 31);
-            const r = rand(sc.x, 32);
+            const x = randomTensor(sc.x, 31);
+            const r = randomTensor(sc.x, 32);
             const y = shiftTensor(x as tf.Tensor4D, sc.offsets());
             const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(shiftTensor(a as tf.Tensor4D, sc.offsets()), r)))(x);
             return [y, dx];
@@ -216,7 +214,7 @@ describe('native depthwise kernels', function () {
 
       it('grouped shift caches only frozen runs: a mutable runs array is checked again on every call', async () => {
         const runs = [0, 2, 0, 1, 2, 4, 1, 0];
-        const x = rand([1, 3, 3, 4], 40);
+        const x = randomTensor([1, 3, 3, 4], 40);
         const frozen = Object.freeze([...runs]);
         const run = (r: readonly number[]) => tf.engine().runKernel(GROUPED_SHIFT, { x }, { runs: r } as unknown as tf.NamedAttrMap) as tf.Tensor;
         await tf.setBackend('wasm');
@@ -230,7 +228,7 @@ describe('native depthwise kernels', function () {
 
       it('backprop filter is deterministic for a given thread count', async () => {
         const xShape: Shape4 = [8, 12, 12, 24];
-        const work = () => tf.tidy(() => [tf.engine().runKernel(BPF, { x: rand(xShape, 1), dy: rand([8, 12, 12, 24], 2) },
+        const work = () => tf.tidy(() => [tf.engine().runKernel(BPF, { x: randomTensor(xShape, 1), dy: randomTensor([8, 12, 12, 24], 2) },
           { strides: 1, pad: 'same', dilations: 1, filterShape: [3, 3, 24, 1] }) as tf.Tensor]);
         const a = await nativeRun(BPF, work);
         const b = await nativeRun(BPF, work);

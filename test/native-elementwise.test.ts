@@ -6,7 +6,8 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelCalls, previousKernel, withoutNativeKernels } from '../src/lib/kernels';
+import { previousKernel, withoutNativeKernels } from '../src/lib/kernels';
+import { setNativeThreads } from '../src/lib/kernels/core/addon';
 import type { ActivationAddon } from '../src/lib/kernels/activation/native';
 import type { BatchNormAddon } from '../src/lib/kernels/batch-norm/native';
 import { leadingAxisCount } from '../src/lib/kernels/reduce';
@@ -16,31 +17,15 @@ import {
   BATCH_NORM_GRAD, RANGE_MASK_GRAD, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS,
 } from '../src/lib/kernels';
 import { activeShiftTensor, sparseShiftTensor } from '../src/lib/ops';
-import { assertScaled, loadedAddon, nativeRun, nativeSuiteHooks, onBackend, previousRun, setNativeThreads as setThreads } from './native-helpers';
-import { randomValues } from './ops-helpers';
-
-
-/** Bitwise equality (NaN equal to NaN). */
-function assertSame(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    if (!Object.is(actual[i], expected[i]) && !(actual[i] === 0 && expected[i] === 0)) {
-      assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
-    }
-  }
-}
-
-function rand(shape: number[], seed: number, scale = 1, shift = 0): tf.Tensor {
-  return tf.tidy(() => tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed), shape).mul(scale).add(shift));
-}
-
-function counts(name: string): { native: number; fallback: number } {
-  return nativeKernelCalls()[name] ?? { native: 0, fallback: 0 };
-}
+import { onBackend } from './support/backend';
+import { kernelCalls, loadedAddon, nativeCalls, nativeRun, nativeSuiteHooks, previousRun } from './support/native';
+import { randomTensor, randomValues } from './support/random';
+import { assertSame, assertScaled } from './support/tolerance';
 
 /** The addon's entry points of the four families tested here. */
 type ElementwiseAddon = ActivationAddon & BatchNormAddon & ReduceAddon & ChannelShiftAddon;
 
+/** The addon's entry points of those families (asserts that it loaded). */
 function ew(): ElementwiseAddon {
   return loadedAddon<ElementwiseAddon>();
 }
@@ -79,7 +64,7 @@ describe('native element-wise kernels', function () {
 
   for (const threads of [1, 2]) {
     describe(`${threads} thread(s)`, () => {
-      before(() => setThreads(threads));
+      before(() => setNativeThreads(threads));
 
       // ---- range-mask gradient (Relu, Relu6, ClipByValue) ----
       const maskOps: Array<{ name: string; f: (x: tf.Tensor) => tf.Tensor; marks: number[] }> = [
@@ -96,7 +81,7 @@ describe('native element-wise kernels', function () {
             const xs = edgyValues(size, 11 + size, op.marks);
             const work = () => tf.tidy(() => {
               const x = tf.tensor(xs, shape);
-              const r = rand(shape, 5);
+              const r = randomTensor(shape, 5);
               return [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(op.f(a), r)))(x)];
             });
             const [native] = await nativeRun(RANGE_MASK_GRAD, work);
@@ -120,7 +105,7 @@ describe('native element-wise kernels', function () {
         ]) {
           const results = tf.tidy(() => {
             const x = tf.tensor(xs);
-            const dy = rand([4096], 9, 1, 2);
+            const dy = randomTensor([4096], 9, 1, 2);
             const run = () => tf.engine().runKernel(RANGE_MASK_GRAD, { dy, x } as unknown as tf.NamedTensorMap,
               attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
             return [run(), withoutNativeKernels(run)].map((t) => Float32Array.from(t.dataSync()));
@@ -135,12 +120,12 @@ describe('native element-wise kernels', function () {
         it(`batch-norm gradient x=[${shape}] matches cpu and the TypeScript kernel`, async () => {
           const c = shape[shape.length - 1];
           const work = () => tf.tidy(() => {
-            const x = rand(shape, 21, 3, 0.5);
-            const mean = rand([c], 22, 0.5);
-            const variance = rand([c], 23, 0.5, 1);
-            const offset = rand([c], 24);
-            const scale = rand([c], 25, 1, 0.2);
-            const r = rand(shape, 26);
+            const x = randomTensor(shape, 21, 3, 0.5);
+            const mean = randomTensor([c], 22, 0.5);
+            const variance = randomTensor([c], 23, 0.5, 1);
+            const offset = randomTensor([c], 24);
+            const scale = randomTensor([c], 25, 1, 0.2);
+            const r = randomTensor(shape, 26);
             const f = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor) =>
               tf.sum(tf.mul(tf.batchNorm(a, m, v, o, s, 1e-3), r));
             return tf.grads(f)([x, mean, variance, offset, scale]);
@@ -172,7 +157,7 @@ describe('native element-wise kernels', function () {
         for (const [name, op] of [[tf.Mean, tf.mean], [tf.Sum, tf.sum]] as const) {
           it(`${name} over ${JSON.stringify(axis)} of [${shape}]${keepDims ? ' keepDims' : ''} matches cpu and the previous kernel`, async () => {
             const work = () => tf.tidy(() => {
-              const out = op(rand(shape, 31, 2, 0.3), axis, keepDims);
+              const out = op(randomTensor(shape, 31, 2, 0.3), axis, keepDims);
               return [out, tf.tensor(out.shape.length ? out.shape : [0])];
             });
             const [native, nshape] = await nativeRun(name, work);
@@ -189,9 +174,9 @@ describe('native element-wise kernels', function () {
       it('Mean/Sum decline other axis patterns and dtypes (the previous kernel runs)', async () => {
         await tf.setBackend('wasm');
         for (const name of [tf.Mean, tf.Sum]) {
-          const before = counts(name);
+          const before = kernelCalls(name);
           tf.tidy(() => {
-            const x = rand([2, 3, 4, 5], 41);
+            const x = randomTensor([2, 3, 4, 5], 41);
             const op = name === tf.Mean ? tf.mean : tf.sum;
             const a = op(x, [1, 2]).dataSync();
             const b = op(x).dataSync();
@@ -201,7 +186,7 @@ describe('native element-wise kernels', function () {
             assert.equal(b.length, 1);
             assert.equal(c.length, name === tf.Sum ? 60 : 15);
           });
-          const after = counts(name);
+          const after = kernelCalls(name);
           assert.equal(after.native, before.native, `${name}: no call should run natively`);
           assert.ok(after.fallback >= before.fallback + 3, `${name}: the fallback should have run 3 times`);
         }
@@ -218,9 +203,9 @@ describe('native element-wise kernels', function () {
       for (const bc of bnCases) {
         it(`FusedBatchNorm x=[${bc.shape}] offset=${bc.offset} scale=${bc.scale}${bc.scalarStats ? ' scalar mean/variance' : ''} matches cpu and the wasm kernel`, async () => {
           const c = bc.shape[bc.shape.length - 1];
-          const work = () => tf.tidy(() => [tf.batchNorm(rand(bc.shape, 51, 3, 1),
-            bc.scalarStats ? tf.scalar(0.3) : rand([c], 52, 0.5, 0.5), bc.scalarStats ? tf.scalar(0.7) : rand([c], 53, 0.5, 1), bc.offset ? rand([c], 54) : undefined,
-            bc.scale ? rand([c], 55, 1, 0.2) : undefined, 1e-3)]);
+          const work = () => tf.tidy(() => [tf.batchNorm(randomTensor(bc.shape, 51, 3, 1),
+            bc.scalarStats ? tf.scalar(0.3) : randomTensor([c], 52, 0.5, 0.5), bc.scalarStats ? tf.scalar(0.7) : randomTensor([c], 53, 0.5, 1), bc.offset ? randomTensor([c], 54) : undefined,
+            bc.scale ? randomTensor([c], 55, 1, 0.2) : undefined, 1e-3)]);
           const [native] = await nativeRun(tf.FusedBatchNorm, work);
           const [prev] = await previousRun(work);
           const [cpu] = await onBackend('cpu', work);
@@ -242,18 +227,18 @@ describe('native element-wise kernels', function () {
           it(`${kind} shift x=[${sc.x}] s=${sc.stride} pad=${sc.pad} offsets ±${sc.range}: value and gradients match cpu and the TypeScript kernels`, async () => {
             const c = sc.x[3];
             const work = () => tf.tidy(() => {
-              const x = rand(sc.x, 71) as tf.Tensor4D;
-              const off = rand([c, 2], 72, sc.range) as tf.Tensor2D;
+              const x = randomTensor(sc.x, 71) as tf.Tensor4D;
+              const off = randomTensor([c, 2], 72, sc.range) as tf.Tensor2D;
               const f = (a: tf.Tensor, o: tf.Tensor) => kind === 'active'
                 ? activeShiftTensor(a as tf.Tensor4D, o as tf.Tensor2D, { stride: sc.stride, padding: sc.pad })
                 : sparseShiftTensor(a as tf.Tensor4D, o as tf.Tensor2D, { stride: sc.stride });
               const y = f(x, off);
-              const r = rand(y.shape, 73);
+              const r = randomTensor(y.shape, 73);
               return [y, ...tf.grads((a: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(f(a, o), r)))([x, off])];
             });
-            const before = [CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS].map((k) => counts(k).native);
+            const before = [CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS].map(nativeCalls);
             const native = await nativeRun(CHANNEL_SHIFT, work);
-            const after = [CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS].map((k) => counts(k).native);
+            const after = [CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS].map(nativeCalls);
             assert.ok(after[1] > before[1], 'the adjoint did not run natively');
             if (kind === 'active') assert.ok(after[2] > before[2], 'the corner dots did not run natively');
             const prev = await previousRun(work);
@@ -269,8 +254,8 @@ describe('native element-wise kernels', function () {
       it('results do not depend on the thread count (fixed block order)', async () => {
         await tf.setBackend('wasm');
         const run = () => tf.tidy(() => {
-          const x = rand([32, 16, 16, 64], 61, 2, 0.5);
-          const dy = rand([32, 16, 16, 64], 62);
+          const x = randomTensor([32, 16, 16, 64], 61, 2, 0.5);
+          const dy = randomTensor([32, 16, 16, 64], 62);
           const m = tf.mean(x, [0, 1, 2]);
           const v = tf.mean(tf.square(x), [0, 1, 2]);
           const g = tf.engine().runKernel(BATCH_NORM_GRAD, { x, dy, mean: m, variance: v, scale: tf.onesLike(m) } as unknown as tf.NamedTensorMap,
@@ -278,9 +263,9 @@ describe('native element-wise kernels', function () {
           return [m, v, ...g].map((t) => Float32Array.from(t.dataSync()));
         });
         const here = run();
-        setThreads(threads === 1 ? 2 : 1);
+        setNativeThreads(threads === 1 ? 2 : 1);
         const other = run();
-        setThreads(threads);
+        setNativeThreads(threads);
         here.forEach((a, i) => assertSame(a, other[i], `output ${i}`));
       });
     });
@@ -288,13 +273,13 @@ describe('native element-wise kernels', function () {
 
   it('declines empty tensors and FusedBatchNorm parameters of other sizes (the previous kernel runs)', async () => {
     await tf.setBackend('wasm');
-    const fbn = counts(tf.FusedBatchNorm);
-    const mask = counts(RANGE_MASK_GRAD);
-    const mean = counts(tf.Mean);
+    const fbn = kernelCalls(tf.FusedBatchNorm);
+    const mask = kernelCalls(RANGE_MASK_GRAD);
+    const mean = kernelCalls(tf.Mean);
     tf.tidy(() => {
       // mean/variance of size 3 against 6 channels: the wasm kernel broadcasts them cyclically; we decline.
-      const x = rand([2, 6], 81);
-      const out = tf.engine().runKernel(tf.FusedBatchNorm, { x, mean: rand([3], 82), variance: rand([3], 83, 0.1, 1) } as unknown as tf.NamedTensorMap,
+      const x = randomTensor([2, 6], 81);
+      const out = tf.engine().runKernel(tf.FusedBatchNorm, { x, mean: randomTensor([3], 82), variance: randomTensor([3], 83, 0.1, 1) } as unknown as tf.NamedTensorMap,
         { varianceEpsilon: 1e-3 } as unknown as tf.NamedAttrMap) as tf.Tensor;
       assert.equal(out.size, 12);
       const empty = tf.zeros([0, 4]);
@@ -303,11 +288,11 @@ describe('native element-wise kernels', function () {
       assert.deepEqual(dx.shape, [0, 4]);
       assert.deepEqual(tf.mean(tf.zeros([0, 3]), 0).shape, [3]);
     });
-    assert.equal(counts(tf.FusedBatchNorm).native, fbn.native);
-    assert.equal(counts(tf.FusedBatchNorm).fallback, fbn.fallback + 1);
-    assert.equal(counts(RANGE_MASK_GRAD).native, mask.native);
-    assert.equal(counts(RANGE_MASK_GRAD).fallback, mask.fallback + 1);
-    assert.equal(counts(tf.Mean).native, mean.native);
+    assert.equal(kernelCalls(tf.FusedBatchNorm).native, fbn.native);
+    assert.equal(kernelCalls(tf.FusedBatchNorm).fallback, fbn.fallback + 1);
+    assert.equal(kernelCalls(RANGE_MASK_GRAD).native, mask.native);
+    assert.equal(kernelCalls(RANGE_MASK_GRAD).fallback, mask.fallback + 1);
+    assert.equal(kernelCalls(tf.Mean).native, mean.native);
   });
 
   it('the previous kernels are kept for the declined cases', () => {

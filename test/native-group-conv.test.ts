@@ -6,41 +6,20 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
 import { nativeAddon, nativeStatus } from '../src/lib/kernels/core/addon';
-import { nativeKernelCalls, setNativeKernelsEnabled, withoutNativeKernels } from '../src/lib/kernels';
+import { setNativeKernelsEnabled } from '../src/lib/kernels';
 import {
   GROUP_CONV2D, GROUP_CONV2D_BACKPROP_FILTER, GROUP_CONV2D_BACKPROP_INPUT, groupConv2dNative,
 } from '../src/lib/kernels/conv';
 import type { ConvAddon } from '../src/lib/kernels/conv/native';
 import { groupConv2d, groupConv2dTensor } from '../src/lib/ops';
-import { randomValues, saveAndLoad } from './ops-helpers';
+import { onBackend } from './support/backend';
+import { saveAndLoad } from './support/models';
+import { nativeCalls, nativeRun, nativeSuiteHooks, previousRun } from './support/native';
+import { randomTensor } from './support/random';
+import { assertScaled } from './support/tolerance';
 
 type Shape4 = [number, number, number, number];
-
-function randomTensor(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed), shape);
-}
-
-/** max|a − b| / max|b|: error relative to the oracle's scale. */
-function scaledError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length, 'length');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  assert.ok(scale > 0, 'oracle is all zeros: the case does not test anything');
-  return diff / scale;
-}
-
-function run(work: () => tf.Tensor[]): Float32Array[] {
-  const tensors = work();
-  const arrays = tensors.map((t) => Float32Array.from(t.dataSync()));
-  tf.dispose(tensors);
-  return arrays;
-}
 
 interface Case {
   x: Shape4;
@@ -103,27 +82,17 @@ function forwardAndGrads(c: Case, op: Op, seed: number): () => tf.Tensor[] {
   });
 }
 
-function callsOf(name: string): number {
-  return nativeKernelCalls()[name]?.native ?? 0;
-}
-
 const KERNELS = [GROUP_CONV2D, GROUP_CONV2D_BACKPROP_INPUT, GROUP_CONV2D_BACKPROP_FILTER];
 
 describe('native grouped convolution', function () {
   this.timeout(300000);
-  let backendBefore: string | null = null;
   let addon: ReturnType<typeof nativeAddon> = null;
   let threadsBefore = 1;
 
-  before(async () => {
-    backendBefore = tf.engine().backendName;
-    await initBackend('wasm');
+  nativeSuiteHooks();
+  before(() => {
     addon = nativeAddon();
     threadsBefore = addon?.info().threads ?? 1;
-  });
-  after(async () => {
-    addon?.setThreads(threadsBefore);
-    await tf.setBackend(backendBefore ?? 'wasm');
   });
 
   it('the addon is loaded and the three kernels are registered on wasm', () => {
@@ -144,32 +113,27 @@ describe('native grouped convolution', function () {
       it('forward, dx and dW match the cpu split/conv/concat oracle and the previous wasm kernels', async () => {
         for (const [i, c] of CASES.entries()) {
           const seed = 10 + 7 * i;
-          await tf.setBackend('cpu');
-          const expected = run(forwardAndGrads(c, reference(c), seed));
-          await tf.setBackend('wasm');
-          const before = KERNELS.map(callsOf);
-          const got = run(forwardAndGrads(c, native(c), seed));
-          KERNELS.forEach((k, j) => assert.ok(callsOf(k) > before[j], `${label(c)}: ${k} did not run natively`));
-          const previous = withoutNativeKernels(() => run(forwardAndGrads(c, reference(c), seed)));
+          const expected = await onBackend('cpu', forwardAndGrads(c, reference(c), seed));
+          const got = await nativeRun(KERNELS, forwardAndGrads(c, native(c), seed), label(c));
+          const previous = await previousRun(forwardAndGrads(c, reference(c), seed));
           ['y', 'dx', 'dW'].forEach((what, j) => {
-            const e = scaledError(got[j], expected[j]);
-            assert.ok(e <= 1e-4, `${label(c)} ${what}: native vs cpu scaled error ${e.toExponential(2)}`);
-            const ep = scaledError(got[j], previous[j]);
-            assert.ok(ep <= 1e-4, `${label(c)} ${what}: native vs previous wasm kernels ${ep.toExponential(2)}`);
+            assertScaled(got[j], expected[j], `${label(c)} ${what}: native vs cpu`);
+            assertScaled(got[j], previous[j], `${label(c)} ${what}: native vs previous wasm kernels`);
           });
         }
       });
     });
   }
 
-  it('the layer path (groupConv2dTensor, groups > 1) runs the kernel on wasm and not with native kernels off', () => {
+  it('the layer path (groupConv2dTensor, groups > 1) runs the kernel on wasm and not with native kernels off', async () => {
     const c: Case = { x: [2, 6, 6, 12], co: 12, g: 3, k: 1, s: 1, p: 'valid' };
-    const n0 = callsOf(GROUP_CONV2D);
-    const y = run(() => [reference(c)(randomTensor(c.x, 1), randomTensor([1, 1, 4, 12], 2))])[0];
-    assert.equal(callsOf(GROUP_CONV2D), n0 + 1, 'layer path did not use the native kernel');
-    const yPrev = withoutNativeKernels(() => run(() => [reference(c)(randomTensor(c.x, 1), randomTensor([1, 1, 4, 12], 2))])[0]);
-    assert.equal(callsOf(GROUP_CONV2D), n0 + 1, 'native kernel ran although native kernels were off');
-    assert.ok(scaledError(y, yPrev) <= 1e-5);
+    const work = () => [reference(c)(randomTensor(c.x, 1), randomTensor([1, 1, 4, 12], 2))];
+    const n0 = nativeCalls(GROUP_CONV2D);
+    const [y] = await onBackend('wasm', work);
+    assert.equal(nativeCalls(GROUP_CONV2D), n0 + 1, 'layer path did not use the native kernel');
+    const [yPrev] = await previousRun(work);
+    assert.equal(nativeCalls(GROUP_CONV2D), n0 + 1, 'native kernel ran although native kernels were off');
+    assertScaled(y, yPrev, 'native vs previous wasm kernels', 1e-5);
   });
 
   it('groupConv2dNative declines (null) off wasm, so the layer keeps its split path there', async () => {
@@ -186,10 +150,8 @@ describe('native grouped convolution', function () {
 
   it('gradient fallback: native forward, backward with native kernels off (per-group standard kernels) agrees', async () => {
     const c: Case = { x: [2, 7, 6, 12], co: 18, g: 3, k: 3, s: 2, p: 'same' };
-    await tf.setBackend('cpu');
-    const expected = run(forwardAndGrads(c, reference(c), 5));
-    await tf.setBackend('wasm');
-    const before = KERNELS.map(callsOf);
+    const expected = await onBackend('cpu', forwardAndGrads(c, reference(c), 5));
+    const before = KERNELS.map(nativeCalls);
     const op: Op = (x, w) => {
       setNativeKernelsEnabled(true);
       const y = native(c)(x, w);
@@ -198,16 +160,13 @@ describe('native grouped convolution', function () {
     };
     let got: Float32Array[];
     try {
-      got = run(forwardAndGrads(c, op, 5));
+      got = await onBackend('wasm', forwardAndGrads(c, op, 5));
     } finally {
       setNativeKernelsEnabled(true);
     }
-    assert.ok(callsOf(GROUP_CONV2D) > before[0]);
-    assert.equal(callsOf(GROUP_CONV2D_BACKPROP_INPUT), before[1], 'backprop should have used the fallback');
-    ['y', 'dx', 'dW'].forEach((what, j) => {
-      const e = scaledError(got[j], expected[j]);
-      assert.ok(e <= 1e-4, `${what}: ${e.toExponential(2)}`);
-    });
+    assert.ok(nativeCalls(GROUP_CONV2D) > before[0]);
+    assert.equal(nativeCalls(GROUP_CONV2D_BACKPROP_INPUT), before[1], 'backprop should have used the fallback');
+    ['y', 'dx', 'dW'].forEach((what, j) => assertScaled(got[j], expected[j], what));
   });
 
   it('a model with GroupConv2D trains natively and saves / loads unchanged', async () => {
@@ -219,9 +178,9 @@ describe('native grouped convolution', function () {
     model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
     const x = randomTensor([4, 8, 8, 12], 31);
     const t = randomTensor([4, 4, 4, 8], 32);
-    const before = KERNELS.map(callsOf);
+    const before = KERNELS.map(nativeCalls);
     await model.fit(x, t, { epochs: 1, batchSize: 4, verbose: 0 });
-    KERNELS.forEach((k, j) => assert.ok(callsOf(k) > before[j], `${k} did not run natively during fit`));
+    KERNELS.forEach((k, j) => assert.ok(nativeCalls(k) > before[j], `${k} did not run natively during fit`));
     const loaded = await saveAndLoad(model);
     assert.deepEqual(loaded.layers.map((l) => l.getConfig()), model.layers.map((l) => l.getConfig()));
     const wa = model.getWeights().map((w) => Array.from(w.dataSync()));

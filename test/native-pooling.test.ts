@@ -4,22 +4,21 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelCalls } from '../src/lib/kernels';
+import { setNativeThreads } from '../src/lib/kernels/core/addon';
 import { PoolingAddon } from '../src/lib/kernels/pooling/native';
-import { assertScaled, loadedAddon, nativeRun, nativeSuiteHooks, onBackend, previousRun, setNativeThreads } from './native-helpers';
-import { randomValues } from './ops-helpers';
+import { onBackend } from './support/backend';
+import { kernelCalls, loadedAddon, nativeRun, nativeSuiteHooks, previousRun } from './support/native';
+import { randomTensor, randomValues } from './support/random';
+import { assertScaled } from './support/tolerance';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
-
 /** Random values in [-1, 1); 'ties': rounded to multiples of 1/2 so that many windows hold equal maxima; 'positive': in [1, 3). */
 function rand(shape: number[], seed: number, variant: Variant = 'signed'): tf.Tensor {
-  const v = randomValues(tf.util.sizeFromShape(shape), seed);
-  if (variant === 'ties') for (let i = 0; i < v.length; i++) v[i] = Math.round(v[i] * 2) / 2;
-  if (variant === 'positive') for (let i = 0; i < v.length; i++) v[i] += 2;
-  return tf.tensor(v, shape);
+  if (variant !== 'ties') return randomTensor(shape, seed, 1, variant === 'positive' ? 2 : 0);
+  return tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed).map((v) => Math.round(v * 2) / 2), shape);
 }
 
 interface Case { x: Shape4; k: [number, number]; stride: [number, number]; pad: Pad; rounding?: Rounding }
@@ -177,7 +176,7 @@ describe('native pooling kernels', function () {
 
   it('declines a dy that does not match the pooled shape (the previous kernel gets the call)', async () => {
     await tf.setBackend('wasm');
-    const before = { ...(nativeKernelCalls()[tf.AvgPoolGrad] ?? { native: 0, fallback: 0 }) };
+    const before = kernelCalls(tf.AvgPoolGrad);
     // A dy that does not match the pooled shape is handed back (the previous kernel then decides what to do).
     const dy = tf.zeros([1, 3, 3, 2]);
     const input = tf.zeros([1, 4, 4, 2]);
@@ -186,7 +185,7 @@ describe('native pooling kernels', function () {
     } catch {
       // The previous kernel may reject the mismatch; only the native decision matters here.
     }
-    const now = nativeKernelCalls()[tf.AvgPoolGrad];
+    const now = kernelCalls(tf.AvgPoolGrad);
     assert.equal(now.native, before.native, 'mismatched dy ran natively');
     assert.ok(now.fallback > before.fallback, 'mismatched dy did not reach the previous kernel');
     tf.dispose([dy, input]);

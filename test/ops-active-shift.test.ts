@@ -72,7 +72,7 @@ describe('ops: ActiveShift (ASL)', () => {
   it('normalizeGrad scales each channel\'s (∂α, ∂β) to unit length', () => {
     const x = randomTensor4d([1, 5, 7, 4], 70);
     const offsets = tf.tensor2d(offLatticeOffsets(4, 2, 71));
-    const r = tf.tensor4d(randomValues(5 * 7 * 4, 72), [1, 5, 7, 4]);
+    const r = randomTensor4d([1, 5, 7, 4], 72);
     const loss = (normalizeGrad: boolean) => (b: tf.Tensor) =>
       tf.sum(tf.mul(activeShiftTensor(x, b as tf.Tensor2D, { normalizeGrad }), r));
     const raw = tf.grad(loss(false))(offsets).arraySync() as number[][];

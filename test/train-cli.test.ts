@@ -1,18 +1,6 @@
 /** `compact-nets train` rejects bad command lines with status 2 and a message naming the value and the fix. */
 import * as assert from 'assert';
-import { main } from '../src/cli/main';
-
-/** Runs the CLI capturing stderr; returns the status and what was printed. */
-async function run(argv: string[]): Promise<{ status: number; stderr: string }> {
-  const original = console.error;
-  let stderr = '';
-  console.error = (...parts: unknown[]) => { stderr += parts.join(' ') + '\n'; };
-  try {
-    return { status: await main(argv), stderr };
-  } finally {
-    console.error = original;
-  }
-}
+import { runCliInProcess as run } from './support/cli';
 
 describe('compact-nets train: command-line errors', () => {
   it('needs exactly one model name', async () => {

@@ -8,46 +8,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { Dataset, makeBatch } from '../src/lib/data/dataset';
+import { makeBatch } from '../src/lib/data/dataset';
 import { crossEntropy, detectOutputs, evaluate, train, TrainOptions } from '../src/lib/train';
 import { learningRateAt } from '../src/lib/train/schedules';
 import { useBackend } from './support/backend';
+import { weightValues } from './support/models';
+import { toyData, toyModel } from './support/toy-task';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-train-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** 8×8×3 images whose class (of 3) sets which channel is bright, plus seeded noise: learnable in a few steps. */
-function toyData(n: number, seed: number): Dataset {
-  let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  const images = new Uint8Array(n * 8 * 8 * 3);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 3;
-    for (let p = 0; p < 64; p++) for (let c = 0; c < 3; c++) images[(i * 64 + p) * 3 + c] = Math.floor(rand() * 120) + (c === labels[i] ? 120 : 0);
-  }
-  return { name: 'toy', split: 'train', count: n, height: 8, width: 8, channels: 3, images, labels, classNames: ['r', 'g', 'b'] };
-}
-
-/** A small conv net with seeded initialisers, BatchNorm and an L2 kernel regulariser option. */
-function toyModel(options: { l2?: number; softmax?: boolean; convBias?: boolean } = {}): tf.LayersModel {
-  return tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, padding: 'same', useBias: options.convBias ?? true, kernelInitializer: tf.initializers.heNormal({ seed: 1 }), kernelRegularizer: options.l2 ? tf.regularizers.l2({ l2: options.l2 }) : undefined }),
-      tf.layers.batchNormalization(),
-      tf.layers.reLU(),
-      tf.layers.globalAveragePooling2d({}),
-      tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }), activation: options.softmax ? 'softmax' : undefined }),
-    ],
-  });
-}
-
 const base: TrainOptions = { epochs: 1, batchSize: 8, learningRate: 0.05, seed: 3, progress: 'silent' };
-
-function weightsOf(model: tf.LayersModel): Float32Array[] {
-  return model.weights.map((w) => w.read().dataSync() as Float32Array);
-}
-
 
 describe('train()', function () {
   this.timeout(120000);
@@ -117,8 +88,8 @@ describe('train()', function () {
     assert.strictEqual(resumed.resumedFromEpoch, 1);
     assert.strictEqual(resumed.epochs, 3);
     assert.deepStrictEqual(resumed.history.map((h) => h.loss), full.history.map((h) => h.loss));
-    const a = weightsOf(straight);
-    const b = weightsOf(fresh);
+    const a = weightValues(straight);
+    const b = weightValues(fresh);
     a.forEach((w, i) => assert.deepStrictEqual(b[i], w, `weight ${i}`));
     // Only the latest checkpoint's files remain.
     assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['checkpoint.json', 'optimizer-epoch3.bin', 'optimizer-epoch3.json', 'weights-epoch3.bin', 'weights-epoch3.json']);
@@ -133,8 +104,8 @@ describe('train()', function () {
     // No conv bias before BatchNorm: its ~0 gradient is noise that Adam would normalise into full-size steps.
     const { straight, full, fresh, resumed } = await straightAndResumed(opts, path.join(tmp, 'resume-adam'), () => toyModel({ convBias: false }));
     resumed.history.forEach((h, i) => assert.ok(Math.abs(h.loss - full.history[i].loss) < 1e-5, `epoch ${i + 1}: ${h.loss} vs ${full.history[i].loss}`));
-    const a = weightsOf(straight);
-    const b = weightsOf(fresh);
+    const a = weightValues(straight);
+    const b = weightValues(fresh);
     a.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - b[i][j]) < 1e-4 * (1 + Math.abs(v)), `weight ${i}[${j}]: ${v} vs ${b[i][j]}`)));
   });
 

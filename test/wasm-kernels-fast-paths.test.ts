@@ -4,63 +4,42 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
-import { setNativeKernelsEnabled } from '../src/lib/kernels';
 import {
   CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT, CHANNEL_SHIFT_CORNER_DOTS, RANGE_MASK_GRAD, explicitTransposeMatMulCalls, leadingReductionCalls,
   sharedIdentityCalls, broadcastDivideCalls, BROADCAST_DIVIDE,
 } from '../src/lib/kernels';
-import { randomValues, scaledError } from './ops-helpers';
 import { activeShiftTensor } from '../src/lib/ops/active-shift';
 import { sparseShiftTensor } from '../src/lib/ops/sparse-shift';
 import { ActiveShift } from '../src/lib/ops/active-shift';
 import { SparseShift } from '../src/lib/ops/sparse-shift';
+import { onBackend, useBackend } from './support/backend';
+import { useNativeKernels } from './support/native';
+import { randomTensor } from './support/random';
+import { assertScaled } from './support/tolerance';
 
-
-function randomTensor(shape: number[], seed: number, scale = 1): tf.Tensor {
-  return tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed), shape).mul(scale);
-}
-
-/** Runs `work` on backend `name`; returns its results as plain arrays and the kernel names it ran. */
-async function onBackend(name: string, work: () => tf.Tensor[]): Promise<{ arrays: Float32Array[]; kernels: string[] }> {
-  await tf.setBackend(name);
-  assert.equal(tf.getBackend(), name);
+/** Runs `work` on backend `name`; returns its results as float32 arrays and the names of the kernels it ran. */
+async function profiledOn(name: string, work: () => tf.Tensor[]): Promise<{ arrays: Float32Array[]; kernels: string[] }> {
   let arrays: Float32Array[] = [];
-  const profile = await tf.profile(() => {
-    const tensors = work();
-    arrays = tensors.map((t) => Float32Array.from(t.dataSync()));
-    tf.dispose(tensors);
+  const profile = await tf.profile(async () => {
+    arrays = await onBackend(name, work);
   });
   return { arrays, kernels: profile.kernelNames };
 }
 
-
-/** Runs `work` on cpu and on wasm and asserts every result agrees within 1e-4 of the oracle's scale. */
+/** Runs `work` on cpu and on wasm and asserts every result agrees within 1e-4 of the oracle's scale; returns the wasm kernels it ran. */
 async function compareWithCpu(work: () => tf.Tensor[], what: string): Promise<string[]> {
-  const cpu = await onBackend('cpu', work);
-  const wasm = await onBackend('wasm', work);
+  const cpu = await profiledOn('cpu', work);
+  const wasm = await profiledOn('wasm', work);
   assert.equal(wasm.arrays.length, cpu.arrays.length);
-  cpu.arrays.forEach((e, i) => {
-    const err = scaledError(wasm.arrays[i], e);
-    assert.ok(err <= 1e-4, `${what}, result ${i}: scaled error ${err.toExponential(2)}`);
-  });
+  cpu.arrays.forEach((e, i) => assertScaled(wasm.arrays[i], e, `${what}, result ${i}`));
   return wasm.kernels;
 }
 
 describe('wasm fast paths', function () {
   this.timeout(120000);
-  let before0: string | null = null;
-  let nativeWas = true;
-  before(async () => {
-    before0 = tf.engine().backendName;
-    await initBackend('wasm');
-    // These are the TypeScript kernels (what runs without the native addon); the native ones have their own tests.
-    nativeWas = setNativeKernelsEnabled(false);
-  });
-  after(async () => {
-    setNativeKernelsEnabled(nativeWas);
-    await tf.setBackend(before0 ?? 'wasm');
-  });
+  useBackend('wasm');
+  // These are the TypeScript kernels (what runs without the native addon); the native ones have their own tests.
+  useNativeKernels(false);
 
   it('BatchMatMul with transposeA / transposeB / both, batched and broadcast, forward and gradients', async () => {
     const calls0 = explicitTransposeMatMulCalls();
@@ -177,7 +156,7 @@ describe('wasm fast paths', function () {
       y = tf.layers.flatten().apply(y) as tf.SymbolicTensor;
       y = tf.layers.dense({ units: 5 }).apply(y) as tf.SymbolicTensor;
       const model = tf.model({ inputs: input, outputs: y });
-      model.setWeights(model.getWeights().map((w, i) => tf.tensor(randomValues(w.size, 200 + i), w.shape).mul(w.shape.length === 2 && w.shape[1] === 2 ? 1.7 : 0.5)));
+      model.setWeights(model.getWeights().map((w, i) => randomTensor(w.shape, 200 + i, w.shape.length === 2 && w.shape[1] === 2 ? 1.7 : 0.5)));
       const x = randomTensor([4, 9, 8, 6], 17, 3);
       const labels = tf.oneHot(tf.tensor1d([0, 3, 4, 1], 'int32'), 5);
       const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
@@ -246,7 +225,7 @@ describe('wasm fast paths', function () {
       const cpu = await onBackend('cpu', work);
       await tf.setBackend('wasm');
       // The Sum gradient copies dy, the Mean gradient divides once: both exactly as tfjs-core computes them.
-      assert.deepEqual(Array.from(wasm.arrays[0]), Array.from(cpu.arrays[0]), `mean gradient not bit-identical for ${JSON.stringify(c)}`);
+      assert.deepEqual(Array.from(wasm[0]), Array.from(cpu[0]), `mean gradient not bit-identical for ${JSON.stringify(c)}`);
     }
   });
 });

@@ -1,39 +1,16 @@
 /** The wasm training kernels against the tfjs `cpu` backend (an independent implementation) as oracle. */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/lib/backend';
-import { previousKernel, setNativeKernelsEnabled } from '../src/lib/kernels';
+import { previousKernel } from '../src/lib/kernels';
 import {
   WASM_TRAINING_KERNELS, WASM_KERNEL_OVERRIDES, BATCH_NORM_GRAD, RANGE_MASK_GRAD, BROADCAST_DIVIDE, CHANNEL_SHIFT, CHANNEL_SHIFT_ADJOINT,
   CHANNEL_SHIFT_CORNER_DOTS, pointwiseBackpropInputCalls, kernelsUsedBy, missingKernels,
 } from '../src/lib/kernels';
 import { GROUPED_SHIFT } from '../src/lib/ops/shift';
-import { randomValues, scaledError } from './ops-helpers';
-
-type Arrays = Float32Array[];
-
-
-/** Runs `work` on backend `name` and returns its results copied out as plain float arrays. */
-async function onBackend(name: string, work: () => tf.Tensor[]): Promise<Arrays> {
-  await tf.setBackend(name);
-  assert.equal(tf.getBackend(), name);
-  const tensors = work();
-  const arrays = tensors.map((t) => Float32Array.from(t.dataSync()));
-  tf.dispose(tensors);
-  return arrays;
-}
-
-
-/** Asserts |a − b| ≤ max(absTol, relTol·|b|) elementwise. */
-function assertClose(actual: Float32Array, expected: Float32Array, what: string, relTol = 1e-4, absTol = 1e-5): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]);
-    if (err > Math.max(absTol, relTol * Math.abs(expected[i]))) {
-      assert.fail(`${what}[${i}]: wasm ${actual[i]} vs cpu ${expected[i]} (|diff| ${err.toExponential(2)})`);
-    }
-  }
-}
+import { onBackend, useBackend } from './support/backend';
+import { useNativeKernels } from './support/native';
+import { randomTensor } from './support/random';
+import { assertCloseRelative, assertScaled } from './support/tolerance';
 
 /** Gradients of Σ op(x, w)·r with respect to x and w (r random, so dy is a random tensor). */
 function convGrads(
@@ -41,10 +18,9 @@ function convGrads(
   xShape: [number, number, number, number], wShape: [number, number, number, number], seed: number,
 ): () => tf.Tensor[] {
   return () => tf.tidy(() => {
-    const x = tf.tensor(randomValues(tf.util.sizeFromShape(xShape), seed), xShape) as tf.Tensor4D;
-    const w = tf.tensor(randomValues(tf.util.sizeFromShape(wShape), seed + 1), wShape) as tf.Tensor4D;
-    const yShape = op(x, w).shape;
-    const r = tf.tensor(randomValues(tf.util.sizeFromShape(yShape), seed + 2), yShape);
+    const x = randomTensor(xShape, seed) as tf.Tensor4D;
+    const w = randomTensor(wShape, seed + 1) as tf.Tensor4D;
+    const r = randomTensor(op(x, w).shape, seed + 2);
     const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(a as tf.Tensor4D, b as tf.Tensor4D), r)))([x, w]);
     return [dx, dw];
   });
@@ -52,19 +28,9 @@ function convGrads(
 
 describe('wasm training kernels', function () {
   this.timeout(120000);
-  let before0: string | null = null;
-
-  let nativeWas = true;
-  before(async () => {
-    before0 = tf.engine().backendName;
-    await initBackend('wasm');
-    // These are the TypeScript kernels (what runs without the native addon); the native ones have their own tests.
-    nativeWas = setNativeKernelsEnabled(false);
-  });
-  after(async () => {
-    setNativeKernelsEnabled(nativeWas);
-    await tf.setBackend(before0 ?? 'wasm');
-  });
+  useBackend('wasm');
+  // These are the TypeScript kernels (what runs without the native addon); the native ones have their own tests.
+  useNativeKernels(false);
 
   it('registers each added kernel on wasm (our implementation is the one that runs)', () => {
     for (const config of [...WASM_TRAINING_KERNELS, ...WASM_KERNEL_OVERRIDES]) {
@@ -101,8 +67,8 @@ describe('wasm training kernels', function () {
       const work = convGrads(op, c.x, [c.k, c.k, c.x[3], c.co], 11 + c.k * 7 + c.stride);
       const expected = await onBackend('cpu', work);
       const actual = await onBackend('wasm', work);
-      assert.ok(scaledError(actual[1], expected[1]) <= 1e-4, `dW error ${scaledError(actual[1], expected[1])}`);
-      assert.ok(scaledError(actual[0], expected[0]) <= 1e-4, `dx error ${scaledError(actual[0], expected[0])}`);
+      assertScaled(actual[1], expected[1], 'dW');
+      assertScaled(actual[0], expected[0], 'dx');
     });
   }
 
@@ -121,8 +87,8 @@ describe('wasm training kernels', function () {
       const work = convGrads(op, c.x, [c.k, c.k, c.x[3], c.mult], 5 + c.k + c.mult * 3 + c.stride);
       const expected = await onBackend('cpu', work);
       const actual = await onBackend('wasm', work);
-      assert.ok(scaledError(actual[0], expected[0]) <= 1e-4, `dx error ${scaledError(actual[0], expected[0])}`);
-      assert.ok(scaledError(actual[1], expected[1]) <= 1e-4, `dW error ${scaledError(actual[1], expected[1])}`);
+      assertScaled(actual[0], expected[0], 'dx');
+      assertScaled(actual[1], expected[1], 'dW');
     });
   }
 
@@ -139,10 +105,10 @@ describe('wasm training kernels', function () {
     it(`FusedBatchNorm gradient (one-pass kernel, scale ${withScale ? 'given' : 'absent'}) vs cpu and vs unfused autodiff`, async () => {
       const shape: [number, number, number, number] = [3, 5, 4, 7];
       const work = (fused: boolean) => () => tf.tidy(() => {
-        const x = tf.tensor(randomValues(3 * 5 * 4 * 7, 41), shape).mul(2).add(0.5) as tf.Tensor4D;
-        const gamma = tf.tensor1d(randomValues(7, 42));
-        const beta = tf.tensor1d(randomValues(7, 43));
-        const r = tf.tensor(randomValues(3 * 5 * 4 * 7, 44), shape);
+        const x = randomTensor(shape, 41, 2, 0.5) as tf.Tensor4D;
+        const gamma = randomTensor([7], 42) as tf.Tensor1D;
+        const beta = randomTensor([7], 43) as tf.Tensor1D;
+        const r = randomTensor(shape, 44);
         const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => bnLoss(a as tf.Tensor4D, withScale ? (g as tf.Tensor1D) : undefined, b as tf.Tensor1D, r, fused);
         if (!withScale) {
           const [dx, db] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, gamma, b))([x, beta]);
@@ -160,8 +126,8 @@ describe('wasm training kernels', function () {
       const wasm = await onBackend('wasm', work(true));
       for (let i = 0; i < 3; i++) {
         if (!withScale && i === 1) continue;
-        assert.ok(scaledError(cpu[i], unfused[i]) <= 1e-4, `cpu composite vs unfused, gradient ${i}: ${scaledError(cpu[i], unfused[i])}`);
-        assert.ok(scaledError(wasm[i], unfused[i]) <= 1e-4, `wasm kernel vs unfused, gradient ${i}: ${scaledError(wasm[i], unfused[i])}`);
+        assertScaled(cpu[i], unfused[i], `cpu composite vs unfused, gradient ${i}`);
+        assertScaled(wasm[i], unfused[i], `wasm kernel vs unfused, gradient ${i}`);
       }
     });
   }
@@ -185,20 +151,20 @@ describe('wasm training kernels', function () {
 
   it('UnsortedSegmentSum: gather gradients (repeated and dropped indices) and the op itself', async () => {
     const work = () => tf.tidy(() => {
-      const x = tf.tensor(randomValues(2 * 3 * 5 * 6, 3), [2, 3, 5, 6]);
-      const r0 = tf.tensor(randomValues(4 * 3 * 5 * 6, 4), [4, 3, 5, 6]);
-      const r3 = tf.tensor(randomValues(2 * 3 * 5 * 7, 5), [2, 3, 5, 7]);
+      const x = randomTensor([2, 3, 5, 6], 3);
+      const r0 = randomTensor([4, 3, 5, 6], 4);
+      const r3 = randomTensor([2, 3, 5, 7], 5);
       const g0 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.gather(a, [1, 0, 1, 1], 0), r0)))(x);
       const g3 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.gather(a, [5, 4, 0, 0, 2, 3, 5], 3), r3)))(x);
       const ids = tf.tensor1d([0, 3, 3, 1, 0, 7], 'int32'); // 7 ≥ numSegments: dropped
-      const values = tf.tensor(randomValues(6 * 2 * 4, 6), [6, 2, 4]);
+      const values = randomTensor([6, 2, 4], 6);
       const direct = tf.unsortedSegmentSum(values, ids, 5);
       const directInt = tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4], 'int32'), tf.tensor1d([2, 0, 2, 1], 'int32'), 3);
       return [g0, g3, direct, tf.cast(directInt, 'float32')];
     });
     const expected = await onBackend('cpu', work);
     const actual = await onBackend('wasm', work);
-    expected.forEach((e, i) => assertClose(actual[i], e, `result ${i}`, 1e-6, 1e-6));
+    expected.forEach((e, i) => assertCloseRelative(actual[i], e, `result ${i}: wasm vs cpu`, 1e-6, 1e-6));
     assert.deepEqual(Array.from(actual[3]), [2, 4, 4]);
   });
 
@@ -217,8 +183,8 @@ describe('wasm training kernels', function () {
     const xShape = [4, 9, 7, 3];
     const step = () => {
       const model = smallMobileNet([9, 7, 3], 5);
-      model.setWeights(model.getWeights().map((w, i) => tf.tensor(randomValues(w.size, 100 + i), w.shape).mul(0.5)));
-      const x = tf.tensor(randomValues(tf.util.sizeFromShape(xShape), 7), xShape);
+      model.setWeights(model.getWeights().map((w, i) => randomTensor(w.shape, 100 + i, 0.5)));
+      const x = randomTensor(xShape, 7);
       const labels = tf.oneHot(tf.tensor1d([0, 3, 4, 1], 'int32'), 5);
       const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
       const { value, grads } = tf.variableGrads(
@@ -240,7 +206,7 @@ describe('wasm training kernels', function () {
     const actual = await onBackend('wasm', step);
     assert.equal(actual.length, expected.length);
     assert.ok(expected.length > 20, `only ${expected.length} tensors compared`);
-    expected.forEach((e, i) => assertClose(actual[i], e, i === 0 ? 'loss' : `tensor ${i}`));
+    expected.forEach((e, i) => assertCloseRelative(actual[i], e, `${i === 0 ? 'loss' : `tensor ${i}`}: wasm vs cpu`));
   });
 });
 
@@ -269,9 +235,9 @@ function smallMobileNet(inputShape: number[], classes: number): tf.LayersModel {
  * (reshape + transpose), pad, gather, softmax cross-entropy.
  */
 async function trainingWorkload(): Promise<void> {
-  const x = tf.tensor(randomValues(2 * 17 * 15 * 3, 21), [2, 17, 15, 3]) as tf.Tensor4D;
+  const x = randomTensor([2, 17, 15, 3], 21) as tf.Tensor4D;
   const labels = tf.oneHot(tf.tensor1d([1, 3], 'int32'), 5);
-  const v = (shape: number[], seed: number): tf.Variable => tf.variable(tf.tensor(randomValues(tf.util.sizeFromShape(shape), seed), shape).mul(0.3));
+  const v = (shape: number[], seed: number): tf.Variable => tf.variable(randomTensor(shape, seed, 0.3));
   const W = {
     c1: v([3, 3, 3, 8], 1), c2: v([3, 3, 8, 8], 2), dw: v([3, 3, 8, 2], 3), dw2: v([3, 3, 16, 1], 4),
     pw: v([1, 1, 16, 8], 5), gamma: v([8], 6), beta: v([8], 7), fc: v([12, 5], 8), fb: v([5], 9),

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Command> = {
   eval: () => require('./commands/eval').command,
   sweep: () => require('./commands/sweep').command,
   reference: () => require('./commands/reference').command,
+  export: () => require('./commands/export').command,
 };
 
 function help(): string {

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { costOf, CostReport } from '../lib/cost';
 import { measureLatency, LatencyResult } from '../lib/latency';
+import { onnxLatency, RuntimeLatency } from '../lib/onnx';
 import type { ModelEntry, PublishedFigures, VariantEntry } from '../models/registry';
 
 /** Our counts for one variant, with the comparison against the published figures. */
@@ -32,6 +33,10 @@ export interface MeasuredColumns {
   throughputBatch?: LatencyResult;
   /** Why a measurement is missing (e.g. out of memory at batch 32). */
   error?: string;
+  /** Batch-1 latency of the exported graph in onnxruntime-node (median and spread, threads stated). */
+  onnxBatch1?: RuntimeLatency;
+  /** Why the ONNX Runtime column is empty (onnxruntime-node missing, export refused). */
+  onnxError?: string;
 }
 
 export interface PretrainedColumns {
@@ -79,6 +84,10 @@ export interface TableOptions {
   repetitions?: number;
   /** Spend at most about this many milliseconds timing one measurement (≥ 1 run always); default 4000. */
   budgetMs?: number;
+  /** onnxruntime-node intra-op threads of the ONNX Runtime column; default 1. */
+  onnxThreads?: number;
+  /** Timed batch-1 runs in onnxruntime-node (after 3 warm-up runs); default 10. */
+  onnxRepetitions?: number;
   /** Scores a variant with pretrained weights when the caller has them; returns null when none exist for it. */
   pretrained?: (entry: ModelEntry, variant: VariantEntry, model: tf.LayersModel) => Promise<PretrainedColumns | null>;
   /** Called before each row is computed (progress). */
@@ -177,7 +186,9 @@ export async function imagenetTable(entries: ModelEntry[], options: TableOptions
       ? `1 warm-up run, then up to ${options.repetitions ?? 3} timed runs at batch 1 and ${options.repetitions ?? 3} at batch ` +
         `${options.throughputBatch ?? 32} (smaller for models whose batch would exceed ${(options.maxThroughputMacs ?? 50e9) / 1e9} GMACs ` +
         `or, at the measured batch-1 latency, ${(options.maxThroughputRunMs ?? 2500) / 1000} s per run; each row records its batch; ` +
-        `each measurement stops early after ~${options.budgetMs ?? 4000} ms); median, min and max reported`
+        `each measurement stops early after ~${options.budgetMs ?? 4000} ms); median, min and max reported. ` +
+        `ONNX Runtime: the model exported to ONNX (src/lib/onnx), onnxruntime-node CPU with ${options.onnxThreads ?? 1} ` +
+        `intra-op thread(s), batch 1, 3 warm-up runs, median and min–max of ${options.onnxRepetitions ?? 10} timed runs`
       : undefined,
   };
 }
@@ -208,6 +219,12 @@ async function measureRow(model: tf.LayersModel, macsPerImage: number, options: 
     // A wasm heap exhausted at batch 32 must not lose the whole table: the row says why its column is empty.
     measured.error = err instanceof Error ? err.message : String(err);
   }
+  try {
+    measured.onnxBatch1 = await onnxLatency(model, { threads: options.onnxThreads ?? 1, repetitions: options.onnxRepetitions ?? 10, warmup: 3 });
+  } catch (err) {
+    // No onnxruntime-node on this machine (or an export refused): the other columns stand, the footnote says why.
+    measured.onnxError = err instanceof Error ? err.message : String(err);
+  }
   return measured;
 }
 
@@ -232,6 +249,8 @@ export function tableDisplayRows(table: ImagenetTable): Array<Record<string, unk
       'latency b1 (ms)': r.measured?.latencyBatch1?.medianMs,
       'throughput (img/s)': r.measured?.throughputBatch?.imagesPerSec,
       'throughput batch': r.measured?.throughputBatch?.batch,
+      'ONNX Runtime b1 (ms)': r.measured?.onnxBatch1?.medianMs,
+      'ONNX Runtime range (ms)': r.measured?.onnxBatch1 ? `${r.measured.onnxBatch1.minMs.toFixed(1)}–${r.measured.onnxBatch1.maxMs.toFixed(1)}` : undefined,
       'pretrained top-1 (%)': r.pretrained === undefined ? undefined : 100 * r.pretrained.top1,
       'pretrained on': r.pretrained ? `${r.pretrained.imageSet}, ${r.pretrained.weights}` : undefined,
       source: r.published.source,
@@ -251,6 +270,7 @@ export function tableFootnotes(table: ImagenetTable): string[] {
     if (r.footnote) add(r.footnote, r);
     if (r.reconstruction) add(`reconstructed architecture: ${r.reconstruction}`, r);
     if (r.measured?.error) add(`measurement failed: ${r.measured.error}`, r);
+    if (r.measured?.onnxError) add(`no ONNX Runtime figure: ${r.measured.onnxError}`, r);
   }
   return [
     '* = our count differs from the published figure by more than its rounding.',

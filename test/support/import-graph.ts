@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { filesBelow } from './paths';
 
 /** The layers of `src/`, inner to outer; `index` is the package entry (`src/index.ts`). */
 export const LAYERS = ['lib', 'models', 'experiments', 'lessons', 'cli', 'index'] as const;
@@ -17,20 +18,6 @@ export interface ImportEdge {
   to: string;
   /** The module specifier as written, e.g. "../models". */
   specifier: string;
-}
-
-/** Every `.ts` file below `dir`, as paths relative to `dir` with forward slashes, sorted. */
-export function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(child);
-      else if (entry.name.endsWith('.ts')) out.push(child);
-    }
-  };
-  walk('');
-  return out.sort();
 }
 
 /**
@@ -71,7 +58,7 @@ function resolveRelative(srcDir: string, fromFile: string, specifier: string): s
  */
 export function importEdges(srcDir: string): ImportEdge[] {
   const edges: ImportEdge[] = [];
-  for (const from of sourceFiles(srcDir)) {
+  for (const from of filesBelow(srcDir, /\.ts$/)) {
     for (const specifier of importSpecifiers(fs.readFileSync(path.join(srcDir, from), 'utf8'))) {
       if (!specifier.startsWith('.')) continue;
       const to = resolveRelative(srcDir, from, specifier) ?? path.posix.normalize(path.posix.join(path.posix.dirname(from), specifier));

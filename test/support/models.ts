@@ -1,6 +1,6 @@
 /**
  * Helpers for the block and model tests: a model around a block, save/load round trips, model costs, published-figure
- * checks (conventions, rounding) and a few training steps on a fixed batch.
+ * checks (conventions, rounding), a few training steps on a fixed batch, and a model's weight values.
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
@@ -136,4 +136,9 @@ export async function trainOnFixedBatch(model: tf.LayersModel, o: FixedBatchTrai
   for (let i = 0; i < o.steps; i++) losses.push(Number(await model.trainOnBatch(x, y)));
   tf.dispose([x, y]);
   return losses;
+}
+
+/** The values of every weight of `model` (trainable or not, in `model.weights` order), copied out as float32 arrays. */
+export function weightValues(model: tf.LayersModel): Float32Array[] {
+  return model.weights.map((w) => Float32Array.from(w.read().dataSync()));
 }

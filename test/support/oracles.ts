@@ -1,9 +1,24 @@
-/** Independent oracles for the ops tests: naive loop references of the convolutions and shifts, finite differences. */
+/**
+ * Independent oracles for the ops and kernel tests: naive loop references of matrix products, convolutions and shifts,
+ * finite differences.
+ */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 
 /** Plain nested-array view of an NHWC tensor's values, indexable as v[n][h][w][c]. */
 export type Nhwc = number[][][][];
+
+/** Row-major op(A)·op(B) in float64: A [M,K] (stored [K,M] when `ta`), B [K,N] (stored [N,K] when `tb`); out [M,N]. */
+export function gemmOracle(ta: boolean, tb: boolean, M: number, N: number, K: number, A: ArrayLike<number>, B: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let k = 0; k < K; k++) {
+      const a = ta ? A[k * M + i] : A[i * K + k];
+      for (let j = 0; j < N; j++) out[i * N + j] += a * (tb ? B[j * K + k] : B[k * N + j]);
+    }
+  }
+  return out;
+}
 
 /** Naive grouped conv in loops (TensorFlow 'same'/'valid' padding). x [N,H,W,Cin], kernel [k,k,Cin/g,Cout]. */
 export function naiveGroupConv(

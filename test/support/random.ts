@@ -1,24 +1,48 @@
 /** Seeded random test data, independent of tfjs' own generator: the same seed gives the same values on every backend. */
 import * as tf from '@tensorflow/tfjs';
 
-/** Deterministic pseudo-random values in [lo, hi) (xorshift32), default [-1, 1). */
-export function randomValues(size: number, seed: number, lo = -1, hi = 1): Float32Array {
+/** A seeded xorshift32 generator: each call returns the next unsigned 32-bit integer (never 0). */
+function xorshift32(seed: number): () => number {
   let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
+  return () => {
     s ^= s << 13;
     s >>>= 0;
     s ^= s >>> 17;
     s ^= s << 5;
     s >>>= 0;
-    out[i] = lo + (s / 2 ** 32) * (hi - lo);
-  }
+    return s;
+  };
+}
+
+/** Deterministic pseudo-random values in [lo, hi) (xorshift32), default [-1, 1). */
+export function randomValues(size: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const next = xorshift32(seed);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = lo + (next() / 2 ** 32) * (hi - lo);
   return out;
 }
 
-/** A seeded random float32 tensor of `shape` with values in [-scale, scale). */
-export function randomTensor(shape: number[], seed: number, scale = 1): tf.Tensor {
-  return tf.tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed, -scale, scale), shape);
+/** A seeded picker of small integers: each call `pick(n)` returns the next one in 0..n−1 (xorshift32 mod n). */
+export function randomPicker(seed: number): (n: number) => number {
+  const next = xorshift32(seed);
+  return (n: number) => next() % n;
+}
+
+/**
+ * A seeded random float32 tensor of `shape`: randomValues in [-1, 1) times `scale` plus `shift`, so values lie in
+ * [shift − scale, shift + scale). Each step rounds to float32, so the values are bit for bit those of
+ * `tf.tensor(randomValues(…)).mul(scale).add(shift)` on any backend.
+ */
+export function randomTensor(shape: number[], seed: number, scale = 1, shift = 0): tf.Tensor {
+  const values = randomValues(tf.util.sizeFromShape(shape), seed);
+  if (scale !== 1 || shift !== 0) {
+    // A product or sum of two float32 values rounded to float64 and then to float32 is the correctly rounded float32
+    // result (53 ≥ 2·24 + 2), so this equals float32 arithmetic.
+    const s = Math.fround(scale);
+    const t = Math.fround(shift);
+    for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i] * s) + t;
+  }
+  return tf.tensor(values, shape);
 }
 
 /** A seeded random NHWC tensor with values in [-1, 1). */

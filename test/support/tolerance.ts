@@ -1,4 +1,7 @@
-/** Comparisons with a tolerance, each naming the worst element and the bound in its failure message. */
+/**
+ * Comparisons of computed values with expected ones, within a tolerance or bit for bit, each naming the worst or the
+ * first offending element in its failure message.
+ */
 import { strict as assert } from 'assert';
 
 /** max |a − b| over two equally long arrays. */
@@ -55,4 +58,33 @@ export function scaledError(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
   assert.ok(scale > 0, 'oracle is all zeros: the case does not test anything');
   return diff / scale;
+}
+
+/** Asserts scaledError(actual, expected, floor) ≤ tol (default 1e-4 of the oracle's scale), naming the check. */
+export function assertScaled(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-4, floor = 0): void {
+  const e = scaledError(actual, expected, floor);
+  assert.ok(e <= tol, `${what}: scaled error ${e.toExponential(2)} > ${tol}`);
+}
+
+/** Asserts |actual − expected| ≤ max(absTol, relTol·|expected|) at every index, naming the first one outside. */
+export function assertCloseRelative(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, relTol = 1e-4, absTol = 1e-5): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    if (err > Math.max(absTol, relTol * Math.abs(expected[i]))) {
+      assert.fail(`${what}[${i}]: ${actual[i]} vs expected ${expected[i]} (|diff| ${err.toExponential(2)})`);
+    }
+  }
+}
+
+/**
+ * Asserts two float arrays hold the same values bit for bit (NaN equals NaN); −0 equals 0 unless `signedZeros`.
+ * For exact kernels (copies, shifts) and for runs that must be deterministic.
+ */
+export function assertSame(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, { signedZeros = false } = {}): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    if (Object.is(actual[i], expected[i]) || (!signedZeros && actual[i] === 0 && expected[i] === 0)) continue;
+    assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
 }

@@ -13,7 +13,9 @@ const USAGE = [
   '',
   'One row per published variant: published top-1/top-5, parameters and MACs beside ours (relative difference,',
   '* beyond the published rounding, with footnotes).',
-  '  --latency        also measure batch-1 latency and batch-B throughput on the active backend (median after warm-up)',
+  '  --latency        also measure batch-1 latency and batch-B throughput on the active backend (median after warm-up),',
+  '                   and batch-1 latency of the model exported to ONNX in onnxruntime-node (median and min–max)',
+  '  --onnx-threads N onnxruntime-node threads of that column (default 1)',
   '  --batch B        batch for the throughput column (default 32; smaller where one run would exceed 50 G MACs or ~2.5 s)',
   '  --repetitions N  timed runs per measurement (default 3)',
   '  --models LIST    only these models (comma-separated registry names)',
@@ -27,7 +29,7 @@ export const command: Command = {
   summary: 'the ImageNet comparison table (published vs our counts, measured latency)',
   usage: USAGE,
   async run(argv: string[]): Promise<number> {
-    const args = parseArgs(argv, { values: ['models', 'repetitions', 'batch', 'backend', 'pretrained', 'images', 'limit'], booleans: ['json', 'latency'] });
+    const args = parseArgs(argv, { values: ['models', 'repetitions', 'batch', 'backend', 'pretrained', 'images', 'limit', 'onnx-threads'], booleans: ['json', 'latency'] });
     if (args.positional.length) throw new UsageError(`table takes no positional arguments (got "${args.positional.join(' ')}")`);
     const repetitions = numberOption(args, 'repetitions', { integer: true, min: 1 });
     const batch = numberOption(args, 'batch', { integer: true, min: 1 });
@@ -45,6 +47,7 @@ export const command: Command = {
       latency: args.options.has('latency'),
       repetitions,
       throughputBatch: batch,
+      onnxThreads: numberOption(args, 'onnx-threads', { integer: true, min: 1 }),
       models,
       pretrained,
       onRow: (i, n, label) => process.stderr.write(`[${i + 1}/${n}] ${label}\n`),
@@ -56,6 +59,7 @@ export const command: Command = {
       console.log('');
       for (const note of tableFootnotes(table)) console.log(note);
       console.log(`backend: ${table.backend}; machine: ${table.machine.cpuModel} × ${table.machine.cores}`);
+      if (table.latencyMethod) console.log(`latency: ${table.latencyMethod}`);
     }
     return 0;
   },
