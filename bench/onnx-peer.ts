@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import { numberOption, parseArgs, stringOption } from '../src/cli/args';
 import { createSession, loadOnnxRuntime, onnxRuntimeLabel } from '../src/lib/onnx/runtime';
-import { median } from './modes';
+import { median } from '../src/lib/stats';
 
 /** Peak resident memory of this process (VmHWM), or the current RSS where /proc is missing. */
 function peakRssBytes(): number {

@@ -2,7 +2,7 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/backend';
-import { imagenetTable, tableDisplayRows, tableFootnotes } from '../src/lib/table';
+import { imagenetTable, tableDisplayRows, tableFootnotes } from '../src/lessons/table';
 import type { ModelEntry } from '../src/models';
 
 function entry(withUnsupportedLayer: boolean): ModelEntry {

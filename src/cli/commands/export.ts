@@ -10,8 +10,7 @@ import {
   verifyOnnx, writeFileNoPartial,
 } from '../../lib/onnx';
 import { fileWeightsHandler, loadModelWeights } from '../../lib/train/checkpoint';
-import { detectWeightFormat } from '../../lib/eval/load-weights';
-import { loadTfliteMobilenet } from '../../lib/weights/tflite-mobilenet';
+import { detectWeightFormat, loadTfliteMobilenet } from '../../models/pretrained';
 import { readTorchStateDict } from '../../lib/weights/torch';
 import { loadTorchStateDict, TORCHVISION_MODELS } from '../../lib/weights/torch-map';
 import { getModelEntry, getVariant, listModels, ModelConfig, ModelEntry } from '../../models';

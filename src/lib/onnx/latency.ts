@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
-import { nativeStatus, setNativeThreads } from '../native/addon';
+import { nativeStatus, setNativeThreads } from '../kernels/core/addon';
 import { exportOnnx } from './export';
 import { createSession, loadOnnxRuntime, onnxRuntimeLabel } from './runtime';
 
