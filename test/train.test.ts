@@ -172,5 +172,8 @@ describe('evaluate() and losses', function () {
     assert.ok(Math.abs(learningRateAt(0.1, { kind: 'cosine' }, 1.5, 3, 10) - 0.05) < 1e-12);
     assert.ok(Math.abs(learningRateAt(0.1, { kind: 'constant', warmupEpochs: 1 }, 0.25, 3, 8) - 0.1 * 3 / 8) < 1e-12);
     assert.strictEqual(learningRateAt(0.1, { kind: 'constant', warmupEpochs: 1 }, 1, 3, 8), 0.1);
+    // At most half the run warms up: a one-epoch run with warmupEpochs 1 warms up over 4 of its 8 steps.
+    assert.ok(Math.abs(learningRateAt(0.1, { kind: 'constant', warmupEpochs: 1 }, 0.25, 1, 8) - 0.1 * 3 / 4) < 1e-12);
+    assert.strictEqual(learningRateAt(0.1, { kind: 'constant', warmupEpochs: 1 }, 0.5, 1, 8), 0.1);
   });
 });

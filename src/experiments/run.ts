@@ -8,6 +8,7 @@
  * (the model is built under {@link withSeededRandom}), dropout and learned-offset initialisation. Same seed,
  * backend and thread count → the same history, bit for bit.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend';
@@ -19,6 +20,7 @@ import type { ProgressMode, ProgressReporter } from '../lib/progress';
 import { appendResult, configHash, findResult, referenceFile, resultsFile, ResultRecord, RunKind } from '../lib/results';
 import { deriveSeed, Rng, withSeededRandom } from '../lib/seed';
 import { evaluate, train, EpochRecord } from '../lib/train';
+import { readCheckpointState } from '../lib/train/checkpoint';
 import { OPTIMIZER_NAMES, OptimizerName } from '../lib/train/optimizers';
 import { buildModel, getVariant, ModelConfig } from '../models';
 import { provenanceOf } from './provenance';
@@ -47,7 +49,7 @@ export interface ExperimentSpec extends LoadDataOptions {
   optimizer?: OptimizerName;
   /** Weight decay on kernels; default: the recipe's. */
   weightDecay?: number;
-  /** Linear warm-up in epochs (capped at half the run); default: the recipe's. */
+  /** Linear warm-up in epochs (at most half the run is warm-up); default: the recipe's. */
   warmupEpochs?: number;
   /** Label smoothing ε in [0, 1); default: the recipe's. */
   labelSmoothing?: number;
@@ -101,8 +103,9 @@ export function trainingOptionsOf(spec: ExperimentSpec, data: LoadedData) {
     optimizer: { name: optimizer, ...(optimizer === 'sgd' ? { momentum: 0.9, nesterov: true } : {}) },
     weightDecay: spec.weightDecay ?? recipe.weightDecay,
     weightDecayMode: recipe.weightDecayMode,
-    // A warm-up longer than half the run would leave no room for the decay (quick one-epoch runs).
-    schedule: { kind: 'cosine' as const, warmupEpochs: Math.min(warmup, spec.epochs / 2) },
+    // learningRateAt caps the warm-up at half the run (quick one-epoch runs); stored uncapped so that the
+    // configuration does not change when a resumed run asks for more epochs.
+    schedule: { kind: 'cosine' as const, warmupEpochs: warmup },
     labelSmoothing: spec.labelSmoothing ?? recipe.labelSmoothing,
     seed: spec.seed ?? 0,
     augmentation: data.augmentation,
@@ -139,14 +142,63 @@ export function buildSeeded(spec: ExperimentSpec, data: LoadedData, modelConfig:
   );
 }
 
-/** Folder where {@link runExperiment} keeps the checkpoints of the run whose configuration hashes to `hash`. */
-function runDirectory(hash: string): string {
-  return path.join(cacheRoot(), 'runs', hash);
+/**
+ * Folder where {@link runExperiment} keeps the checkpoints of a configuration: keyed by the configuration without its
+ * epoch count, so that `--resume` with a larger `--epochs` continues the same run instead of starting another.
+ */
+function runDirectory(config: ReturnType<typeof experimentConfig>): string {
+  const { epochs: _epochs, ...training } = config.training;
+  return path.join(cacheRoot(), 'runs', configHash({ ...config, training }));
 }
 
 /** Folder where {@link runExperiment} keeps the checkpoints of `spec` trained on `data`. */
 export function checkpointDirOf(spec: ExperimentSpec, data: LoadedData): string {
-  return runDirectory(configHash(experimentConfig(spec, data)));
+  return runDirectory(experimentConfig(spec, data));
+}
+
+/** Throws naming `what`, its path and the fix unless `dir` can be created and written (checked before hours of training). */
+function assertWritableFile(file: string): void {
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+  } catch (err) {
+    throw new Error(`cannot append to the results store ${file} (${(err as NodeJS.ErrnoException).code}); make it writable, or point COMPACT_NETS_CACHE at a writable folder — checked before training so that no run is lost`);
+  }
+}
+
+function assertWritableFolder(dir: string, what: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new Error(`cannot write the ${what} at ${dir} (${code}); make it writable or point COMPACT_NETS_CACHE at a writable folder — checked before training so that no run is lost`);
+  }
+}
+
+/**
+ * What to do about an existing checkpoint of this configuration: resume it, start over (retrain), or stop with a
+ * message naming both options, so an interrupted run is never silently overwritten.
+ */
+function planCheckpoint(dir: string, spec: ExperimentSpec, label: string): 'resume' | 'fresh' {
+  const state = readCheckpointState(dir);
+  if (spec.retrain) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return 'fresh';
+  }
+  if (!state) {
+    if (spec.resume && spec.kind !== 'reference') console.warn(`${label}: nothing to resume (no checkpoint in ${dir}); training from epoch 1`);
+    return 'fresh';
+  }
+  if (state.epoch > spec.epochs) {
+    throw new Error(`${label}: the checkpoint in ${dir} is at epoch ${state.epoch}, past the ${spec.epochs} epoch(s) asked for; ask for at least ${state.epoch} epochs, or pass --retrain (retrain: true) to start over`);
+  }
+  // A checkpoint at the last epoch is a finished training that was not recorded (interrupted before the record was
+  // written): picking it up costs only the evaluation.
+  if (spec.resume || state.epoch === spec.epochs) {
+    if (state.epoch < spec.epochs && spec.kind !== 'reference') console.warn(`${label}: resuming from the checkpoint at epoch ${state.epoch} (of ${spec.epochs}) in ${dir}`);
+    return 'resume';
+  }
+  throw new Error(`${label}: this configuration has an unfinished run (checkpoint at epoch ${state.epoch} in ${dir}); pass --resume (resume: true) to continue it, or --retrain (retrain: true) to start over`);
 }
 
 /**
@@ -163,13 +215,19 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
     const existing = findResult(hash);
     if (existing) return { ...existing, label, reused: true };
   }
+  const target = spec.resultsFile ?? (spec.kind === 'reference' ? referenceFile() : resultsFile());
+  const checkpointDir = runDirectory(config);
+  assertWritableFolder(path.dirname(target), 'results store');
+  if (fs.existsSync(target)) assertWritableFile(target);
+  assertWritableFolder(checkpointDir, 'run folder (checkpoints)');
+  const start = planCheckpoint(checkpointDir, spec, label);
   const model = buildSeeded(spec, data, config.modelConfig);
   try {
     const result = await train(model, data.train, {
       ...config.training,
       normalization: data.normalization,
-      checkpointDir: runDirectory(hash),
-      resume: spec.resume,
+      checkpointDir,
+      resume: start === 'resume',
       progress: spec.progress,
       title: `train ${label} on ${data.train.name}`,
     }).catch((err: Error) => {
@@ -196,7 +254,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
       macs, wallSeconds: trainSeconds, imagesPerSec: result.imagesPerSec, date: provenance.date,
       seed: spec.seed ?? 0, history: result.history, provenance, ...(spec.referenceId ? { referenceId: spec.referenceId } : {}),
     };
-    appendResult(record, spec.resultsFile ?? (spec.kind === 'reference' ? referenceFile() : resultsFile()));
+    appendResult(record, target);
     return { ...record, label, reused: false };
   } finally {
     model.dispose();

@@ -123,19 +123,50 @@ export interface ReadResults {
   warnings: string[];
 }
 
-const REQUIRED: Array<keyof ResultRecord> = ['model', 'configHash', 'dataset', 'top1', 'date'];
+/** What each field of a record must be; a line that breaks one is reported and skipped like a corrupt line. */
+const FIELD_CHECKS: Array<[keyof ResultRecord, 'required' | 'optional', (v: unknown) => boolean, string]> = [
+  ['model', 'required', (v) => typeof v === 'string' && v !== '', 'a non-empty string'],
+  ['configHash', 'required', (v) => typeof v === 'string' && v !== '', 'a non-empty string'],
+  ['dataset', 'required', (v) => typeof v === 'string', 'a string'],
+  ['top1', 'required', (v) => typeof v === 'number' && v >= 0 && v <= 1, 'a fraction in [0, 1]'],
+  ['date', 'required', (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'an ISO date'],
+  ['top5', 'optional', (v) => typeof v === 'number' && v >= 0 && v <= 1, 'a fraction in [0, 1]'],
+  ['epochs', 'optional', (v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number'],
+  ['trainImages', 'optional', (v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number'],
+  ['testImages', 'optional', (v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number'],
+  ['params', 'optional', (v) => typeof v === 'number' && v >= 0, 'a number ≥ 0'],
+  ['macs', 'optional', (v) => typeof v === 'number' && v >= 0, 'a number ≥ 0'],
+  ['wallSeconds', 'optional', (v) => typeof v === 'number' && v >= 0, 'a number ≥ 0'],
+  ['imagesPerSec', 'optional', (v) => typeof v === 'number' && v >= 0, 'a number ≥ 0'],
+  ['seed', 'optional', (v) => Number.isInteger(v), 'an integer'],
+  ['kind', 'optional', (v) => v === 'reader' || v === 'reference', '"reader" or "reference"'],
+  ['config', 'optional', (v) => v !== null && typeof v === 'object' && !Array.isArray(v), 'an object'],
+  ['history', 'optional', (v) => Array.isArray(v) && v.every((h) => h !== null && typeof h === 'object' && typeof (h as HistoryEntry).loss === 'number' && Number.isInteger((h as HistoryEntry).epoch)), 'a list of {epoch, loss, …}'],
+];
 
-/** Reads every record; corrupt or partial lines are skipped with a warning naming the line number. */
+/** Why `rec` is not a usable record, or null. */
+function recordProblem(rec: unknown): string | null {
+  if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return 'not a JSON object';
+  const r = rec as Record<string, unknown>;
+  const missing = FIELD_CHECKS.filter(([k, need]) => need === 'required' && r[k] === undefined).map(([k]) => k);
+  if (missing.length > 0) return `missing field(s) ${missing.join(', ')}`;
+  for (const [k, , ok, expected] of FIELD_CHECKS) {
+    if (r[k] !== undefined && !ok(r[k])) return `field ${k} is ${JSON.stringify(r[k])?.slice(0, 60)}, expected ${expected}`;
+  }
+  return null;
+}
+
+/** Reads every record; corrupt, partial or ill-typed lines are skipped with a warning naming the line number and the fault. */
 export function readResults(file = resultsFile()): ReadResults {
   const out: ReadResults = { records: [], warnings: [] };
   if (!fs.existsSync(file)) return out;
   fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
-      const rec = JSON.parse(line) as ResultRecord;
-      const missing = REQUIRED.filter((k) => rec === null || typeof rec !== 'object' || rec[k] === undefined);
-      if (missing.length > 0) throw new Error(`missing field(s) ${missing.join(', ')}`);
-      out.records.push(rec);
+      const rec = JSON.parse(line) as unknown;
+      const problem = recordProblem(rec);
+      if (problem) throw new Error(problem);
+      out.records.push(rec as ResultRecord);
     } catch (err) {
       out.warnings.push(`${file} line ${i + 1}: ${(err as Error).message}; line skipped`);
     }

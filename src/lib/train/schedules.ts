@@ -13,7 +13,7 @@ export interface Schedule {
   gamma?: number;
   /** cosine: final rate (default 0). */
   minLr?: number;
-  /** Linear warm-up length in epochs (default 0). */
+  /** Linear warm-up length in epochs (default 0); at most half of the run warms up, so a decay always follows. */
   warmupEpochs?: number;
 }
 
@@ -30,7 +30,7 @@ export function validateSchedule(s: Schedule): void {
  * `totalEpochs` run with base rate `baseLr`; `stepsPerEpoch` sets the warm-up granularity.
  */
 export function learningRateAt(baseLr: number, schedule: Schedule, epoch: number, totalEpochs: number, stepsPerEpoch: number): number {
-  const warm = schedule.warmupEpochs ?? 0;
+  const warm = Math.min(schedule.warmupEpochs ?? 0, totalEpochs / 2);
   if (warm > 0 && epoch < warm) {
     // Step k (0-based) of the warm-up gets base · (k+1)/warm-up steps: never exactly 0.
     const warmSteps = Math.max(1, Math.round(warm * stepsPerEpoch));
