@@ -19,7 +19,7 @@ CHECK_PLOTS := node tools/check_plots.js
 export JUPYTER_PATH := $(CURDIR)$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all install-check build unit-test notebooks notebooks-quick plots plots-quick test notebook kernel-check kernel-install clean
+.PHONY: all install-check build unit-test notebooks notebooks-quick plots plots-quick test notebook kernel-check kernel-install clean reference
 
 all: install-check build notebooks plots
 
@@ -57,6 +57,14 @@ notebook: build
 	@test -n "$(NB)" || { echo "usage: make notebook NB=notebooks/<name>.ipynb" >&2; exit 2; }
 	$(RUN_NOTEBOOKS) --out $(OUT) $(NB)
 	$(CHECK_PLOTS) $(OUT)/$(basename $(notdir $(NB))).html
+
+# The committed multi-seed reference results (results/reference.jsonl): trains only the runs the file lacks, resumes
+# interrupted ones from their epoch checkpoints, appends each run as it finishes. Stop and restart at will.
+# REFERENCE_JOBS worker processes (one native thread each); REFERENCE_ONLY=id1,id2 limits it to some entries.
+REFERENCE_JOBS ?= 2
+reference: build
+	node bin/compact-nets.js reference --jobs $(REFERENCE_JOBS) $(if $(REFERENCE_ONLY),--only $(REFERENCE_ONLY))
+	node bin/compact-nets.js reference --list
 
 kernel-check:
 	@$(JUPYTER) kernelspec list 2>/dev/null | grep -E '^\s+tslab\s+$(CURDIR)/kernels/tslab$$' || { echo "Jupyter does not list $(CURDIR)/kernels/tslab (JUPYTER_PATH=$$JUPYTER_PATH)" >&2; exit 1; }

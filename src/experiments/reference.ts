@@ -27,12 +27,14 @@ export interface ReferenceEntry {
   seeds: number[];
 }
 
-/** A comparison a lesson draws: entry `a` against entry `b`. */
+/** A comparison a lesson draws: entry `a` against entry `b` (optionally only some seeds of each, for A/A checks). */
 export interface ReferenceComparison {
   lesson: string;
   question: string;
   a: string;
   b: string;
+  aSeeds?: number[];
+  bSeeds?: number[];
 }
 
 const SEEDS = [0, 1, 2];
@@ -53,7 +55,8 @@ export const REFERENCE_PLAN: readonly ReferenceEntry[] = [
   { id: 'mobilenet_v2.w0.25', lesson: '04-mobilenet', title: 'MobileNet V2 α = 0.25', spec: { ...CIFAR, model: 'mobilenet_v2', modelConfig: { width: 0.25 }, perClass: 2000, epochs: 6 }, seeds: SEEDS },
   { id: 'mobilenet_v2.w0.5.relu6', lesson: '04-mobilenet', title: 'MobileNet V2 α = 0.5, ReLU6 after the projection', spec: { ...CIFAR, model: 'mobilenet_v2', modelConfig: { width: 0.5, bottleneckActivation: 'relu6' }, perClass: 2000, epochs: 6 }, seeds: SEEDS },
   // 05 · ShuffleNet: V2; V1 shuffle on/off, groups
-  { id: 'shufflenet_v2.w0.5', lesson: '05-shufflenet', title: 'ShuffleNet V2 0.5×', spec: { ...CIFAR, model: 'shufflenet_v2', modelConfig: { width: 0.5 }, perClass: 2000, epochs: 6 }, seeds: SEEDS },
+  // Six seeds: the A/A check below splits them into two groups of three.
+  { id: 'shufflenet_v2.w0.5', lesson: '05-shufflenet', title: 'ShuffleNet V2 0.5×', spec: { ...CIFAR, model: 'shufflenet_v2', modelConfig: { width: 0.5 }, perClass: 2000, epochs: 6 }, seeds: [0, 1, 2, 3, 4, 5] },
   { id: 'shufflenet_v1.g3.w0.5', lesson: '05-shufflenet', title: 'ShuffleNet V1 g = 3, 0.5×, with shuffle', spec: { ...CIFAR, model: 'shufflenet_v1', modelConfig: { groups: 3, width: 0.5 }, perClass: 2000, epochs: 6 }, seeds: SEEDS },
   { id: 'shufflenet_v1.g3.w0.5.noshuffle', lesson: '05-shufflenet', title: 'ShuffleNet V1 g = 3, 0.5×, without shuffle', spec: { ...CIFAR, model: 'shufflenet_v1', modelConfig: { groups: 3, width: 0.5, shuffle: false }, perClass: 2000, epochs: 6 }, seeds: SEEDS },
   { id: 'shufflenet_v1.g1.w0.5', lesson: '05-shufflenet', title: 'ShuffleNet V1 g = 1, 0.5×', spec: { ...CIFAR, model: 'shufflenet_v1', modelConfig: { groups: 1, width: 0.5 }, perClass: 2000, epochs: 6 }, seeds: SEEDS },
@@ -72,6 +75,7 @@ export const REFERENCE_PLAN: readonly ReferenceEntry[] = [
 
 /** The comparisons the lessons draw from the plan. */
 export const REFERENCE_COMPARISONS: readonly ReferenceComparison[] = [
+  { lesson: '10-trade-offs-and-design-tricks', question: 'A/A check: the same configuration (ShuffleNet V2 0.5×), seeds 0–2 against seeds 3–5', a: 'shufflenet_v2.w0.5', b: 'shufflenet_v2.w0.5', aSeeds: [0, 1, 2], bSeeds: [3, 4, 5] },
   { lesson: '03-squeezenet', question: 'Does simple bypass help SqueezeNet 1.1?', a: 'squeezenet1_1.bypass-simple', b: 'squeezenet1_1.bypass-none' },
   { lesson: '04-mobilenet', question: 'Does halving MobileNet V2’s width (α 0.5 → 0.25) cost accuracy?', a: 'mobilenet_v2.w0.5', b: 'mobilenet_v2.w0.25' },
   { lesson: '04-mobilenet', question: 'Linear bottleneck vs ReLU6 after the projection (MobileNet V2 α = 0.5)', a: 'mobilenet_v2.w0.5', b: 'mobilenet_v2.w0.5.relu6' },
@@ -106,7 +110,8 @@ export function referenceSummary(id: string, file = referenceFile()): Summary | 
 
 /** The verdict of a plan comparison from the recorded runs, or why there is none yet. */
 export function referenceComparison(c: ReferenceComparison, file = referenceFile()): { comparison?: Comparison; missing?: string } {
-  const [a, b] = [referenceRuns(c.a, file), referenceRuns(c.b, file)];
+  const pick = (id: string, seeds?: number[]) => referenceRuns(id, file).filter((r) => !seeds || seeds.includes(r.seed ?? -1));
+  const [a, b] = [pick(c.a, c.aSeeds), pick(c.b, c.bSeeds)];
   if (a.length < 2 || b.length < 2) return { missing: `${c.a}: ${a.length} run(s), ${c.b}: ${b.length} run(s); run \`make reference\`` };
   return { comparison: compare(a, b) };
 }
