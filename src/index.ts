@@ -31,6 +31,8 @@ export * from './lib/seed';
 export * from './lib/train';
 export { OPTIMIZER_NAMES, OptimizerName, OptimizerOptions } from './lib/train/optimizers';
 export { Schedule } from './lib/train/schedules';
+export { findLearningRate, LrFinderOptions, LrFinderResult } from './lib/train/lr-finder';
+export { isDecayedWeight, LearningRateScaled } from './lib/train/parameter-groups';
 export { CheckpointState, readCheckpointState } from './lib/train/checkpoint';
 export * from './lib/eval';
 export * from './lib/results';
@@ -38,6 +40,7 @@ export * from './lib/results';
 // Published weights (and the sha256-checked downloader of published files) and compression (pruning, quantisation,
 // low rank, distillation).
 export * from './lib/weights';
+export * from './lib/onnx';
 export * from './lib/download';
 export * from './lib/compression';
 

@@ -12,3 +12,4 @@ export * from './table-pretrained';
 export * from './guidelines';
 export * from './shift-analysis';
 export * from './tradeoffs';
+export * from './evidence';

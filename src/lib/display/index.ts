@@ -13,3 +13,5 @@ export { vegaLite, vegaLiteBundle, vegaLiteSvg, renderVegaLiteSvg, VEGALITE_MIME
 export type { VegaLiteSpec } from './vega';
 export { htmlTable, tableHtml, tableText, markdown } from './tables';
 export type { TableColumn } from './tables';
+export { learningCurves, learningCurvesFigure, lrFinderChart, lrFinderFigure, meanBand } from './learning-curves';
+export type { CurveGroup, CurvePoint, LrFinderCurve } from './learning-curves';
