@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { DatasetProfile } from '../lib/data/profiles';
+import { InvalidArgumentError } from '../lib/errors';
 
 export type { DatasetProfile } from '../lib/data/profiles';
 
@@ -80,10 +81,47 @@ export interface ModelEntry {
 
 const REGISTRY = new Map<string, ModelEntry>();
 
-/** Adds a model to the registry; a duplicate name is an error. */
+/**
+ * Bounds every builder enforces before it allocates a weight: far beyond any published configuration, far below
+ * what exhausts memory (MobileNet V1 at width 1e9 asks for 8.6·10^11 floats in its first layer; a classifier of
+ * 10^9 classes for 4 TB). `integer`: the value must be a whole number.
+ */
+export const CONFIG_LIMITS: Record<string, { min: number; max: number; integer: boolean; why: string }> = {
+  width: { min: 0.01, max: 4, integer: false, why: 'published widths lie in 0.25…2' },
+  classes: { min: 1, max: 21841, integer: true, why: 'ImageNet-21k, the largest label set, has 21,841 classes' },
+  resolution: { min: 1, max: 1024, integer: true, why: 'published inputs lie in 32…331 pixels' },
+  stemChannels: { min: 1, max: 8192, integer: true, why: 'published stems have 24…64 channels' },
+  headChannels: { min: 1, max: 8192, integer: true, why: 'published heads have ≤ 2,048 channels' },
+  expansion: { min: 1, max: 64, integer: false, why: 'published expansions lie in 1…9' },
+  depth: { min: 1, max: 1202, integer: true, why: 'the deepest CIFAR ResNet published has 1,202 layers' },
+  kernelSize: { min: 1, max: 31, integer: true, why: 'published shift kernels are 3×3 to 9×9' },
+};
+
+/** Throws an InvalidArgumentError naming the option, its value and its bounds when `config` exceeds {@link CONFIG_LIMITS}. */
+export function checkConfigLimits(modelName: string, config: ModelConfig): void {
+  for (const [key, limit] of Object.entries(CONFIG_LIMITS)) {
+    const value = config[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < limit.min || value > limit.max || (limit.integer && !Number.isInteger(value))) {
+      throw new InvalidArgumentError(
+        `${modelName}: ${key} = ${typeof value === 'string' ? `"${value}"` : String(value)} is outside what any builder accepts: ` +
+          `${limit.integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max} (${limit.why}); choose a value in that range`,
+      );
+    }
+  }
+}
+
+/** Adds a model to the registry (its builder checks {@link CONFIG_LIMITS} first); a duplicate name is an error. */
 export function registerModel(entry: ModelEntry): void {
   if (REGISTRY.has(entry.name)) throw new Error(`model "${entry.name}" is registered twice`);
-  REGISTRY.set(entry.name, entry);
+  const build = entry.build;
+  REGISTRY.set(entry.name, {
+    ...entry,
+    build: (config: ModelConfig) => {
+      checkConfigLimits(entry.name, config);
+      return build(config);
+    },
+  });
 }
 
 /** All registered models, in registration order. */
@@ -95,7 +133,7 @@ export function listModels(): ModelEntry[] {
 export function getModelEntry(name: string): ModelEntry {
   const entry = REGISTRY.get(name);
   if (!entry) {
-    throw new Error(`unknown model "${name}"; registered models: ${[...REGISTRY.keys()].join(', ')}`);
+    throw new InvalidArgumentError(`unknown model "${name}"; registered models: ${[...REGISTRY.keys()].join(', ')}`);
   }
   return entry;
 }
@@ -111,7 +149,7 @@ export function getVariant(modelName: string, variantName: string): VariantEntry
   const entry = getModelEntry(modelName);
   const variant = entry.variants.find((v) => v.name === variantName);
   if (!variant) {
-    throw new Error(`model "${modelName}" has no variant "${variantName}"; variants: ${entry.variants.map((v) => v.name).join(', ')}`);
+    throw new InvalidArgumentError(`model "${modelName}" has no variant "${variantName}"; variants: ${entry.variants.map((v) => v.name).join(', ')}`);
   }
   return variant;
 }
