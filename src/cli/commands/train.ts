@@ -1,6 +1,7 @@
 /** `compact-nets train`: trains a registered model on a real data set, evaluates it and records the result. */
 import type { Command } from '../main';
-import { numberOption, parseArgs, stringOption, UsageError } from '../args';
+import { backendOption, numberOption, parseArgs, pathOption, stringOption, UsageError } from '../args';
+import { checkModelOptions, configFromArgs, modelFromArgs } from '../model-options';
 import { DATASETS, DatasetName } from '../../lib/data/load';
 import { runExperiment } from '../../experiments';
 import { FASHION_MNIST_DEBIAN_DIR } from '../../lib/data/fashion-mnist';
@@ -34,6 +35,13 @@ const USAGE = [
   '  --json                print only the final result record as JSON (progress goes to stderr)',
 ].join('\n');
 
+/** What --data-dir must name, per data set (for the message when it does not exist). */
+const DATA_DIR_EXPECTED: Record<DatasetName, string> = {
+  cifar10: 'cifar-10-binary.tar.gz, a folder of data_batch_N.bin files, or a folder with train/<class>/ images',
+  'tiny-imagenet': 'the Tiny ImageNet folder holding wnids.txt',
+  'fashion-mnist': 'the folder holding the Fashion-MNIST IDX files (train-images-idx3-ubyte.gz …)',
+};
+
 export const command: Command = {
   summary: 'train a model on CIFAR-10, Tiny ImageNet or Fashion-MNIST and record the result',
   usage: USAGE,
@@ -47,10 +55,17 @@ export const command: Command = {
     if (!dataset || !(DATASETS as readonly string[]).includes(dataset)) throw new UsageError(`--dataset must be one of ${DATASETS.join(', ')}, got ${dataset === undefined ? 'nothing' : `"${dataset}"`}`);
     const optimizer = (stringOption(args, 'optimizer') ?? 'sgd') as OptimizerName;
     if (!OPTIMIZER_NAMES.includes(optimizer)) throw new UsageError(`--optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got "${optimizer}"`);
-    const width = numberOption(args, 'width');
-    if (width !== undefined && !(width > 0)) throw new UsageError(`--width must be > 0, got ${width}`);
-    const learningRate = numberOption(args, 'lr');
-    if (learningRate !== undefined && !(learningRate > 0)) throw new UsageError(`--lr must be > 0, got ${learningRate}`);
+    // Everything is checked before the data load and the training: a bad name or value costs no time.
+    const { entry } = modelFromArgs(args.positional[0], stringOption(args, 'variant'));
+    const modelConfig = configFromArgs(args, ['width']);
+    checkModelOptions(entry, modelConfig);
+    const width = modelConfig.width as number | undefined;
+    if (args.options.has('classes') && dataset !== 'tiny-imagenet') {
+      throw new UsageError(`--classes applies to tiny-imagenet only (the first C classes of wnids.txt); ${dataset} trains on all its classes: leave --classes out`);
+    }
+    const learningRate = numberOption(args, 'lr', { above: 0, max: 10, why: 'larger rates diverge' });
+    pathOption(args, 'data-dir', dataset === 'fashion-mnist' ? 'folder' : 'any', DATA_DIR_EXPECTED[dataset as DatasetName]);
+    const backend = backendOption(args);
     const json = args.options.has('json');
     const sinks = json ? { write: (t: string) => void process.stderr.write(t), isTTY: process.stderr.isTTY === true } : {};
     const record = await runExperiment({
@@ -59,16 +74,16 @@ export const command: Command = {
       modelConfig: width !== undefined ? { width } : undefined,
       dataset: dataset as DatasetName,
       dataDir: stringOption(args, 'data-dir'),
-      epochs: numberOption(args, 'epochs', { integer: true, min: 1 }) ?? 10,
-      batchSize: numberOption(args, 'batch', { integer: true, min: 1 }) ?? 64,
-      perClass: numberOption(args, 'per-class', { integer: true, min: 1 }),
-      testPerClass: numberOption(args, 'test-per-class', { integer: true, min: 1 }),
-      classes: numberOption(args, 'classes', { integer: true, min: 1 }),
-      seed: numberOption(args, 'seed', { integer: true, min: 0 }) ?? 0,
+      epochs: numberOption(args, 'epochs', { integer: true, min: 1, max: 10000 }) ?? 10,
+      batchSize: numberOption(args, 'batch', { integer: true, min: 1, max: 4096, why: 'a larger batch does not fit in memory' }) ?? 64,
+      perClass: numberOption(args, 'per-class', { integer: true, min: 1, max: 1e6 }),
+      testPerClass: numberOption(args, 'test-per-class', { integer: true, min: 1, max: 1e6 }),
+      classes: numberOption(args, 'classes', { integer: true, min: 1, max: 21841 }),
+      seed: numberOption(args, 'seed', { integer: true, min: 0, max: 2 ** 32 - 1, why: 'seeds are 32-bit: larger ones repeat smaller ones' }) ?? 0,
       learningRate,
       optimizer,
-      weightDecay: numberOption(args, 'weight-decay', { min: 0 }),
-      backend: stringOption(args, 'backend'),
+      weightDecay: numberOption(args, 'weight-decay', { min: 0, max: 1 }),
+      backend,
       resume: args.options.has('resume'),
       retrain: args.options.has('retrain'),
       progress: createProgress({ title: `train ${args.positional[0]}` }, sinks),
