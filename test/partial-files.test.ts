@@ -9,6 +9,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
+import { main } from '../src/cli/main';
 import { downloadVerified } from '../src/lib/download';
 import { removeStaleTempFiles, writeFileAtomic } from '../src/lib/files';
 import { fetchTorchvisionWeights } from '../src/lib/weights/download';
@@ -53,6 +54,24 @@ describe('no partial files', function () {
     assert.deepStrictEqual(removeStaleTempFiles(dir, 0), [], 'depth 0 looks at the folder itself only');
     assert.deepStrictEqual(removeStaleTempFiles(dir, 2), [dead]);
     for (const f of [own, parent, unrelated]) assert.ok(fs.existsSync(f), f);
+  });
+
+  it('every compact-nets start removes dead writers\' temporary files from the cache', async () => {
+    const dead = path.join(dir, 'runs', 'abc', 'checkpoint.bin.tmp-999999999-0123abcd');
+    fs.mkdirSync(path.dirname(dead), { recursive: true });
+    fs.writeFileSync(dead, 'half');
+    const saved = process.env.COMPACT_NETS_CACHE;
+    const log = console.log;
+    process.env.COMPACT_NETS_CACHE = dir;
+    console.log = () => undefined;
+    try {
+      assert.strictEqual(await main(['models']), 0);
+    } finally {
+      console.log = log;
+      if (saved === undefined) delete process.env.COMPACT_NETS_CACHE;
+      else process.env.COMPACT_NETS_CACHE = saved;
+    }
+    assert.ok(!fs.existsSync(dead));
   });
 
   it('a write that fails (disk full) removes its temporary file and names the file and the fix', () => {

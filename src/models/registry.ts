@@ -89,12 +89,12 @@ const REGISTRY = new Map<string, ModelEntry>();
 export const CONFIG_LIMITS: Record<string, { min: number; max: number; integer: boolean; why: string }> = {
   width: { min: 0.01, max: 4, integer: false, why: 'published widths lie in 0.25…2' },
   classes: { min: 1, max: 21841, integer: true, why: 'ImageNet-21k, the largest label set, has 21,841 classes' },
-  resolution: { min: 1, max: 1024, integer: true, why: 'published inputs lie in 32…331 pixels' },
-  stemChannels: { min: 1, max: 8192, integer: true, why: 'published stems have 24…64 channels' },
-  headChannels: { min: 1, max: 8192, integer: true, why: 'published heads have ≤ 2,048 channels' },
-  expansion: { min: 1, max: 64, integer: false, why: 'published expansions lie in 1…9' },
+  resolution: { min: 1, max: 1024, integer: true, why: 'published inputs lie in 32…227 pixels' },
+  stemChannels: { min: 1, max: 8192, integer: true, why: 'the variants\' stems have 6…48 channels' },
+  headChannels: { min: 1, max: 8192, integer: true, why: 'FE-Net\'s heads have 1,380 and 1,932 channels' },
+  expansion: { min: 0.01, max: 64, integer: false, why: 'ShiftNet\'s authors use 1, 3, 6 and 9' },
   depth: { min: 1, max: 1202, integer: true, why: 'the deepest CIFAR ResNet published has 1,202 layers' },
-  kernelSize: { min: 1, max: 31, integer: true, why: 'published shift kernels are 3×3 to 9×9' },
+  kernelSize: { min: 1, max: 31, integer: true, why: 'the shift kernels used here are 3×3 and 5×5' },
 };
 
 /** Throws an InvalidArgumentError naming the option, its value and its bounds when `config` exceeds {@link CONFIG_LIMITS}. */

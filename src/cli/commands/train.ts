@@ -63,7 +63,7 @@ export const command: Command = {
     if (args.options.has('classes') && dataset !== 'tiny-imagenet') {
       throw new UsageError(`--classes applies to tiny-imagenet only (the first C classes of wnids.txt); ${dataset} trains on all its classes: leave --classes out`);
     }
-    const learningRate = numberOption(args, 'lr', { above: 0, max: 10, why: 'larger rates diverge' });
+    const learningRate = numberOption(args, 'lr', { above: 0, max: 10 });
     pathOption(args, 'data-dir', dataset === 'fashion-mnist' ? 'folder' : 'any', DATA_DIR_EXPECTED[dataset as DatasetName]);
     const backend = backendOption(args);
     const json = args.options.has('json');
@@ -75,7 +75,7 @@ export const command: Command = {
       dataset: dataset as DatasetName,
       dataDir: stringOption(args, 'data-dir'),
       epochs: numberOption(args, 'epochs', { integer: true, min: 1, max: 10000 }) ?? 10,
-      batchSize: numberOption(args, 'batch', { integer: true, min: 1, max: 4096, why: 'a larger batch does not fit in memory' }) ?? 64,
+      batchSize: numberOption(args, 'batch', { integer: true, min: 1, max: 4096 }) ?? 64,
       perClass: numberOption(args, 'per-class', { integer: true, min: 1, max: 1e6 }),
       testPerClass: numberOption(args, 'test-per-class', { integer: true, min: 1, max: 1e6 }),
       classes: numberOption(args, 'classes', { integer: true, min: 1, max: 21841 }),
