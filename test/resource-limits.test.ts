@@ -62,11 +62,11 @@ describe('resource limits', function () {
 
   describe('model sizes', () => {
     const absurd: Array<[string, Record<string, number>, RegExp]> = [
-      ['mobilenet_v1', { width: 1e9 }, /mobilenet_v1: width = 1000000000 is outside what any builder accepts: a number from 0\.01 to 4/],
-      ['mobilenet_v2', { classes: 1e9 }, /mobilenet_v2: classes = 1000000000 .*an integer from 1 to 21841 \(ImageNet-21k/],
-      ['resnet18', { resolution: 100000 }, /resnet18: resolution = 100000 .*from 1 to 1024/],
-      ['resnet18', { classes: 10.5 }, /classes = 10\.5 .*an integer/],
-      ['shift_resnet20', { depth: 100002 }, /depth = 100002 .*from 1 to 1202/],
+      ['mobilenet_v1', { width: 1e9 }, /mobilenet_v1: width = 1000000000 is beyond what any builder accepts: at most 4 \(published widths lie in 0\.25…2\)/],
+      ['mobilenet_v2', { classes: 1e9 }, /mobilenet_v2: classes = 1000000000 .*at most 21841 \(ImageNet-21k/],
+      ['resnet18', { resolution: 100000 }, /resnet18: resolution = 100000 .*at most 1024/],
+      ['fe_net', { headChannels: 1e7 }, /fe_net: headChannels = 10000000 .*at most 8192/],
+      ['shift_resnet20', { depth: 100002 }, /depth = 100002 .*at most 1202/],
     ];
     for (const [name, config, message] of absurd) {
       it(`${name} ${JSON.stringify(config)} is refused before a weight is allocated`, () => {

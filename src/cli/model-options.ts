@@ -12,7 +12,7 @@ export const CONFIG_FLAGS: Array<{ flag: string; key: keyof ModelConfig & string
   { flag: 'dataset', key: 'dataset', kind: 'string' },
 ];
 
-/** Reads the config flags among `flags` present on the command line, typed and within {@link CONFIG_LIMITS}. */
+/** Reads the config flags among `flags` present on the command line, typed, positive and within {@link CONFIG_LIMITS}. */
 export function configFromArgs(args: ParsedArgs, flags: string[] = CONFIG_FLAGS.map((f) => f.flag)): ModelConfig {
   const config: ModelConfig = {};
   for (const { flag, key, kind } of CONFIG_FLAGS) {
