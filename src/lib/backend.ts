@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { nativeStatus, NativeStatus, registerWasmKernels } from './kernels';
 import { installEagerBackprop } from './eager-backprop';
+import { InvalidArgumentError } from './errors';
 
 /** Environment variable that picks the backend when `initBackend` gets no name. */
 export const BACKEND_ENV_VAR = 'COMPACT_NETS_BACKEND';
@@ -59,7 +60,7 @@ export function resolveBackendName(name: string, source: string): 'tensorflow' |
   const lower = name.trim().toLowerCase();
   if (lower === 'tensorflow' || lower === 'node') return 'tensorflow';
   if (lower === 'wasm' || lower === 'cpu') return lower;
-  throw new Error(
+  throw new InvalidArgumentError(
     `unknown backend "${name}" (from ${source}); choose one of ${BACKEND_CHOICES.join(', ')}, ` +
       `given as an argument or via the environment variable ${BACKEND_ENV_VAR}`,
   );

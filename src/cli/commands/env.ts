@@ -1,6 +1,6 @@
 /** `compact-nets env`: which tfjs backend runs here, with library, Node and machine versions. */
 import type { Command } from '../main';
-import { parseArgs, stringOption, UsageError } from '../args';
+import { backendOption, parseArgs, UsageError } from '../args';
 import { backendSummary, environmentInfo, initBackend } from '../../lib/backend';
 
 const USAGE = [
@@ -20,7 +20,7 @@ export const command: Command = {
     if (args.positional.length > 0) {
       throw new UsageError(`env takes no positional arguments (got "${args.positional.join(' ')}")`);
     }
-    await initBackend(stringOption(args, 'backend'));
+    await initBackend(backendOption(args));
     const info = await environmentInfo();
     if (args.options.has('json')) {
       console.log(JSON.stringify(info, null, 2));
