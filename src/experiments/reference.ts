@@ -66,8 +66,9 @@ export const REFERENCE_PLAN: readonly ReferenceEntry[] = [
   { id: 'shift_resnet20.k3.e3', lesson: '06-shiftnet', title: 'ShiftResNet-20, K = 3, ε = 3', spec: { ...CIFAR, model: 'shift_resnet20', modelConfig: { depth: 20, kernelSize: 3, expansion: 3 }, perClass: 2000, epochs: 6 }, seeds: SEEDS, familyBase: true },
   { id: 'shift_resnet20.k3.e1', lesson: '06-shiftnet', title: 'ShiftResNet-20, K = 3, ε = 1', spec: { ...CIFAR, model: 'shift_resnet20', modelConfig: { depth: 20, kernelSize: 3, expansion: 1 }, perClass: 2000, epochs: 6 }, seeds: SEEDS },
   { id: 'shift_resnet20.k5.e3', lesson: '06-shiftnet', title: 'ShiftResNet-20, K = 5, ε = 3', spec: { ...CIFAR, model: 'shift_resnet20', modelConfig: { depth: 20, kernelSize: 5, expansion: 3 }, perClass: 2000, epochs: 6 }, seeds: SEEDS },
-  // 07 · AS-ResNet: learned vs fixed shifts. Base width 8, not 16: the w = 8 pilot reached 55.6 % at this budget in
-  // a quarter of w = 16's time (results/recipes.md), and the plan must fit a few runs of `make reference`.
+  // 07 · AS-ResNet: learned vs fixed shifts. Base width 8, not 16: the w = 8 pilot reached 55.6 % at this budget
+  // (results/recipes.md) with 1.0 M multiply-adds per image against w = 16's 3.6 M (`compact-nets cost`), and the
+  // plan must fit a few runs of `make reference`.
   { id: 'as_resnet.w8.learned', lesson: '07-active-shift', title: 'AS-ResNet w = 8, learned shifts', spec: { ...CIFAR, model: 'as_resnet', modelConfig: { baseWidth: 8, shift: 'learned' }, perClass: 2000, epochs: 6 }, seeds: SEEDS, familyBase: true },
   { id: 'as_resnet.w8.fixed', lesson: '07-active-shift', title: 'AS-ResNet w = 8, fixed 3×3 shifts', spec: { ...CIFAR, model: 'as_resnet', modelConfig: { baseWidth: 8, shift: 'fixed' }, perClass: 2000, epochs: 6 }, seeds: SEEDS },
   // 08 · FE-Net: the SSL penalty λ. Offsets start spread uniformly (sslInit 'uniform'): from the grid initialisation
