@@ -17,7 +17,7 @@ import { plotly, PlotlyFigure } from '../lib/display/plotly';
 import type { ChartOptions } from '../lib/display/plot-options';
 import { buildModel, ModelConfig } from '../models';
 import {
-  checkRuntimeStudy, compareLatency, formatMs, interleavedRounds, latencyBarFigure, poolLatencies, RuntimeStudyOptions, timeBothRuntimes,
+  checkRuntimeStudy, compareLatency, formatMs, interleavedRounds, latencyBarFigure, poolLatencies, RuntimeStudyOptions, threadsText, timeBothRuntimes,
 } from './runtime-compare';
 
 /** Timing of the lesson's latency studies (batch 1). */
@@ -314,6 +314,7 @@ export function runtimeLatencyRows(pairs: readonly RuntimePair[]): Array<Record<
     'ORT min–max (ms)': `${formatMs(p.onnx.minMs)}–${formatMs(p.onnx.maxMs)}`,
     'tfjs / ORT': Number((p.tfjs.medianMs / p.onnx.medianMs).toFixed(2)),
     passes: p.tfjs.repetitions,
+    threads: threadsText(p),
   }));
 }
 
@@ -505,4 +506,67 @@ export function describeFolding(rows: readonly FoldingRow[]): string {
     }
     return `- **${r.label}** (${r.foldedBatchNorms} of ${r.batchNorms} BatchNorms folded, ${r.nodes.unfolded} → ${r.nodes.folded} nodes): ${parts.join('; ')}. Exactness: ${exact}.`;
   }).join('\n');
+}
+
+/** Whether onnxruntime's optimiser at `level` left the unfolded graphs with more BatchNormalization nodes than the folded ones. */
+function optimiserVerdict(rows: readonly FoldingRow[], level: GraphOptimizationLevel): string {
+  const bn = (r: FoldingRow, graph: 'folded' | 'unfolded'): number => r.optimized.find((g) => g.level === level)?.[graph].BatchNormalization ?? 0;
+  const extra = rows.map((r) => bn(r, 'unfolded') - bn(r, 'folded'));
+  if (extra.every((e) => e === 0)) {
+    return `After onnxruntime's '${level}' optimiser the folded and unfolded graphs hold the same number of BatchNormalization nodes ` +
+      `(${rows.map((r) => `${bn(r, 'folded')} in ${r.label}`).join(', ')}): onnxruntime folds them itself, so folding at export spares it that work.`;
+  }
+  return `After onnxruntime's '${level}' optimiser the unfolded graphs still hold ${rows.map((r, i) => `${extra[i]} more (${r.label})`).join(', ')} ` +
+    'BatchNormalization nodes than the folded ones: there, folding at export removes work the runtime would do.';
+}
+
+/**
+ * The lesson's conclusions, every figure taken from the measurements: the largest logit difference of any export,
+ * the tfjs/onnxruntime ratios, what folding removed and whether it changed onnxruntime's latency. Markdown bullets.
+ */
+export function deploySummary(deployed: readonly DeployedModel[], pairs: readonly RuntimePair[], folding: readonly FoldingRow[]): string {
+  if (deployed.length === 0 || pairs.length === 0) throw new Error('deploySummary: pass the exports and the runtime latencies of at least one network');
+  const worst = deployed.reduce((a, b) => (b.verify.maxAbsDiff > a.verify.maxAbsDiff ? b : a));
+  const lines = [
+    `- **Export and verify:** ${deployed.length} networks exported; the largest logit difference between our model and onnxruntime is ` +
+      `${sci(worst.verify.maxAbsDiff)} (${worst.spec.label}, largest |logit| ${worst.verify.maxAbsOutput.toPrecision(3)}): float rounding, not a different function.`,
+  ];
+  const verdicts = pairs.map((p) => ({ p, k: compareLatency('ONNX Runtime', p.onnx, 'tfjs', p.tfjs) }));
+  const ortFaster = verdicts.filter((v) => v.k.faster === 'ONNX Runtime');
+  const tfjsFaster = verdicts.filter((v) => v.k.faster === 'tfjs');
+  const ratios = pairs.map((p) => p.tfjs.medianMs / p.onnx.medianMs);
+  lines.push(
+    `- **Batch-1 latency** (${threadsText(pairs[0])}, ${pairs[0].tfjs.repetitions} passes a side): tfjs / onnxruntime median ratio ` +
+      `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×; onnxruntime faster beyond the interquartile ranges for ` +
+      `${ortFaster.length} of ${pairs.length} networks${tfjsFaster.length > 0 ? `, tfjs for ${tfjsFaster.map((v) => v.p.label).join(', ')}` : ''}` +
+      `${pairs.length - ortFaster.length - tfjsFaster.length > 0 ? `, within noise for ${pairs.length - ortFaster.length - tfjsFaster.length}` : ''}.`,
+  );
+  const foldedRows = folding.filter((r) => r.foldedBatchNorms > 0);
+  if (foldedRows.length > 0) {
+    const foldEffects = foldedRows.flatMap((r) => {
+      const levels = [...new Set(r.latencies.map((l) => l.level))];
+      return levels.map((level) => {
+        const get = (graph: 'folded' | 'unfolded'): RuntimeLatency => r.latencies.find((l) => l.graph === graph && l.level === level)!.latency;
+        return { r, level, k: compareLatency('folded', get('folded'), 'unfolded', get('unfolded')) };
+      });
+    });
+    const describe = (level: string): string => {
+      const at = foldEffects.filter((e) => e.level === level);
+      const faster = at.filter((e) => e.k.faster === 'folded').map((e) => e.r.label);
+      const slower = at.filter((e) => e.k.faster === 'unfolded').map((e) => e.r.label);
+      const parts = [`folded faster for ${faster.length === 0 ? 'none' : faster.join(', ')}`];
+      if (slower.length > 0) parts.push(`unfolded faster for ${slower.join(', ')}`);
+      parts.push(`within noise for ${at.length - faster.length - slower.length} of ${at.length}`);
+      return `optimiser '${level}': ${parts.join(', ')}`;
+    };
+    const bnLeft = (r: FoldingRow, level: string, graph: 'folded' | 'unfolded'): number => r.optimized.find((g) => g.level === level)?.[graph].BatchNormalization ?? 0;
+    const levels = [...new Set(foldEffects.map((e) => e.level))];
+    const last = levels[levels.length - 1];
+    lines.push(
+      `- **BatchNorm folding** removed ${foldedRows.map((r) => `${r.nodes.unfolded - r.nodes.folded} of ${r.nodes.unfolded} nodes (${r.label})`).join(', ')}. ` +
+        `Latency, folded against unfolded graph: ${levels.map(describe).join('; ')}. ` +
+        (last !== undefined ? optimiserVerdict(foldedRows, last) : ''),
+    );
+  }
+  return lines.join('\n');
 }
