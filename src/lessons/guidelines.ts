@@ -371,8 +371,8 @@ export async function runGuidelineRuntimes(cases: GuidelineCase[], timing: Runti
       if (!first.has(c.guideline)) first.set(c.guideline, { tfjs: t.tfjs.medianMs, onnx: t.onnx.medianMs, macs });
       const base = first.get(c.guideline) as { tfjs: number; onnx: number; macs: number };
       const rel = (l: RuntimeLatency, ref: number): RelativeSpread => {
-        const scale = 1 / (ref * (macs / base.macs));
-        return { median: l.medianMs * scale, q1: l.q1Ms * scale, q3: l.q3Ms * scale };
+        const macRatio = macs / base.macs;
+        return { median: l.medianMs / ref / macRatio, q1: l.q1Ms / ref / macRatio, q3: l.q3Ms / ref / macRatio };
       };
       results.push({
         guideline: c.guideline, label: c.label, knob: c.knob, macs, batch: o.batch ?? 8, timing: t,
