@@ -152,25 +152,35 @@ export async function exportForDeployment(specs: readonly DeployModelSpec[], opt
   try {
     for (const spec of specs) {
       const model = buildModel(spec.model, { ...spec.config, dataset: options.profile, resolution });
-      setBatchNormStatistics(model, 1);
-      const start = process.hrtime.bigint();
-      const result = exportOnnx(model, { opset: options.opset, metadata: { model: spec.model, config: JSON.stringify({ ...spec.config, dataset: options.profile, resolution }), weights: 'random initialisation, BatchNorm statistics drawn at random' } });
-      const exportSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const file = path.join(options.outDir, `${spec.key}-${options.profile}-${resolution}.onnx`);
-      writeFileNoPartial(file, result.bytes);
-      const verify = await verifyOnnx(model, result.bytes, { batch: 2, seed: 0 });
-      deployed.push({
-        spec, profile: options.profile, resolution, model, file, bytes: result.bytes, opset: result.opset,
-        inputShape: result.inputShape, outputShape: result.outputShape, opCounts: result.opCounts, nodes: nodeTotal(result.opCounts),
-        batchNorms: model.layers.filter((l) => l.getClassName() === 'BatchNormalization').length,
-        foldedBatchNorms: result.foldedBatchNorms, byLayerClass: result.byLayerClass, verify, exportSeconds,
-      });
+      try {
+        deployed.push(await exportOne(spec, model, options.profile, resolution, options));
+      } catch (err) {
+        model.dispose(); // not in `deployed` yet, so the cleanup below would miss it
+        throw err;
+      }
     }
   } catch (err) {
     disposeDeployed(deployed);
     throw err;
   }
   return deployed;
+}
+
+/** Exports, writes and verifies one built network (see {@link exportForDeployment}). */
+async function exportOne(spec: DeployModelSpec, model: tf.LayersModel, profile: DeployProfile, resolution: number, options: DeployExportOptions): Promise<DeployedModel> {
+  setBatchNormStatistics(model, 1);
+  const start = process.hrtime.bigint();
+  const result = exportOnnx(model, { opset: options.opset, metadata: { model: spec.model, config: JSON.stringify({ ...spec.config, dataset: profile, resolution }), weights: 'random initialisation, BatchNorm statistics drawn at random' } });
+  const exportSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const file = path.join(options.outDir, `${spec.key}-${profile}-${resolution}.onnx`);
+  writeFileNoPartial(file, result.bytes);
+  const verify = await verifyOnnx(model, result.bytes, { batch: 2, seed: 0 });
+  return {
+    spec, profile, resolution, model, file, bytes: result.bytes, opset: result.opset,
+    inputShape: result.inputShape, outputShape: result.outputShape, opCounts: result.opCounts, nodes: nodeTotal(result.opCounts),
+    batchNorms: model.layers.filter((l) => l.getClassName() === 'BatchNormalization').length,
+    foldedBatchNorms: result.foldedBatchNorms, byLayerClass: result.byLayerClass, verify, exportSeconds,
+  };
 }
 
 /** Frees the tfjs models of {@link exportForDeployment}. */
@@ -227,20 +237,6 @@ export const LAYER_CLASS_NOTES: Readonly<Record<string, string>> = {
   ZeroPadding2D: 'absorbed by the max pool after it, or a Pad',
   MaxPooling2D: 'MaxPool; after a zero padding also a Max with the padding\'s zeros',
 };
-
-/** Table rows of what became what: per network and highlighted tfjs layer class, layers, absorbed and ONNX nodes emitted. */
-export function conversionRows(deployed: readonly DeployedModel[], classes: readonly string[] = Object.keys(LAYER_CLASS_NOTES)): Array<Record<string, string | number>> {
-  const rows: Array<Record<string, string | number>> = [];
-  for (const d of deployed) {
-    for (const cls of classes) {
-      const c = d.byLayerClass[cls];
-      if (c === undefined) continue;
-      const ops = Object.entries(c.ops).sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op} ×${n}`).join(', ');
-      rows.push({ network: d.spec.label, 'tfjs layer': cls, layers: c.layers, 'absorbed (folded)': c.absorbed, 'became ONNX nodes': ops === '' ? '(none)' : ops });
-    }
-  }
-  return rows;
-}
 
 /** Markdown bullets, one per network: BatchNorms folded or kept, and what the shuffle, split and shift layers became. */
 export function conversionNotes(deployed: readonly DeployedModel[]): string {
