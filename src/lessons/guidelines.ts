@@ -420,22 +420,31 @@ export function describeGuidelineRuntimes(results: readonly GuidelineRuntimeResu
   const pct = (x: number): string => `${x >= 1 ? '+' : ''}${(100 * (x - 1)).toFixed(0)} %`;
   const agree: string[] = [];
   const differ: string[] = [];
+  const unclear: string[] = [];
   const lines = guidelines.map((g) => {
     const rows = results.filter((r) => r.guideline === g);
     const [a, z] = [rows[0], rows[rows.length - 1]];
     const vt = relativeVerdict(z.relative.tfjs);
     const vo = relativeVerdict(z.relative.onnx);
     const size = Math.max(z.relative.tfjs.median, z.relative.onnx.median) / Math.min(z.relative.tfjs.median, z.relative.onnx.median);
-    // "Differ" when the directions differ, or the same direction with relative times more than 1.25× apart.
-    (vt !== vo || size > 1.25 ? differ : agree).push(g);
+    // Differ: one runtime shows a clear effect the other does not (or the opposite one), or both show it in the same
+    // direction with relative times more than 1.25× apart. Two unclear results say nothing about either runtime.
+    if (vt !== vo) differ.push(g);
+    else if (vt === 'no clear change') unclear.push(g);
+    else (size > 1.25 ? differ : agree).push(g);
     return `- **${g}**, ${z.label} against ${a.label}, time per MAC: tfjs ${pct(z.relative.tfjs.median)} (IQR ${pct(z.relative.tfjs.q1)} to ${pct(z.relative.tfjs.q3)}; ${vt}), ` +
       `ONNX Runtime ${pct(z.relative.onnx.median)} (IQR ${pct(z.relative.onnx.q1)} to ${pct(z.relative.onnx.q3)}; ${vo}).`;
   });
   const t = results[0].timing;
   const head = `Batch ${results[0].batch}, ${threadsText(t)}, ${t.tfjs.repetitions} passes a side per network (${t.tfjs.runtime}; ${t.onnx.runtime}):`;
+  const verb = (gs: string[], one: string, many: string): string => `${gs.join(', ')} ${gs.length === 1 ? one : many}`;
+  const rest = [
+    agree.length > 0 ? `${verb(agree, 'points', 'point')} the same way on both within 1.25× in size` : '',
+    unclear.length > 0 ? `${verb(unclear, 'shows', 'show')} no clear change on either runtime` : '',
+  ].filter((x) => x !== '');
   const verdict = differ.length === 0
-    ? `On this machine both runtimes show ${agree.join(', ')} in the same direction and within 1.25× of each other in size; other runtimes and machines may not.`
-    : `The guideline effects are runtime-dependent: ${differ.join(', ')} ${differ.length === 1 ? 'differs' : 'differ'} between the two runtimes in direction or by more than 1.25× in size` +
-      `${agree.length > 0 ? `, while ${agree.join(', ')} ${agree.length === 1 ? 'agrees' : 'agree'}` : ''}. A guideline measured on one runtime is a hypothesis for another.`;
+    ? `No guideline differs between the two runtimes here: ${rest.join('; ')}. Other runtimes and machines may still differ.`
+    : `The guideline effects are runtime-dependent: ${verb(differ, 'differs', 'differ')} between the two runtimes (a clear effect on one only, ` +
+      `opposite effects, or sizes more than 1.25× apart)${rest.length > 0 ? `, while ${rest.join('; ')}` : ''}. A guideline measured on one runtime is a hypothesis for another.`;
   return [head, '', ...lines, '', verdict].join('\n');
 }
