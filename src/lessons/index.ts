@@ -13,3 +13,5 @@ export * from './guidelines';
 export * from './shift-analysis';
 export * from './tradeoffs';
 export * from './evidence';
+export * from './runtime-compare';
+export * from './deploy';

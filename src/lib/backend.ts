@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { nativeStatus, NativeStatus, registerWasmKernels } from './kernels';
 import { installEagerBackprop } from './eager-backprop';
 import { InvalidArgumentError } from './errors';
+import { onnxRuntimeInfo } from './onnx/runtime';
 
 /** Environment variable that picks the backend when `initBackend` gets no name. */
 export const BACKEND_ENV_VAR = 'COMPACT_NETS_BACKEND';
@@ -37,6 +38,10 @@ export interface EnvironmentInfo extends BackendInfo {
   arch: string;
   cpuModel: string;
   cpuCores: number;
+  /** onnxruntime-node's version when it loads here; null when it does not (then onnxruntimeNodeStatus says why). */
+  onnxruntimeNode: string | null;
+  /** 'loads', or why onnxruntime-node does not load (export --verify, table --latency's ORT column and the ORT lessons need it). */
+  onnxruntimeNodeStatus: string;
 }
 
 let current: BackendInfo | null = null;
@@ -159,6 +164,8 @@ export async function environmentInfo(): Promise<EnvironmentInfo> {
   const active = tf.engine().backendName;
   const backend = active === null ? await initBackend() : current !== null && current.backend === active ? { ...current } : await describe(active);
   const cpus = os.cpus();
+  // Loading onnxruntime-node is attempted, never required: a machine without it still reports everything else.
+  const ort = onnxRuntimeInfo();
   return {
     ...backend,
     tfjsCore: tf.version_core,
@@ -170,5 +177,7 @@ export async function environmentInfo(): Promise<EnvironmentInfo> {
     arch: os.arch(),
     cpuModel: cpus.length > 0 ? cpus[0].model.trim() : 'unknown',
     cpuCores: cpus.length,
+    onnxruntimeNode: ort.available ? ort.version ?? 'unknown version' : null,
+    onnxruntimeNodeStatus: ort.available ? 'loads' : ort.reason ?? 'does not load (no reason given)',
   };
 }

@@ -6,7 +6,8 @@ import { backendSummary, environmentInfo, initBackend } from '../../lib/backend'
 const USAGE = [
   'usage: compact-nets env [--json] [--backend NAME]',
   '',
-  'Starts the tfjs backend and prints it with the versions of tfjs, tslab, TypeScript and Node, and the CPU.',
+  'Starts the tfjs backend and prints it with the versions of tfjs, tslab, TypeScript and Node, the CPU, and whether',
+  'onnxruntime-node loads (its version, or why not; env itself never fails on it).',
   '  --json           print one JSON object instead of aligned lines',
   '  --backend NAME   tensorflow (alias node), wasm or cpu; default: $COMPACT_NETS_BACKEND, else tensorflow',
   '                   when @tensorflow/tfjs-node is installed, else wasm',
@@ -26,8 +27,10 @@ export const command: Command = {
       console.log(JSON.stringify(info, null, 2));
     } else {
       const rows = Object.entries(info)
-        .filter(([key]) => key !== 'native')
+        .filter(([key]) => key !== 'native' && key !== 'onnxruntimeNode' && key !== 'onnxruntimeNodeStatus')
         .map(([key, value]) => `${key.padEnd(16)} ${value === null ? '(not installed)' : String(value)}`);
+      // Installed but unloadable is not "(not installed)": say why it does not load.
+      rows.push(`${'onnxruntimeNode'.padEnd(16)} ${info.onnxruntimeNode !== null ? `${info.onnxruntimeNode} (loads)` : `does not load: ${info.onnxruntimeNodeStatus}`}`);
       rows.splice(1, 0, `${'computes with'.padEnd(16)} ${backendSummary(info)}`);
       console.log(rows.join('\n'));
     }
