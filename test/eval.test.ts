@@ -169,12 +169,12 @@ describe('compact-nets eval', function () {
     try {
       const truncated = await run(['eval', 'mobilenet_v1', '--weights', cut, '--images', images, '--limit', '1']);
       assert.strictEqual(truncated.status, 1, 'a corrupt file is a runtime failure');
-      assert.match(truncated.err, /cut-\d+\.tflite: not a valid \.tflite file .*truncated/);
+      assert.match(truncated.stderr, /cut-\d+\.tflite: not a valid \.tflite file .*truncated/);
     } finally {
       fs.rmSync(cut);
     }
     const wrongModel = await run(['eval', 'resnet18', '--weights', weights, '--images', images, '--limit', '1']);
     assert.strictEqual(wrongModel.status, 2, 'a model that does not fit the file is a usage error');
-    assert.match(wrongModel.err, /model "resnet18" does not fit: .*mobilenet_v1_0\.25_128_quant\.tflite is a TFLite file, which loads for mobilenet_v1, mobilenet_v2/);
+    assert.match(wrongModel.stderr, /model "resnet18" does not fit: .*mobilenet_v1_0\.25_128_quant\.tflite is a TFLite file, which loads for mobilenet_v1, mobilenet_v2/);
   });
 });
