@@ -13,3 +13,4 @@ export * from './guidelines';
 export * from './shift-analysis';
 export * from './tradeoffs';
 export * from './evidence';
+export * from './diagrams';
