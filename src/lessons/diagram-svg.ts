@@ -169,20 +169,37 @@ function legendIcon(kind: DiagramNodeKind, x: number, y: number): string {
   return shapeSvg(p).replace(' class="cn-shape"', '');
 }
 
-/** The legend line: its SVG at (x, baseline y) and its width. */
-function legendSvg(kinds: Set<DiagramNodeKind>, x: number, y: number): { svg: string; width: number } {
+/** Legend lines are this far apart (px). */
+const LEGEND_LINE = 20;
+
+/**
+ * The legend: entries left to right from (x, baseline y), wrapped to a new line before `maxWidth` px; its SVG, the
+ * width of its widest line and its height below the first baseline.
+ */
+function legendSvg(kinds: Set<DiagramNodeKind>, x: number, y: number, maxWidth: number): { svg: string; width: number; height: number } {
+  const entries = LEGEND.filter((e) => e.kinds.some((k) => kinds.has(k))).map((e) => ({ kind: e.kinds[0] as DiagramNodeKind | 'arrow', text: e.text }));
+  entries.push({ kind: 'arrow', text: 'data flow' });
   let cursor = x;
+  let line = 0;
+  let widest = 0;
   const parts: string[] = [];
-  for (const entry of LEGEND.filter((e) => e.kinds.some((k) => kinds.has(k)))) {
-    parts.push(legendIcon(entry.kinds[0], cursor, y - 4));
-    parts.push(`<text x="${fmt(cursor + 28)}" y="${fmt(y)}" font-size="${DIAGRAM_FONT.legend}">${escapeHtml(entry.text)}</text>`);
-    cursor += 28 + textWidth(entry.text, DIAGRAM_FONT.legend) + 22;
+  for (const entry of entries) {
+    const entryWidth = 28 + textWidth(entry.text, DIAGRAM_FONT.legend);
+    if (cursor > x && cursor + entryWidth - x > maxWidth) {
+      line++;
+      cursor = x;
+    }
+    const base = y + line * LEGEND_LINE;
+    if (entry.kind === 'arrow') {
+      parts.push(`<path d="M${fmt(cursor)},${fmt(base - 4)} L${fmt(cursor + 22)},${fmt(base - 4)}" stroke="${LINE_COLOUR}" stroke-width="1.5" marker-end="url(#ARROW_ID)"/>`);
+    } else {
+      parts.push(legendIcon(entry.kind, cursor, base - 4));
+    }
+    parts.push(`<text x="${fmt(cursor + 28)}" y="${fmt(base)}" font-size="${DIAGRAM_FONT.legend}">${escapeHtml(entry.text)}</text>`);
+    widest = Math.max(widest, cursor + entryWidth - x);
+    cursor += entryWidth + 22;
   }
-  const arrowText = 'data flow';
-  parts.push(`<path d="M${fmt(cursor)},${fmt(y - 4)} L${fmt(cursor + 22)},${fmt(y - 4)}" stroke="${LINE_COLOUR}" stroke-width="1.5" marker-end="url(#ARROW_ID)"/>`);
-  parts.push(`<text x="${fmt(cursor + 30)}" y="${fmt(y)}" font-size="${DIAGRAM_FONT.legend}">${arrowText}</text>`);
-  cursor += 30 + textWidth(arrowText, DIAGRAM_FONT.legend);
-  return { svg: `<g class="cn-legend">${parts.join('')}</g>`, width: cursor - x };
+  return { svg: `<g class="cn-legend">${parts.join('')}</g>`, width: widest, height: line * LEGEND_LINE };
 }
 
 /** 32-bit FNV-1a hash, hex: a stable id for the arrow marker, unique per drawing. */
@@ -219,11 +236,12 @@ export function diagramSvg(graph: DiagramGraph, options: DiagramSvgOptions): str
   const subtitleY = titleY + 8 + DIAGRAM_FONT.subtitle;
   const graphTop = (options.subtitle ? subtitleY : titleY) + 22;
   const legendY = graphTop + layout.height + 30;
-  const legend = legendSvg(new Set(graph.nodes.map((n) => n.kind)), MARGIN, legendY);
+  // The legend wraps at the drawing's width, or at 560 px for a narrow drawing, so that it never sets the width alone.
+  const legend = legendSvg(new Set(graph.nodes.map((n) => n.kind)), MARGIN, legendY, Math.max(graphWidth, 560));
   const width = Math.ceil(
     Math.max(graphWidth, legend.width, textWidth(options.title, DIAGRAM_FONT.title, true), options.subtitle ? textWidth(options.subtitle, DIAGRAM_FONT.subtitle) : 0) + 2 * MARGIN,
   );
-  const height = Math.ceil(legendY + 12);
+  const height = Math.ceil(legendY + legend.height + 12);
   const dx = (width - graphWidth) / 2 - minX;
   const dy = graphTop;
 
