@@ -46,6 +46,7 @@ const FORMS: Array<[BlockDiagramKind, BlockDiagramOptions]> = [
   ['csc', {}], ['csc', { residual: true }], ['csc', { stride: 2, residual: true }],
   ['asl-block', {}], ['asl-block', { stride: 2 }],
   ['ssl-block', {}], ['ssl-block', { residual: true }], ['ssl-block', { stride: 2 }],
+  ['fe-block', {}], ['fe-block', { stride: 2 }],
 ];
 
 describe('block diagrams', function () {
@@ -206,6 +207,33 @@ describe('block diagrams', function () {
           'output | 16×16×16 | 16×16×16',
         ],
         edges: ['0→1', '1→2', '2→3', '3→4'],
+      },
+      {
+        // FE-Net Fig. 4 (3n): split C into [C/2 | C/4 | C/4]; the last quarter through a ResIBSSL, concatenated with the
+        // other quarter, that through a ResIBSSL, concatenated with the half; an IBSSL closes the block.
+        kind: 'fe-block',
+        nodes: [
+          'input | 16×16×32 | 16×16×32',
+          'channel split | 16 | 8 | 8 | 16×16×16 16×16×8 16×16×8',
+          '1×1 conv | 8→16 · BN · ReLU | 16×16×16',
+          'sparse shift (SSL) | 16→16 | 16×16×16',
+          '1×1 conv | 16→8 · BN · linear | 16×16×8',
+          '+ | add, 8 ch | 16×16×8',
+          'concat | 8+8→16 | 16×16×16',
+          '1×1 conv | 16→32 · BN · ReLU | 16×16×32',
+          'sparse shift (SSL) | 32→32 | 16×16×32',
+          '1×1 conv | 32→16 · BN · linear | 16×16×16',
+          '+ | add, 16 ch | 16×16×16',
+          'concat | 16+16→32 | 16×16×32',
+          '1×1 conv | 32→64 · BN · ReLU | 16×16×64',
+          'sparse shift (SSL) | 64→64 | 16×16×64',
+          '1×1 conv | 64→32 · BN · linear | 16×16×32',
+          'output | 16×16×32 | 16×16×32',
+        ],
+        edges: [
+          '0→1', '1.2→2', '2→3', '3→4', '4→5', '1.2→5:1', '1.1→6', '5→6:1', '6→7', '7→8', '8→9', '9→10', '6→10:1',
+          '1→11', '10→11:1', '11→12', '12→13', '13→14', '14→15',
+        ],
       },
     ];
     for (const e of EXPECTED) {

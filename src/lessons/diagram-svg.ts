@@ -222,12 +222,21 @@ export interface DiagramSvgOptions {
 /** Draws `graph` as an SVG document string (width in px fits its content); pure. */
 export function diagramSvg(graph: DiagramGraph, options: DiagramSvgOptions): string {
   const layout: DiagramLayout = layoutDiagram(graph, nodeSizes(graph));
-  const labels = layout.edges
-    .filter((e) => e.identity)
-    .map((e) => identityLabel(e.points, layout.width / 2))
-    .filter((l): l is NonNullable<typeof l> => l !== undefined);
   const labelText = 'identity';
   const labelWidth = textWidth(labelText, DIAGRAM_FONT.detail);
+  // Parallel skip paths would put their labels on top of each other: a label that overlaps a kept one is dropped.
+  const labels: Array<{ x: number; y: number; anchor: 'start' | 'end' }> = [];
+  const span = (l: { x: number; anchor: 'start' | 'end' }) => (l.anchor === 'end' ? [l.x - labelWidth, l.x] : [l.x, l.x + labelWidth]);
+  for (const e of layout.edges.filter((edge) => edge.identity)) {
+    const l = identityLabel(e.points, layout.width / 2);
+    if (l === undefined) continue;
+    const [a0, a1] = span(l);
+    const clash = labels.some((k) => {
+      const [b0, b1] = span(k);
+      return a0 < b1 + 4 && b0 < a1 + 4 && Math.abs(k.y - l.y) < DIAGRAM_FONT.detail + 4;
+    });
+    if (!clash) labels.push(l);
+  }
   const minX = Math.min(0, ...labels.map((l) => (l.anchor === 'end' ? l.x - labelWidth : l.x)));
   const maxX = Math.max(layout.width, ...labels.map((l) => (l.anchor === 'end' ? l.x : l.x + labelWidth)));
   const graphWidth = maxX - minX;

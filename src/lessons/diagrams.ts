@@ -11,13 +11,13 @@
  *
  * Introduced in notebooks 03–08: Fire (03-squeezenet), depthwise-separable and inverted residual (04-mobilenet),
  * ShuffleNet V1/V2 units (05-shufflenet), CSC (06-shiftnet), the ASL block (07-active-shift), the SSL block
- * (08-sparse-shift-fenet).
+ * and the FE-Block (08-sparse-shift-fenet).
  */
 import * as tf from '@tensorflow/tfjs';
 import { fire, FireBypass } from '../lib/blocks/fire';
 import { invertedResidual } from '../lib/blocks/inverted-residual';
 import { depthwiseSeparable } from '../lib/blocks/separable';
-import { asResBlock, cscModule, ibPool, ibssl, shiftResBlock } from '../lib/blocks/shift-blocks';
+import { asResBlock, cscModule, feBlock, ibPool, ibssl, shiftResBlock } from '../lib/blocks/shift-blocks';
 import { shuffleDownUnitV2, shuffleUnitV1, shuffleUnitV2 } from '../lib/blocks/shuffle-units';
 import { escapeHtml, inTslabKernel, MimeBundle, sendBundle } from '../lib/display/kernel';
 import { DiagramGraph, layerGraph, shapeText } from './diagram-graph';
@@ -35,6 +35,7 @@ export const BLOCK_DIAGRAM_KINDS = [
   'csc',
   'asl-block',
   'ssl-block',
+  'fe-block',
 ] as const;
 
 export type BlockDiagramKind = (typeof BLOCK_DIAGRAM_KINDS)[number];
@@ -44,7 +45,8 @@ export interface BlockDiagramOptions {
   /**
    * 1 or 2 (default 1). Stride 2 is the down-sampling form where the block differs: no residual add (inverted
    * residual), avg-pooled shortcut + concat (ShuffleNet V1), two branches and no split (ShuffleNet V2), strided
-   * second 1×1 (CSC), strided ASL + projection shortcut (ASL block), FE-Net's IBPool (SSL block).
+   * second 1×1 (CSC), strided ASL + projection shortcut (ASL block), FE-Net's IBPool (SSL block; the FE-Block's closing
+   * unit).
    */
   stride?: 1 | 2;
   /** Fire only: SqueezeNet's bypass, 'none' (default), 'simple' (identity) or 'complex' (1×1 conv shortcut). */
@@ -103,6 +105,7 @@ const OPTION_NAMES: Record<BlockDiagramKind, Array<keyof BlockDiagramOptions>> =
   csc: ['stride', 'residual'],
   'asl-block': ['stride'],
   'ssl-block': ['stride', 'residual'],
+  'fe-block': ['stride'],
 };
 
 /** The options `kind` accepts, `title` included. */
@@ -196,6 +199,14 @@ function specimenFor(kind: BlockDiagramKind, o: ReturnType<typeof checkOptions>)
       return o.residual
         ? specimen('ResIBSSL: inverted bottleneck with sparse shift (FE-Net)', 'ibssl', ibssl, 16, { outChannels: 16, expansion: 4, residual: true })
         : specimen('IBSSL: inverted bottleneck with sparse shift (FE-Net)', 'ibssl', ibssl, 16, { outChannels: 16, expansion: 4 });
+    case 'fe-block':
+      // The '3n' block at FE-Net's CIFAR-scale widths: slices [16 | 8 | 8] of 32 channels, expansion 2 to keep boxes short.
+      return specimen(`FE-Block 3n (FE-Net)${s2 ? ', down-sampling' : ''}`, 'feBlock', feBlock, 32, {
+        kind: '3n' as const,
+        outChannels: s2 ? 64 : 32,
+        downsample: s2,
+        expansion: 2,
+      });
   }
 }
 
