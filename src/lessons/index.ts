@@ -9,6 +9,7 @@ export * from './charts';
 export * from './op-bench';
 export * from './table';
 export * from './table-pretrained';
+export * from './table-summary';
 export * from './guidelines';
 export * from './shift-analysis';
 export * from './tradeoffs';
