@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { paretoFront, tradeoffFigure } from '../src/lessons/charts';
+import { labelSide, paretoFront, tradeoffFigure } from '../src/lessons/charts';
 
 /** Brute-force oracle: a point is optimal when no other point dominates it. */
 function bruteForceFront(points: Array<{ x: number; y: number }>): number[] {
@@ -65,7 +65,8 @@ describe('trade-off charts', () => {
     const fig = tradeoffFigure(pts, { labels: 'front', logY: true, groupSymbols: { yours: 'circle-open' } });
     const runs = fig.data[0] as { text: string[]; textposition: string[]; mode: string };
     assert.deepEqual(runs.text, ['cheap', 'mid', '', 'best']);
-    assert.deepEqual(runs.textposition, ['top center', 'bottom center', 'top center', 'top center']);
+    // 'best' sits at the right end of the x range (0.5 … 4): its label leans left, inside the plot.
+    assert.deepEqual(runs.textposition, ['top center', 'bottom center', 'top center', 'top left']);
     const yours = fig.data[1] as { text: string[]; marker: { symbol: string } };
     assert.deepEqual(yours.text, ['']);
     assert.equal(yours.marker.symbol, 'circle-open');
@@ -89,5 +90,12 @@ describe('trade-off charts', () => {
     assert.throws(() => tradeoffFigure([{ label: 'z', x: 1, y: 1, xInterval: [2, 3] }]), /xInterval \[2, 3\], which must be finite and contain x=1/);
     assert.throws(() => tradeoffFigure([{ label: 'z', x: 1, y: 0 }], { logY: true }), /y=0, which a log axis cannot show/);
     assert.throws(() => tradeoffFigure([{ label: 'z', x: 1, y: 1 }], { labels: 'some' as 'all' }), /labels must be 'all', 'front' or 'none'/);
+  });
+
+  it('labels near either end of the x axis lean inwards (log scale measured in decades)', () => {
+    const side = labelSide([1, 10, 100, 1000], true);
+    assert.deepEqual([1, 2, 10, 100, 600, 1000].map(side), ['right', 'right', 'center', 'center', 'left', 'left']);
+    assert.deepEqual([0, 1, 7, 8].map(labelSide([0, 8], false)), ['right', 'center', 'center', 'left']);
+    assert.equal(labelSide([5, 5], false)(5), 'center', 'one x value: nothing to lean from');
   });
 });

@@ -93,6 +93,21 @@ function errorBar(pts: TradeoffPoint[], value: (p: TradeoffPoint) => number, int
   return { type: 'data', symmetric: false, array: plus, arrayminus: minus, visible: true, thickness: 1.5, width: 4 };
 }
 
+/**
+ * Horizontal side of a point's label: 'right' in the leftmost eighth of the x range (log x on a log axis), 'left' in
+ * the rightmost eighth, 'center' in between.
+ */
+export function labelSide(xs: number[], logX: boolean): (x: number) => 'left' | 'center' | 'right' {
+  const t = (x: number) => (logX ? Math.log10(x) : x);
+  const lo = Math.min(...xs.map(t));
+  const hi = Math.max(...xs.map(t));
+  return (x) => {
+    if (!(hi > lo)) return 'center';
+    const f = (t(x) - lo) / (hi - lo);
+    return f < 0.125 ? 'right' : f > 0.875 ? 'left' : 'center';
+  };
+}
+
 /** Hover text of a point: its label, coordinates and spread. */
 function hoverText(p: TradeoffPoint): string {
   const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
@@ -113,6 +128,7 @@ export function tradeoffFigure(points: TradeoffPoint[], options: TradeoffOptions
   const candidates = points.filter((p) => !p.offFront);
   const front = (options.pareto ?? true) || labels === 'front' ? paretoFront(candidates).map((i) => candidates[i]) : [];
   const frontRank = new Map(front.map((p, i) => [p, i]));
+  const side = labelSide(points.map((p) => p.x), options.logX ?? false);
   const groups = [...new Set(points.map((p) => p.group ?? 'runs'))];
   const data: Array<Record<string, unknown>> = groups.map((g) => {
     const pts = points.filter((p) => (p.group ?? 'runs') === g);
@@ -120,8 +136,9 @@ export function tradeoffFigure(points: TradeoffPoint[], options: TradeoffOptions
     const trace: Record<string, unknown> = {
       type: 'scatter', mode: labels === 'none' ? 'markers' : 'markers+text', name: g, x: pts.map((p) => p.x), y: pts.map((p) => p.y),
       text: pts.map((p) => (shown(p) ? p.label : '')),
-      // Labels on the front alternate above and below, so neighbours along the front do not overwrite each other.
-      textposition: labels === 'front' ? pts.map((p) => ((frontRank.get(p) ?? 0) % 2 === 0 ? 'top center' : 'bottom center')) : 'top center',
+      // Labels on the front alternate above and below, so neighbours along the front do not overwrite each other; near
+      // either end of the x axis they lean inwards, where plotly would otherwise clip them at the plot's edge.
+      textposition: pts.map((p) => `${labels === 'front' && (frontRank.get(p) ?? 0) % 2 === 1 ? 'bottom' : 'top'} ${side(p.x)}`),
       customdata: pts.map(hoverText),
       marker: { size: 10, ...(options.groupSymbols?.[g] ? { symbol: options.groupSymbols[g], line: { width: 2 } } : {}) },
       hovertemplate: '%{customdata}<extra></extra>',
