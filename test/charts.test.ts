@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { labelSide, paretoFront, tradeoffFigure } from '../src/lessons/charts';
+import { paddedXRange, paretoFront, tradeoffFigure } from '../src/lessons/charts';
 
 /** Brute-force oracle: a point is optimal when no other point dominates it. */
 function bruteForceFront(points: Array<{ x: number; y: number }>): number[] {
@@ -65,8 +65,7 @@ describe('trade-off charts', () => {
     const fig = tradeoffFigure(pts, { labels: 'front', logY: true, groupSymbols: { yours: 'circle-open' } });
     const runs = fig.data[0] as { text: string[]; textposition: string[]; mode: string };
     assert.deepEqual(runs.text, ['cheap', 'mid', '', 'best']);
-    // 'best' sits at the right end of the x range (0.5 … 4): its label leans left, inside the plot.
-    assert.deepEqual(runs.textposition, ['top center', 'bottom center', 'top center', 'top left']);
+    assert.deepEqual(runs.textposition, ['top center', 'bottom center', 'top center', 'top center']);
     const yours = fig.data[1] as { text: string[]; marker: { symbol: string } };
     assert.deepEqual(yours.text, ['']);
     assert.equal(yours.marker.symbol, 'circle-open');
@@ -77,11 +76,11 @@ describe('trade-off charts', () => {
     assert.equal(none.data.length, 2, 'no front trace');
   });
 
-  it('keeps the old behaviour by default: every point labelled, linear axes', () => {
+  it('by default: every point labelled, linear axes with room for the end labels', () => {
     const fig = tradeoffFigure([{ label: 'a', x: 1, y: 2 }, { label: 'b', x: 2, y: 1 }]);
     assert.deepEqual((fig.data[0] as { text: string[] }).text, ['a', 'b']);
     assert.equal((fig.data[0] as { error_y?: unknown }).error_y, undefined);
-    assert.deepEqual(fig.layout, { xaxis: { type: 'linear' }, yaxis: { type: 'linear' }, showlegend: true });
+    assert.deepEqual(fig.layout, { xaxis: { type: 'linear', range: [1 - 0.12, 2 + 0.12] }, yaxis: { type: 'linear' }, showlegend: true });
   });
 
   it('rejects bad error bars and intervals, naming the point', () => {
@@ -92,10 +91,14 @@ describe('trade-off charts', () => {
     assert.throws(() => tradeoffFigure([{ label: 'z', x: 1, y: 1 }], { labels: 'some' as 'all' }), /labels must be 'all', 'front' or 'none'/);
   });
 
-  it('labels near either end of the x axis lean inwards (log scale measured in decades)', () => {
-    const side = labelSide([1, 10, 100, 1000], true);
-    assert.deepEqual([1, 2, 10, 100, 600, 1000].map(side), ['right', 'right', 'center', 'center', 'left', 'left']);
-    assert.deepEqual([0, 1, 7, 8].map(labelSide([0, 8], false)), ['right', 'center', 'center', 'left']);
-    assert.equal(labelSide([5, 5], false)(5), 'center', 'one x value: nothing to lean from');
+  it('gives the x axis room at both ends when labels are drawn (decades on a log axis), none without labels', () => {
+    const close = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]) < 1e-12);
+    assert.ok(close(paddedXRange([1, 10, 1000], true), [-0.36, 3.36]));
+    assert.ok(close(paddedXRange([0, 50], false), [-6, 56]));
+    assert.ok(close(paddedXRange([10, 10], true), [0.5, 1.5]), 'one x value: half a decade each side');
+    const fig = tradeoffFigure([{ label: 'a', x: 10, y: 1 }, { label: 'b', x: 100, y: 2, xInterval: [50, 1000] }], { logX: true });
+    assert.ok(close((fig.layout as { xaxis: { range: number[] } }).xaxis.range, [1 - 0.24, 3 + 0.24]), 'the error bar of b counts');
+    const bare = tradeoffFigure([{ label: 'a', x: 10, y: 1 }], { labels: 'none' });
+    assert.equal((bare.layout as { xaxis: { range?: number[] } }).xaxis.range, undefined);
   });
 });

@@ -94,18 +94,15 @@ function errorBar(pts: TradeoffPoint[], value: (p: TradeoffPoint) => number, int
 }
 
 /**
- * Horizontal side of a point's label: 'right' in the leftmost eighth of the x range (log x on a log axis), 'left' in
- * the rightmost eighth, 'center' in between.
+ * x-axis range with 12 % of the span added on each side (in decades on a log axis; plotly takes a log range as log10),
+ * so that the centred labels of the end points fit inside the plot instead of being clipped at its edge.
  */
-export function labelSide(xs: number[], logX: boolean): (x: number) => 'left' | 'center' | 'right' {
-  const t = (x: number) => (logX ? Math.log10(x) : x);
-  const lo = Math.min(...xs.map(t));
-  const hi = Math.max(...xs.map(t));
-  return (x) => {
-    if (!(hi > lo)) return 'center';
-    const f = (t(x) - lo) / (hi - lo);
-    return f < 0.125 ? 'right' : f > 0.875 ? 'left' : 'center';
-  };
+export function paddedXRange(xs: number[], logX: boolean): [number, number] {
+  const t = xs.map((x) => (logX ? Math.log10(x) : x));
+  const lo = Math.min(...t);
+  const hi = Math.max(...t);
+  const pad = hi > lo ? 0.12 * (hi - lo) : logX ? 0.5 : Math.max(Math.abs(lo) * 0.1, 1);
+  return [lo - pad, hi + pad];
 }
 
 /** Hover text of a point: its label, coordinates and spread. */
@@ -128,7 +125,6 @@ export function tradeoffFigure(points: TradeoffPoint[], options: TradeoffOptions
   const candidates = points.filter((p) => !p.offFront);
   const front = (options.pareto ?? true) || labels === 'front' ? paretoFront(candidates).map((i) => candidates[i]) : [];
   const frontRank = new Map(front.map((p, i) => [p, i]));
-  const side = labelSide(points.map((p) => p.x), options.logX ?? false);
   const groups = [...new Set(points.map((p) => p.group ?? 'runs'))];
   const data: Array<Record<string, unknown>> = groups.map((g) => {
     const pts = points.filter((p) => (p.group ?? 'runs') === g);
@@ -136,9 +132,8 @@ export function tradeoffFigure(points: TradeoffPoint[], options: TradeoffOptions
     const trace: Record<string, unknown> = {
       type: 'scatter', mode: labels === 'none' ? 'markers' : 'markers+text', name: g, x: pts.map((p) => p.x), y: pts.map((p) => p.y),
       text: pts.map((p) => (shown(p) ? p.label : '')),
-      // Labels on the front alternate above and below, so neighbours along the front do not overwrite each other; near
-      // either end of the x axis they lean inwards, where plotly would otherwise clip them at the plot's edge.
-      textposition: pts.map((p) => `${labels === 'front' && (frontRank.get(p) ?? 0) % 2 === 1 ? 'bottom' : 'top'} ${side(p.x)}`),
+      // Labels on the front alternate above and below, so neighbours along the front do not overwrite each other.
+      textposition: labels === 'front' ? pts.map((p) => ((frontRank.get(p) ?? 0) % 2 === 0 ? 'top center' : 'bottom center')) : 'top center',
       customdata: pts.map(hoverText),
       marker: { size: 10, ...(options.groupSymbols?.[g] ? { symbol: options.groupSymbols[g], line: { width: 2 } } : {}) },
       hovertemplate: '%{customdata}<extra></extra>',
@@ -152,7 +147,10 @@ export function tradeoffFigure(points: TradeoffPoint[], options: TradeoffOptions
   if ((options.pareto ?? true) && front.length > 0) {
     data.push({ type: 'scatter', mode: 'lines', name: 'Pareto front', x: front.map((p) => p.x), y: front.map((p) => p.y), line: { dash: 'dash', color: 'gray' }, hoverinfo: 'skip' });
   }
-  return { data, layout: { xaxis: { type: options.logX ? 'log' : 'linear' }, yaxis: { type: options.logY ? 'log' : 'linear' }, showlegend: true } };
+  // With labels drawn, the x axis gets room at both ends (error bars included) so the end points' labels are not clipped.
+  const xaxis: Record<string, unknown> = { type: options.logX ? 'log' : 'linear' };
+  if (labels !== 'none') xaxis.range = paddedXRange(points.flatMap((p) => (p.xInterval ? [p.x, ...p.xInterval] : [p.x])), options.logX ?? false);
+  return { data, layout: { xaxis, yaxis: { type: options.logY ? 'log' : 'linear' }, showlegend: true } };
 }
 
 /** Shows an accuracy-vs-cost chart with its Pareto front in the notebook (text fallback elsewhere). */
