@@ -21,6 +21,7 @@ import {
   blockDiagramSvg,
   DIAGRAM_MIME,
   DiagramGraph,
+  shuffleUnitDiagrams,
 } from '../src/lessons/diagrams';
 import { useBackend } from './support/backend';
 
@@ -350,6 +351,21 @@ describe('block diagrams', function () {
       assert.equal((html.match(/<div class="cn-plot" data-kind="diagram"/g) ?? []).length, 2);
       assert.equal((html.match(/<svg /g) ?? []).length, 2);
       assert.match(String(bundle['text/plain']), /\[diagram\] ShuffleNet V1 unit[\s\S]*\[diagram\] ShuffleNet V2 basic unit/);
+    });
+
+    it('shuffleUnitDiagrams (for notebook 05) shows the V1 and the V2 unit at the stride asked; outside a kernel as text', () => {
+      const printed: string[] = [];
+      const log = console.log;
+      console.log = (...args: unknown[]) => printed.push(args.join(' '));
+      try {
+        shuffleUnitDiagrams();
+        shuffleUnitDiagrams({ stride: 2 });
+      } finally {
+        console.log = log;
+      }
+      assert.equal(printed.length, 2);
+      assert.match(printed[0], /^\[diagram\] ShuffleNet V1 unit, g = 3\n[\s\S]*\n\n\[diagram\] ShuffleNet V2 basic unit\n/);
+      assert.match(printed[1], /^\[diagram\] ShuffleNet V1 unit, g = 3, stride 2\n[\s\S]*\n\n\[diagram\] ShuffleNet V2 down-sampling unit, stride 2\n/);
     });
 
     it('the subtitle names the call that built the block', () => {

@@ -7,11 +7,12 @@
  *     lessons.blockDiagram('inverted-residual', { stride: 2 }); // no residual add at stride 2
  *
  * In a notebook the SVG is sent inline in `text/html` (nbconvert strips `image/svg+xml`), inside
- * `<div class="cn-plot" data-kind="diagram">`, which tools/check_plots.js counts and checks in the exported HTML.
+ * `<div class="cn-plot" data-kind="diagram">`, with a manifest of node and edge counts under {@link DIAGRAM_MIME}:
+ * tools/check_plots.js checks every declared diagram was drawn in the exported HTML.
  *
  * Introduced in notebooks 03–08: Fire (03-squeezenet), depthwise-separable and inverted residual (04-mobilenet),
- * ShuffleNet V1/V2 units (05-shufflenet), CSC (06-shiftnet), the ASL block (07-active-shift), the SSL block
- * and the FE-Block (08-sparse-shift-fenet).
+ * ShuffleNet V1/V2 units (05-shufflenet, `shuffleUnitDiagrams`), CSC (06-shiftnet), the ASL block (07-active-shift),
+ * the SSL block and the FE-Block (08-sparse-shift-fenet).
  */
 import * as tf from '@tensorflow/tfjs';
 import { fire, FireBypass } from '../lib/blocks/fire';
