@@ -134,7 +134,7 @@ registerModel({
   family: 'FE-Net',
   description: 'FE-Net (arXiv:1903.05285): sparse-shift (SSL) inverted bottlenecks in "fully-exploited" FE-Blocks; avg-pool down-sampling. Outputs logits.',
   options: [
-    { name: 'width', description: 'multiplier of the base width 16 (int truncation; must give an even base)', accepted: [...FE_NET_WIDTHS] },
+    { name: 'width', description: 'multiplier of the base width 16 (int truncation; must give an even base)', published: [...FE_NET_WIDTHS] },
     { name: 'downsampling', description: "'code' (released code: pool between the 1×1 convs, default) | 'paper' (pool first: reproduces the published MAdds)", accepted: ['code', 'paper'] },
     { name: 'headChannels', description: 'width of the last 1×1 conv; default 1380 at 1.0×, 1932 at 1.375× (training logs)' },
     { name: 'penalty', description: 'L1 coefficient λ on every SSL layer\'s offsets; default 0 (the released code uses weight decay instead)' },

@@ -59,8 +59,10 @@ export interface VariantEntry {
 export interface OptionDoc {
   name: keyof ModelConfig & string;
   description: string;
-  /** Accepted values when the option takes a fixed set. */
+  /** The only values the builder takes, when the option is a fixed set (checked before building). */
   accepted?: Array<number | string>;
+  /** Published values of an open option (the builder takes others too): shown to users, never enforced. */
+  published?: Array<number | string>;
 }
 
 export interface ModelEntry {
