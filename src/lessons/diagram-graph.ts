@@ -169,7 +169,9 @@ function describeOperation(info: LayerInfo): { title: string; family: DiagramFam
     }
     case 'DepthwiseConv2D': {
       const multiplier = Number(c.depthMultiplier ?? 1);
-      return { title: `${windowText(c.kernelSize)} depthwise conv${strideText(c.strides)}${multiplier === 1 ? '' : `, ×${multiplier}`}`, family: 'depthwise' };
+      // A depthwise conv is a group conv with one group per input channel: say so, it is what the lessons compare.
+      const groups = channels(info.inputShapes[0]);
+      return { title: `${windowText(c.kernelSize)} depthwise conv, g=${groups}${strideText(c.strides)}${multiplier === 1 ? '' : `, ×${multiplier}`}`, family: 'depthwise' };
     }
     case 'SeparableConv2D':
       return { title: `${windowText(c.kernelSize)} separable conv${strideText(c.strides)}`, family: 'depthwise' };
