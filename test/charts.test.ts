@@ -101,4 +101,11 @@ describe('trade-off charts', () => {
     const bare = tradeoffFigure([{ label: 'a', x: 10, y: 1 }], { labels: 'none' });
     assert.equal((bare.layout as { xaxis: { range?: number[] } }).xaxis.range, undefined);
   });
+
+  it('names each hover value by its axis title with the unit, the log-scale note dropped', () => {
+    const fig = tradeoffFigure([{ label: 'm', x: 569, y: 70.6, yInterval: [70, 71] }], {
+      xTitle: 'MACs per image (millions, log scale)', yTitle: 'batch-1 latency (ms, median; log scale)', logX: true,
+    });
+    assert.equal((fig.data[0] as { customdata: string[] }).customdata[0], 'm<br>MACs per image (millions) = 569<br>batch-1 latency (ms, median) = 70.6 [70.0–71.0]');
+  });
 });
