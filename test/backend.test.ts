@@ -1,7 +1,7 @@
 /** Backend selection: names, env var, defaults, error messages, and the `compact-nets env` command. */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_ENV_VAR, environmentInfo, initBackend } from '../src/lib/backend';
+import { BACKEND_ENV_VAR, EnvironmentInfo, environmentInfo, environmentRows, initBackend } from '../src/lib/backend';
 import { runCliProcess } from './support/cli';
 
 /** Whether @tensorflow/tfjs-node is installed (then it is the default backend). */
@@ -105,6 +105,31 @@ describe('backend selection', function () {
     assert.equal(info.typescript, require('typescript/package.json').version);
     assert.equal(info.node, process.versions.node);
     assert.ok(info.cpuCores >= 1);
+  });
+});
+
+describe('environmentRows (the environment table of notebook 00)', () => {
+  const base: EnvironmentInfo = {
+    backend: 'wasm', tfjs: '4.22.0', tfjsNodeFound: false, wasmSimd: true, threads: 1,
+    tfjsCore: '4.22.0', tfjsBackendWasm: '4.22.0', tslab: null, typescript: '5.4.5', node: '20.1.0',
+    platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpuCores: 2,
+  };
+  const value = (rows: Array<{ setting: string; value: string }>, setting: string) => rows.find((r) => r.setting === setting)?.value;
+
+  it('lists the native kernels by name, sorted, and no value reads "[object Object]"', () => {
+    const rows = environmentRows({ ...base, native: { loaded: true, path: '/x.node', blas: 'openblas', threads: 2, kernels: ['Conv2D', 'BatchMatMul', 'AvgPool'] } });
+    assert.equal(value(rows, 'native kernels (3)'), 'AvgPool, BatchMatMul, Conv2D');
+    assert.equal(value(rows, 'native addon'), 'loaded (openblas GEMM, 2 threads)');
+    assert.equal(value(rows, 'computes with'), 'wasm (SIMD) + native kernels: 3 (openblas GEMM, 2 threads)');
+    assert.equal(value(rows, 'tslab'), '(not installed)');
+    assert.equal(value(rows, 'wasm threads'), '1', 'wasm threads are told apart from the addon threads');
+    assert.ok(rows.every((r) => !r.value.includes('[object')), JSON.stringify(rows));
+  });
+
+  it('says why the native kernels are off, and lists none', () => {
+    const rows = environmentRows({ ...base, native: { loaded: false, path: '/x.node', reason: 'not built', kernels: [] } });
+    assert.equal(value(rows, 'native addon'), 'off: not built');
+    assert.ok(!rows.some((r) => r.setting.startsWith('native kernels')));
   });
 });
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { compareWithPublished, imagenetTable, paramsUnderConvention, tableDisplayRows, tableFootnotes, throughputBatchFor, rankCorrelation, tablePoints } from '../src/lessons/table';
+import { compareWithPublished, imagenetTable, paramsUnderConvention, tableDisplayRows, tableFootnotes, throughputBatchFor, rankCorrelation, tablePoints, tableOn } from '../src/lessons/table';
 import { measureLatency } from '../src/lib/latency';
 import type { CostReport } from '../src/lib/cost';
 import type { ModelEntry } from '../src/models/registry';
@@ -120,6 +120,31 @@ describe('ImageNet table', () => {
     assert.equal(tablePoints(table, 'macs', 'top1Percent').length, 0, 'no published top-1 in the fixture');
     assert.equal(tablePoints(table, 'macs', 'latency').length, 0, 'no latency measured');
     assert.ok(Math.abs(tablePoints(table, 'macs', 'params')[0].x - 0.00692) < 1e-12);
+  });
+
+  it('tags each row with the data set of its published figures and keeps other data sets off a chart', async () => {
+    const entry = tinyEntry();
+    entry.variants.push({ name: 'small', config: { dataset: 'cifar10' }, published: { top1Percent: 90, params: 126, paramsConvention: 'W+BN2', inputSize: 8, source: 'made up' } });
+    entry.variants[0].published!.top1Percent = 60;
+    const table = await imagenetTable([entry]);
+    assert.deepEqual(table.rows.map((r) => [r.variant, r.dataset]), [['exact', 'imagenet'], ['off', 'imagenet'], ['small', 'cifar10']]);
+    assert.deepEqual(tablePoints(table, 'macs', 'top1Percent').map((p) => p.label), ['tiny exact', 'tiny small']);
+    assert.deepEqual(tablePoints(table, 'macs', 'top1Percent', { dataset: 'imagenet' }).map((p) => p.label), ['tiny exact']);
+    assert.deepEqual(tableOn(table, 'cifar10').rows.map((r) => r.variant), ['small']);
+  });
+
+  it('gives latency points their min–max spread, on our runtime and on ONNX Runtime', async function () {
+    this.timeout(60000);
+    const table = await imagenetTable([tinyEntry()], { latency: true, repetitions: 3, throughputBatch: 2, onnxRepetitions: 4 });
+    for (const axis of ['latency', 'onnxLatency'] as const) {
+      const [p] = tablePoints(table, 'macs', axis);
+      const l = axis === 'latency' ? table.rows[0].measured!.latencyBatch1! : table.rows[0].measured!.onnxBatch1!;
+      assert.equal(p.y, l.medianMs);
+      assert.deepEqual(p.yInterval, [l.minMs, l.maxMs]);
+      assert.ok(l.minMs <= l.medianMs && l.medianMs <= l.maxMs);
+      assert.equal(p.xInterval, undefined);
+    }
+    assert.throws(() => tablePoints(table, 'macs', 'speed' as 'macs'), /table axis must be one of/);
   });
 
   it('leaks no tensors', async () => {

@@ -3,6 +3,9 @@
  * published figures (registry) beside our parameter and MAC counts, optional measured latency on the
  * active backend, and optional pretrained accuracy where weights exist. Also behind `compact-nets table`.
  *
+ * Rows are ImageNet rows unless their model is a small-image design (ShiftResNet's CIFAR-10 rows): `dataset` says
+ * which, and charts keep the two apart, since a CIFAR-10 accuracy on an ImageNet axis would read as a record.
+ *
  * Introduced in notebooks/03-squeezenet.ipynb (one family's rows); the whole table in notebooks/09-imagenet-table.ipynb.
  */
 import * as os from 'os';
@@ -55,6 +58,8 @@ export interface TableRow {
   family: string;
   variant: string;
   config: VariantEntry['config'];
+  /** The data set the published figures refer to (the variant's `dataset` profile): 'imagenet', 'cifar10', … */
+  dataset: string;
   published: PublishedFigures;
   ours: OursColumns;
   measured?: MeasuredColumns;
@@ -166,6 +171,7 @@ export async function imagenetTable(entries: ModelEntry[], options: TableOptions
         family: entry.family,
         variant: variant.name,
         config: variant.config,
+        dataset: String({ ...entry.defaults, ...variant.config }.dataset ?? 'imagenet'),
         published: variant.published,
         ours: compareWithPublished(report, variant.published),
         footnote: variant.published.footnote,
@@ -279,29 +285,65 @@ export function tableFootnotes(table: ImagenetTable): string[] {
   ];
 }
 
-/** Axes the table can be plotted on: published top-1 (%), our parameters (M), our MACs (M), measured batch-1 latency (ms). */
-export type TableAxis = 'top1Percent' | 'params' | 'macs' | 'latency';
+/**
+ * Axes the table can be plotted on: published top-1 (%), our parameters (M), our MACs (M), measured batch-1 latency
+ * on the active tfjs backend and in ONNX Runtime (ms, median; the point carries the min–max spread).
+ */
+export type TableAxis = 'top1Percent' | 'params' | 'macs' | 'latency' | 'onnxLatency';
 
-/** Points {label, x, y, group=family} for a chart of the table; rows lacking either value are left out. */
-export function tablePoints(table: ImagenetTable, x: TableAxis, y: TableAxis): Array<{ label: string; x: number; y: number; group: string }> {
-  const value = (r: TableRow, axis: TableAxis): number | undefined => {
-    switch (axis) {
-      case 'top1Percent':
-        return r.published.top1Percent;
-      case 'params':
-        return r.ours.params / 1e6;
-      case 'macs':
-        return r.ours.macs / 1e6;
-      case 'latency':
-        return r.measured?.latencyBatch1?.medianMs;
+/** A chart point of the table: label, coordinates, family, and the min–max spread of a latency coordinate. */
+export interface TablePoint {
+  label: string;
+  x: number;
+  y: number;
+  group: string;
+  xInterval?: [number, number];
+  yInterval?: [number, number];
+}
+
+/** The rows of `table` whose published figures refer to `dataset` ('imagenet', 'cifar10', …), as a table. */
+export function tableOn(table: ImagenetTable, dataset: string): ImagenetTable {
+  return { ...table, rows: table.rows.filter((r) => r.dataset === dataset) };
+}
+
+/** Value of `axis` for a row and, for latency axes, its [min, max]; undefined when the row lacks it. */
+function axisValue(r: TableRow, axis: TableAxis): { v?: number; spread?: [number, number] } {
+  switch (axis) {
+    case 'top1Percent':
+      return { v: r.published.top1Percent };
+    case 'params':
+      return { v: r.ours.params / 1e6 };
+    case 'macs':
+      return { v: r.ours.macs / 1e6 };
+    case 'latency': {
+      const l = r.measured?.latencyBatch1;
+      return l ? { v: l.medianMs, spread: [l.minMs, l.maxMs] } : {};
     }
-  };
-  const points: Array<{ label: string; x: number; y: number; group: string }> = [];
+    case 'onnxLatency': {
+      const l = r.measured?.onnxBatch1;
+      return l ? { v: l.medianMs, spread: [l.minMs, l.maxMs] } : {};
+    }
+    default:
+      throw new Error(`table axis must be one of top1Percent, params, macs, latency, onnxLatency; got ${JSON.stringify(axis)}`);
+  }
+}
+
+/**
+ * Points {label, x, y, group=family} for a chart of the table, latency coordinates with their min–max spread; rows
+ * lacking either value are left out, and so are rows on another data set when `options.dataset` is given (an
+ * ImageNet chart must not show CIFAR-10 accuracies).
+ */
+export function tablePoints(table: ImagenetTable, x: TableAxis, y: TableAxis, options: { dataset?: string } = {}): TablePoint[] {
+  const points: TablePoint[] = [];
   for (const r of table.rows) {
-    const vx = value(r, x);
-    const vy = value(r, y);
-    if (vx !== undefined && vy !== undefined && Number.isFinite(vx) && Number.isFinite(vy)) {
-      points.push({ label: `${r.model} ${r.variant}`, x: vx, y: vy, group: r.family });
+    if (options.dataset !== undefined && r.dataset !== options.dataset) continue;
+    const vx = axisValue(r, x);
+    const vy = axisValue(r, y);
+    if (vx.v !== undefined && vy.v !== undefined && Number.isFinite(vx.v) && Number.isFinite(vy.v)) {
+      points.push({
+        label: `${r.model} ${r.variant}`, x: vx.v, y: vy.v, group: r.family,
+        ...(vx.spread ? { xInterval: vx.spread } : {}), ...(vy.spread ? { yInterval: vy.spread } : {}),
+      });
     }
   }
   return points;

@@ -149,6 +149,33 @@ export function backendSummary(info: BackendInfo): string {
   return `${base} + native kernels: ${n.kernels.length} (${n.blas ?? '?'} GEMM, ${n.threads ?? '?'} threads)`;
 }
 
+/** Table labels of the fields whose names alone are ambiguous (two kinds of threads run: wasm's and the addon's). */
+const ROW_LABELS: Record<string, string> = {
+  threads: 'wasm threads',
+  wasmSimd: 'wasm SIMD',
+  tfjsNodeFound: 'tfjs-node installed',
+  tfjsBackendWasm: 'tfjs-backend-wasm',
+  tfjsCore: 'tfjs-core',
+};
+
+/**
+ * {@link EnvironmentInfo} as rows for a table, every value readable text: what computes (the summary line), the native
+ * addon's kernels listed by name (sorted), or why it is off; a package that is not installed reads "(not installed)".
+ */
+export function environmentRows(info: EnvironmentInfo): Array<{ setting: string; value: string }> {
+  const rows: Array<{ setting: string; value: string }> = [{ setting: 'computes with', value: backendSummary(info) }];
+  for (const [key, value] of Object.entries(info)) {
+    if (key === 'native') continue; // an object: spelled out below
+    rows.push({ setting: ROW_LABELS[key] ?? key, value: value === null ? '(not installed)' : String(value) });
+  }
+  const n = info.native;
+  if (n !== undefined) {
+    rows.push({ setting: 'native addon', value: n.loaded ? `loaded (${n.blas ?? '?'} GEMM, ${n.threads ?? '?'} threads)` : `off: ${n.reason ?? 'unknown reason'}` });
+    if (n.loaded) rows.push({ setting: `native kernels (${n.kernels.length})`, value: n.kernels.length > 0 ? [...n.kernels].sort().join(', ') : '(none registered)' });
+  }
+  return rows;
+}
+
 /** Version field of an installed package's package.json, or null when the package is absent. */
 function packageVersion(pkg: string): string | null {
   try {
