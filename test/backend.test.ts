@@ -112,7 +112,7 @@ describe('environmentRows (the environment table of notebook 00)', () => {
   const base: EnvironmentInfo = {
     backend: 'wasm', tfjs: '4.22.0', tfjsNodeFound: false, wasmSimd: true, threads: 1,
     tfjsCore: '4.22.0', tfjsBackendWasm: '4.22.0', tslab: null, typescript: '5.4.5', node: '20.1.0',
-    platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpuCores: 2,
+    platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpuCores: 2, onnxruntimeNode: null, onnxruntimeNodeStatus: 'cannot find module',
   };
   const value = (rows: Array<{ setting: string; value: string }>, setting: string) => rows.find((r) => r.setting === setting)?.value;
 
@@ -123,6 +123,8 @@ describe('environmentRows (the environment table of notebook 00)', () => {
     assert.equal(value(rows, 'computes with'), 'wasm (SIMD) + native kernels: 3 (openblas GEMM, 2 threads)');
     assert.equal(value(rows, 'tslab'), '(not installed)');
     assert.equal(value(rows, 'wasm threads'), '1', 'wasm threads are told apart from the addon threads');
+    assert.equal(value(rows, 'onnxruntime-node'), '(does not load)');
+    assert.equal(value(rows, 'onnxruntime-node status'), 'cannot find module');
     assert.ok(rows.every((r) => !r.value.includes('[object')), JSON.stringify(rows));
   });
 

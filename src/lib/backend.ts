@@ -156,6 +156,8 @@ const ROW_LABELS: Record<string, string> = {
   tfjsNodeFound: 'tfjs-node installed',
   tfjsBackendWasm: 'tfjs-backend-wasm',
   tfjsCore: 'tfjs-core',
+  onnxruntimeNode: 'onnxruntime-node',
+  onnxruntimeNodeStatus: 'onnxruntime-node status',
 };
 
 /**
@@ -166,7 +168,9 @@ export function environmentRows(info: EnvironmentInfo): Array<{ setting: string;
   const rows: Array<{ setting: string; value: string }> = [{ setting: 'computes with', value: backendSummary(info) }];
   for (const [key, value] of Object.entries(info)) {
     if (key === 'native') continue; // an object: spelled out below
-    rows.push({ setting: ROW_LABELS[key] ?? key, value: value === null ? '(not installed)' : String(value) });
+    // onnxruntime-node may be installed yet fail to load: its status row says which.
+    const absent = key === 'onnxruntimeNode' ? '(does not load)' : '(not installed)';
+    rows.push({ setting: ROW_LABELS[key] ?? key, value: value === null ? absent : String(value) });
   }
   const n = info.native;
   if (n !== undefined) {
