@@ -1,7 +1,7 @@
 /** Backend selection: names, env var, defaults, error messages, and the `compact-nets env` command. */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_ENV_VAR, environmentInfo, initBackend } from '../src/lib/backend';
+import { BACKEND_ENV_VAR, EnvironmentInfo, environmentInfo, environmentRows, initBackend } from '../src/lib/backend';
 import { runCliProcess } from './support/cli';
 
 /** Whether @tensorflow/tfjs-node is installed (then it is the default backend). */
@@ -108,6 +108,33 @@ describe('backend selection', function () {
   });
 });
 
+describe('environmentRows (the environment table of notebook 00)', () => {
+  const base: EnvironmentInfo = {
+    backend: 'wasm', tfjs: '4.22.0', tfjsNodeFound: false, wasmSimd: true, threads: 1,
+    tfjsCore: '4.22.0', tfjsBackendWasm: '4.22.0', tslab: null, typescript: '5.4.5', node: '20.1.0',
+    platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpuCores: 2, onnxruntimeNode: null, onnxruntimeNodeStatus: 'cannot find module',
+  };
+  const value = (rows: Array<{ setting: string; value: string }>, setting: string) => rows.find((r) => r.setting === setting)?.value;
+
+  it('lists the native kernels by name, sorted, and no value reads "[object Object]"', () => {
+    const rows = environmentRows({ ...base, native: { loaded: true, path: '/x.node', blas: 'openblas', threads: 2, kernels: ['Conv2D', 'BatchMatMul', 'AvgPool'] } });
+    assert.equal(value(rows, 'native kernels (3)'), 'AvgPool, BatchMatMul, Conv2D');
+    assert.equal(value(rows, 'native addon'), 'loaded (openblas GEMM, 2 threads)');
+    assert.equal(value(rows, 'computes with'), 'wasm (SIMD) + native kernels: 3 (openblas GEMM, 2 threads)');
+    assert.equal(value(rows, 'tslab'), '(not installed)');
+    assert.equal(value(rows, 'wasm threads'), '1', 'wasm threads are told apart from the addon threads');
+    assert.equal(value(rows, 'onnxruntime-node'), '(does not load)');
+    assert.equal(value(rows, 'onnxruntime-node status'), 'cannot find module');
+    assert.ok(rows.every((r) => !r.value.includes('[object')), JSON.stringify(rows));
+  });
+
+  it('says why the native kernels are off, and lists none', () => {
+    const rows = environmentRows({ ...base, native: { loaded: false, path: '/x.node', reason: 'not built', kernels: [] } });
+    assert.equal(value(rows, 'native addon'), 'off: not built');
+    assert.ok(!rows.some((r) => r.setting.startsWith('native kernels')));
+  });
+});
+
 describe('compact-nets env', function () {
   this.timeout(60000);
   const run = (args: string[], extraEnv: Record<string, string> = {}) => {
@@ -130,7 +157,7 @@ describe('compact-nets env', function () {
     assert.equal(JSON.parse(run(['--json', '--backend', 'cpu']).stdout).backend, 'cpu');
     assert.equal(JSON.parse(run(['--json'], { [BACKEND_ENV_VAR]: 'cpu' }).stdout).backend, 'cpu');
     const bad = run(['--backend', 'tpu']);
-    assert.notEqual(bad.status, 0);
-    assert.match(bad.stderr, /unknown backend "tpu".*tensorflow, node, wasm, cpu/);
+    assert.equal(bad.status, 2, 'a usage error');
+    assert.match(bad.stderr, /--backend "tpu" is not a tfjs backend; choose one of tensorflow, node, wasm, cpu/);
   });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { paretoFront, tradeoffFigure } from '../src/lessons/charts';
+import { paddedXRange, paretoFront, tradeoffFigure } from '../src/lessons/charts';
 
 /** Brute-force oracle: a point is optimal when no other point dominates it. */
 function bruteForceFront(points: Array<{ x: number; y: number }>): number[] {
@@ -76,11 +76,11 @@ describe('trade-off charts', () => {
     assert.equal(none.data.length, 2, 'no front trace');
   });
 
-  it('keeps the old behaviour by default: every point labelled, linear axes', () => {
+  it('by default: every point labelled, linear axes with room for the end labels', () => {
     const fig = tradeoffFigure([{ label: 'a', x: 1, y: 2 }, { label: 'b', x: 2, y: 1 }]);
     assert.deepEqual((fig.data[0] as { text: string[] }).text, ['a', 'b']);
     assert.equal((fig.data[0] as { error_y?: unknown }).error_y, undefined);
-    assert.deepEqual(fig.layout, { xaxis: { type: 'linear' }, yaxis: { type: 'linear' }, showlegend: true });
+    assert.deepEqual(fig.layout, { xaxis: { type: 'linear', range: [1 - 0.12, 2 + 0.12] }, yaxis: { type: 'linear' }, showlegend: true });
   });
 
   it('rejects bad error bars and intervals, naming the point', () => {
@@ -89,5 +89,23 @@ describe('trade-off charts', () => {
     assert.throws(() => tradeoffFigure([{ label: 'z', x: 1, y: 1, xInterval: [2, 3] }]), /xInterval \[2, 3\], which must be finite and contain x=1/);
     assert.throws(() => tradeoffFigure([{ label: 'z', x: 1, y: 0 }], { logY: true }), /y=0, which a log axis cannot show/);
     assert.throws(() => tradeoffFigure([{ label: 'z', x: 1, y: 1 }], { labels: 'some' as 'all' }), /labels must be 'all', 'front' or 'none'/);
+  });
+
+  it('gives the x axis room at both ends when labels are drawn (decades on a log axis), none without labels', () => {
+    const close = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]) < 1e-12);
+    assert.ok(close(paddedXRange([1, 10, 1000], true), [-0.36, 3.36]));
+    assert.ok(close(paddedXRange([0, 50], false), [-6, 56]));
+    assert.ok(close(paddedXRange([10, 10], true), [0.5, 1.5]), 'one x value: half a decade each side');
+    const fig = tradeoffFigure([{ label: 'a', x: 10, y: 1 }, { label: 'b', x: 100, y: 2, xInterval: [50, 1000] }], { logX: true });
+    assert.ok(close((fig.layout as { xaxis: { range: number[] } }).xaxis.range, [1 - 0.24, 3 + 0.24]), 'the error bar of b counts');
+    const bare = tradeoffFigure([{ label: 'a', x: 10, y: 1 }], { labels: 'none' });
+    assert.equal((bare.layout as { xaxis: { range?: number[] } }).xaxis.range, undefined);
+  });
+
+  it('names each hover value by its axis title with the unit, the log-scale note dropped', () => {
+    const fig = tradeoffFigure([{ label: 'm', x: 569, y: 70.6, yInterval: [70, 71] }], {
+      xTitle: 'MACs per image (millions, log scale)', yTitle: 'batch-1 latency (ms, median; log scale)', logX: true,
+    });
+    assert.equal((fig.data[0] as { customdata: string[] }).customdata[0], 'm<br>MACs per image (millions) = 569<br>batch-1 latency (ms, median) = 70.6 [70.0–71.0]');
   });
 });

@@ -51,9 +51,9 @@ describe('cli: models and cost', () => {
       [['cost', 'mobilenet_v9'], /unknown model "mobilenet_v9"; registered models: .*mobilenet_v2/],
       [['cost', 'mobilenet_v2', '--variant', '9-9'], /no variant "9-9"; variants: .*1\.0-224/],
       [['cost', 'mobilenet_v2', '--groups', '3'], /mobilenet_v2 does not accept --groups; its options: --width/],
-      [['cost', 'mobilenet_v1', '--width', 'abc'], /--width must be a number, got "abc"/],
+      [['cost', 'mobilenet_v1', '--width', 'abc'], /--width must be a number > 0 and ≤ 4, got "abc"/],
       [['cost', 'mobilenet_v1', '--width', '0.01'], /width ≥ 0\.03125/],
-      [['cost', 'squeezenet1_0', '--dataset', 'mnist'], /unknown dataset "mnist"; accepted: imagenet, cifar10, tiny-imagenet/],
+      [['cost', 'squeezenet1_0', '--dataset', 'mnist'], /squeezenet1_0: --dataset mnist is not accepted; choose one of imagenet, cifar10, tiny-imagenet/],
       [['cost'], /exactly one model name/],
     ];
     for (const [args, message] of cases) {

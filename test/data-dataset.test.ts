@@ -81,7 +81,7 @@ describe('batching and subsets', () => {
     assert.deepStrictEqual(subsetPerClass(ds, 3, 7).images, s.images);
     const chosen = perClassSelection(ds.labels, ds.classNames, 3, 7, 'x');
     assert.deepStrictEqual(selectIndices(ds, chosen).images, s.images);
-    assert.throws(() => subsetPerClass(ds, 11, 0), /class 0 "c0" has 10 images, fewer than perClass = 11/);
+    assert.throws(() => subsetPerClass(ds, 11, 0), /perClass = 11 for .*: class 0 "c0" has 10 images; choose perClass ≤ 10/);
   });
 });
 

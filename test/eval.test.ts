@@ -167,10 +167,14 @@ describe('compact-nets eval', function () {
     const cut = path.join(os.tmpdir(), `cut-${process.pid}.tflite`);
     fs.writeFileSync(cut, fs.readFileSync(weights).subarray(0, 4000));
     try {
-      await assert.rejects(run(['eval', 'mobilenet_v1', '--weights', cut, '--images', images, '--limit', '1']), /cut-\d+\.tflite: not a valid \.tflite file .*truncated/);
+      const truncated = await run(['eval', 'mobilenet_v1', '--weights', cut, '--images', images, '--limit', '1']);
+      assert.strictEqual(truncated.status, 1, 'a corrupt file is a runtime failure');
+      assert.match(truncated.stderr, /cut-\d+\.tflite: not a valid \.tflite file .*truncated/);
     } finally {
       fs.rmSync(cut);
     }
-    await assert.rejects(run(['eval', 'resnet18', '--weights', weights, '--images', images, '--limit', '1']), /TFLite import supports mobilenet_v1 and mobilenet_v2, not "resnet18"/);
+    const wrongModel = await run(['eval', 'resnet18', '--weights', weights, '--images', images, '--limit', '1']);
+    assert.strictEqual(wrongModel.status, 2, 'a model that does not fit the file is a usage error');
+    assert.match(wrongModel.stderr, /model "resnet18" does not fit: .*mobilenet_v1_0\.25_128_quant\.tflite is a TFLite file, which loads for mobilenet_v1, mobilenet_v2/);
   });
 });

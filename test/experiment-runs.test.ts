@@ -121,7 +121,7 @@ describe('compact-nets sweep', function () {
   it('rejects bad input with status 2, naming the value and what is accepted', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['sweep', 'mobilenet_v1', '--grid', 'colour=1,2', '--seeds', '2', ...small], /grid key "colour" is neither an option of mobilenet_v1 \(.*width.*\) nor a training option \(learningRate, /],
-      [['sweep', 'mobilenet_v1', '--grid', 'width=0.5', '--seeds', '0', ...small], /--seeds must be ≥ 1, got 0/],
+      [['sweep', 'mobilenet_v1', '--grid', 'width=0.5', '--seeds', '0', ...small], /--seeds must be an integer ≥ 1, got 0/],
       [['sweep', 'shufflenet_v1', '--grid', 'groups=3,5', '--seeds', '2', ...small], /grid configuration groups=5 is rejected by shufflenet_v1: .*5/],
       [['sweep', 'mobilenet_v1', '--grid', 'width', '--seeds', '2', ...small], /grid part "width" has no "key=values"; expected "key=v1,v2\[;key2=v3,…\]"/],
       [['sweep', 'mobilenet_v1', '--grid', 'width=0.5,,1', '--seeds', '2', ...small], /grid key "width" has an empty value/],

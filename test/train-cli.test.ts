@@ -16,9 +16,9 @@ describe('compact-nets train: command-line errors', () => {
   });
 
   it('rejects a bad optimizer, epoch count and learning rate', async () => {
-    assert.match((await run(['train', 'm', '--dataset', 'cifar10', '--optimizer', 'lamb'])).stderr, /--optimizer must be one of sgd, adam, rmsprop, got "lamb"/);
-    assert.match((await run(['train', 'm', '--dataset', 'cifar10', '--epochs', '0'])).stderr, /--epochs must be ≥ 1, got 0/);
-    assert.match((await run(['train', 'm', '--dataset', 'cifar10', '--lr', '-1'])).stderr, /--lr must be > 0, got -1/);
-    assert.match((await run(['train', 'm', '--dataset', 'cifar10', '--bogus', '1'])).stderr, /unknown option --bogus/);
+    assert.match((await run(['train', 'shufflenet_v2', '--dataset', 'cifar10', '--optimizer', 'lamb'])).stderr, /--optimizer must be one of sgd, adam, rmsprop, got "lamb"/);
+    assert.match((await run(['train', 'shufflenet_v2', '--dataset', 'cifar10', '--epochs', '0'])).stderr, /--epochs must be an integer from 1 to 10000, got 0/);
+    assert.match((await run(['train', 'shufflenet_v2', '--dataset', 'cifar10', '--lr', '-1'])).stderr, /--lr must be a number > 0 and ≤ 10, got -1/);
+    assert.match((await run(['train', 'shufflenet_v2', '--dataset', 'cifar10', '--bogus', '1'])).stderr, /unknown option --bogus/);
   });
 });

@@ -5,6 +5,8 @@
 cd "$(dirname "$0")/.." || exit 0
 out=dist/native/compact_nets.node
 if [ "${COMPACT_NETS_NATIVE_BUILD:-1}" = "0" ]; then echo "native kernels: build skipped (COMPACT_NETS_NATIVE_BUILD=0)"; exit 0; fi
+# The install must not fail on a typo, but must not hide it either (the CLI refuses such a value outright).
+case "${COMPACT_NETS_NATIVE_BUILD:-1}" in 0|1) ;; *) echo "native kernels: COMPACT_NETS_NATIVE_BUILD=\"$COMPACT_NETS_NATIVE_BUILD\" is neither 0 (skip) nor 1 (build); building — set it to 0 or 1" >&2 ;; esac
 cc=${CC:-}
 if [ -z "$cc" ]; then for c in cc clang gcc; do if command -v "$c" >/dev/null 2>&1; then cc=$c; break; fi; done; fi
 if [ -z "$cc" ]; then

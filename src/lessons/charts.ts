@@ -93,12 +93,24 @@ function errorBar(pts: TradeoffPoint[], value: (p: TradeoffPoint) => number, int
   return { type: 'data', symmetric: false, array: plus, arrayminus: minus, visible: true, thickness: 1.5, width: 4 };
 }
 
-/** Hover text of a point: its label, coordinates and spread. */
-function hoverText(p: TradeoffPoint): string {
+/**
+ * x-axis range with 12 % of the span added on each side (in decades on a log axis; plotly takes a log range as log10),
+ * so that the centred labels of the end points fit inside the plot instead of being clipped at its edge.
+ */
+export function paddedXRange(xs: number[], logX: boolean): [number, number] {
+  const t = xs.map((x) => (logX ? Math.log10(x) : x));
+  const lo = Math.min(...t);
+  const hi = Math.max(...t);
+  const pad = hi > lo ? 0.12 * (hi - lo) : logX ? 0.5 : Math.max(Math.abs(lo) * 0.1, 1);
+  return [lo - pad, hi + pad];
+}
+
+/** Hover text of a point: its label, coordinates (named by the axis titles, units included) and spread. */
+function hoverText(p: TradeoffPoint, names: { x: string; y: string }): string {
   const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
   const y = p.yError !== undefined ? `${fmt(p.y)} ± ${fmt(p.yError)}` : p.yInterval ? `${fmt(p.y)} [${fmt(p.yInterval[0])}–${fmt(p.yInterval[1])}]` : fmt(p.y);
   const x = p.xInterval ? `${fmt(p.x)} [${fmt(p.xInterval[0])}–${fmt(p.xInterval[1])}]` : fmt(p.x);
-  return `${p.label}<br>x = ${x}<br>y = ${y}${p.offFront ? '<br>(not on the front)' : ''}`;
+  return `${p.label}<br>${names.x} = ${x}<br>${names.y} = ${y}${p.offFront ? '<br>(not on the front)' : ''}`;
 }
 
 /**
@@ -113,6 +125,9 @@ export function tradeoffFigure(points: TradeoffPoint[], options: TradeoffOptions
   const candidates = points.filter((p) => !p.offFront);
   const front = (options.pareto ?? true) || labels === 'front' ? paretoFront(candidates).map((i) => candidates[i]) : [];
   const frontRank = new Map(front.map((p, i) => [p, i]));
+  // The hover names each value by its axis title (which carries the unit), without the "log scale" note.
+  const axisName = (title: string | undefined, fallback: string) => (title ?? fallback).replace(/[,;]?\s*log scale/, '').replace(/\(\s*\)/, '').trim() || fallback;
+  const hoverNames = { x: axisName(options.xTitle, 'x'), y: axisName(options.yTitle, 'y') };
   const groups = [...new Set(points.map((p) => p.group ?? 'runs'))];
   const data: Array<Record<string, unknown>> = groups.map((g) => {
     const pts = points.filter((p) => (p.group ?? 'runs') === g);
@@ -122,7 +137,7 @@ export function tradeoffFigure(points: TradeoffPoint[], options: TradeoffOptions
       text: pts.map((p) => (shown(p) ? p.label : '')),
       // Labels on the front alternate above and below, so neighbours along the front do not overwrite each other.
       textposition: labels === 'front' ? pts.map((p) => ((frontRank.get(p) ?? 0) % 2 === 0 ? 'top center' : 'bottom center')) : 'top center',
-      customdata: pts.map(hoverText),
+      customdata: pts.map((p) => hoverText(p, hoverNames)),
       marker: { size: 10, ...(options.groupSymbols?.[g] ? { symbol: options.groupSymbols[g], line: { width: 2 } } : {}) },
       hovertemplate: '%{customdata}<extra></extra>',
     };
@@ -135,7 +150,10 @@ export function tradeoffFigure(points: TradeoffPoint[], options: TradeoffOptions
   if ((options.pareto ?? true) && front.length > 0) {
     data.push({ type: 'scatter', mode: 'lines', name: 'Pareto front', x: front.map((p) => p.x), y: front.map((p) => p.y), line: { dash: 'dash', color: 'gray' }, hoverinfo: 'skip' });
   }
-  return { data, layout: { xaxis: { type: options.logX ? 'log' : 'linear' }, yaxis: { type: options.logY ? 'log' : 'linear' }, showlegend: true } };
+  // With labels drawn, the x axis gets room at both ends (error bars included) so the end points' labels are not clipped.
+  const xaxis: Record<string, unknown> = { type: options.logX ? 'log' : 'linear' };
+  if (labels !== 'none') xaxis.range = paddedXRange(points.flatMap((p) => (p.xInterval ? [p.x, ...p.xInterval] : [p.x])), options.logX ?? false);
+  return { data, layout: { xaxis, yaxis: { type: options.logY ? 'log' : 'linear' }, showlegend: true } };
 }
 
 /** Shows an accuracy-vs-cost chart with its Pareto front in the notebook (text fallback elsewhere). */

@@ -11,12 +11,18 @@
  * The benchmark networks are bare (bias-free convs, no BatchNorm) as in the paper, so every layer is the operation
  * under study. "Memory access" here is the per-layer count of {@link costOf}: input + output + weight elements.
  *
+ * runGuidelineRuntimes times the same networks on our runtime and, exported to ONNX, on onnxruntime-node: the
+ * guidelines are claims about runtimes, and two runtimes can disagree.
+ *
  * Introduced in notebooks/05-shufflenet.ipynb.
  */
 import * as tf from '@tensorflow/tfjs';
 import { costOf } from '../lib/cost';
 import { measureLatency } from '../lib/latency';
 import { groupConv2d } from '../lib/ops';
+import type { RuntimeLatency } from '../lib/onnx';
+import type { PlotlyFigure } from '../lib/display/plotly';
+import { checkRuntimeStudy, RuntimeStudyOptions, RuntimeTiming, threadsText, timeBothRuntimes } from './runtime-compare';
 
 /** The four guidelines of P-SH2 §2. */
 export type Guideline = 'G1' | 'G2' | 'G3' | 'G4';
@@ -324,4 +330,121 @@ export function describeGuidelineResults(results: GuidelineResult[]): string {
   if (lines.length === 0) throw new Error('describeGuidelineResults: need at least two results of one guideline');
   const backend = results[0].backend;
   return [`Measured on the ${backend} backend, batch ${results[0].batch}:`, '', ...lines.map((l) => `- ${l}`)].join('\n');
+}
+
+/** One guideline network on both runtimes; times relative to the guideline's first network, per MAC. */
+export interface GuidelineRuntimeResult {
+  guideline: Guideline;
+  label: string;
+  knob: number;
+  macs: number;
+  batch: number;
+  /** Both runtimes, interleaved rounds pooled (ms per pass of the batch). */
+  timing: RuntimeTiming;
+  /** Per runtime: median, first and third quartile of this network's time ÷ the first network's median time, ÷ the MAC ratio. */
+  relative: { tfjs: RelativeSpread; onnx: RelativeSpread };
+}
+
+/** A time relative to a reference median, per MAC (1 = as fast per MAC as the reference). */
+export interface RelativeSpread {
+  median: number;
+  q1: number;
+  q3: number;
+}
+
+/**
+ * Builds and times every case on tfjs and, exported to ONNX, on onnxruntime (interleaved rounds, batch
+ * `timing.batch`, default 8), disposing each model after; relative times are against each guideline's first case.
+ */
+export async function runGuidelineRuntimes(cases: GuidelineCase[], timing: RuntimeStudyOptions, onCase?: (index: number, total: number, label: string) => void): Promise<GuidelineRuntimeResult[]> {
+  if (!Array.isArray(cases) || cases.length === 0) throw new Error('runGuidelineRuntimes: cases must be a non-empty array (e.g. g1Cases())');
+  const o = checkRuntimeStudy('runGuidelineRuntimes', { ...timing, batch: timing.batch ?? 8 });
+  const results: GuidelineRuntimeResult[] = [];
+  const first = new Map<Guideline, { tfjs: number; onnx: number; macs: number }>();
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
+    onCase?.(i, cases.length, `${c.guideline} ${c.label}`);
+    const model = c.build();
+    try {
+      const macs = costOf(model).macs;
+      const t = await timeBothRuntimes(model, o);
+      if (!first.has(c.guideline)) first.set(c.guideline, { tfjs: t.tfjs.medianMs, onnx: t.onnx.medianMs, macs });
+      const base = first.get(c.guideline) as { tfjs: number; onnx: number; macs: number };
+      const rel = (l: RuntimeLatency, ref: number): RelativeSpread => {
+        const macRatio = macs / base.macs;
+        return { median: l.medianMs / ref / macRatio, q1: l.q1Ms / ref / macRatio, q3: l.q3Ms / ref / macRatio };
+      };
+      results.push({
+        guideline: c.guideline, label: c.label, knob: c.knob, macs, batch: o.batch ?? 8, timing: t,
+        relative: { tfjs: rel(t.tfjs, base.tfjs), onnx: rel(t.onnx, base.onnx) },
+      });
+    } finally {
+      model.dispose();
+    }
+  }
+  return results;
+}
+
+/** Grouped bars of one guideline: time per MAC relative to its first network on each runtime, IQR error bars; pure. */
+export function guidelineRuntimeFigure(results: readonly GuidelineRuntimeResult[], guideline: Guideline): PlotlyFigure {
+  const rows = results.filter((r) => r.guideline === guideline);
+  if (rows.length === 0) throw new Error(`guidelineRuntimeFigure: no results of ${guideline}; measured: ${[...new Set(results.map((r) => r.guideline))].join(', ') || 'none'}`);
+  const trace = (name: string, side: 'tfjs' | 'onnx'): Record<string, unknown> => ({
+    type: 'bar', name, x: rows.map((r) => r.label), y: rows.map((r) => r.relative[side].median),
+    error_y: {
+      type: 'data', symmetric: false, visible: true,
+      array: rows.map((r) => r.relative[side].q3 - r.relative[side].median),
+      arrayminus: rows.map((r) => r.relative[side].median - r.relative[side].q1),
+    },
+    customdata: rows.map((r) => [r.timing[side].medianMs, r.timing[side].q1Ms, r.timing[side].q3Ms]),
+    hovertemplate: `${name}<br>%{x}<br>%{y:.2f}× per MAC<br>median %{customdata[0]:.3f} ms (IQR %{customdata[1]:.3f}–%{customdata[2]:.3f})<extra></extra>`,
+  });
+  return {
+    data: [trace(rows[0].timing.tfjs.runtime, 'tfjs'), trace(rows[0].timing.onnx.runtime, 'onnx')],
+    layout: { barmode: 'group', showlegend: true },
+  };
+}
+
+/** 'slower' / 'faster' when the case's IQR (per MAC) lies wholly above / below 1 (the first case's median), else 'no clear change'. */
+function relativeVerdict(r: RelativeSpread): 'slower' | 'faster' | 'no clear change' {
+  return r.q1 > 1 ? 'slower' : r.q3 < 1 ? 'faster' : 'no clear change';
+}
+
+/**
+ * Markdown from the measurements: for each guideline its last network against its first (time per MAC) on both
+ * runtimes, and whether the two runtimes agree in direction and size; no claim is fixed in advance.
+ */
+export function describeGuidelineRuntimes(results: readonly GuidelineRuntimeResult[]): string {
+  const guidelines = (['G1', 'G2', 'G3', 'G4'] as const).filter((g) => results.filter((r) => r.guideline === g).length > 1);
+  if (guidelines.length === 0) throw new Error('describeGuidelineRuntimes: need at least two results of one guideline');
+  const pct = (x: number): string => `${x >= 1 ? '+' : ''}${(100 * (x - 1)).toFixed(0)} %`;
+  const agree: string[] = [];
+  const differ: string[] = [];
+  const unclear: string[] = [];
+  const lines = guidelines.map((g) => {
+    const rows = results.filter((r) => r.guideline === g);
+    const [a, z] = [rows[0], rows[rows.length - 1]];
+    const vt = relativeVerdict(z.relative.tfjs);
+    const vo = relativeVerdict(z.relative.onnx);
+    const size = Math.max(z.relative.tfjs.median, z.relative.onnx.median) / Math.min(z.relative.tfjs.median, z.relative.onnx.median);
+    // Differ: one runtime shows a clear effect the other does not (or the opposite one), or both show it in the same
+    // direction with relative times more than 1.25× apart. Two unclear results say nothing about either runtime.
+    if (vt !== vo) differ.push(g);
+    else if (vt === 'no clear change') unclear.push(g);
+    else (size > 1.25 ? differ : agree).push(g);
+    return `- **${g}**, ${z.label} against ${a.label}, time per MAC: tfjs ${pct(z.relative.tfjs.median)} (IQR ${pct(z.relative.tfjs.q1)} to ${pct(z.relative.tfjs.q3)}; ${vt}), ` +
+      `ONNX Runtime ${pct(z.relative.onnx.median)} (IQR ${pct(z.relative.onnx.q1)} to ${pct(z.relative.onnx.q3)}; ${vo}).`;
+  });
+  const t = results[0].timing;
+  const head = `Batch ${results[0].batch}, ${threadsText(t)}, ${t.tfjs.repetitions} passes a side per network (${t.tfjs.runtime}; ${t.onnx.runtime}):`;
+  const verb = (gs: string[], one: string, many: string): string => `${gs.join(', ')} ${gs.length === 1 ? one : many}`;
+  const rest = [
+    agree.length > 0 ? `${verb(agree, 'points', 'point')} the same way on both within 1.25× in size` : '',
+    unclear.length > 0 ? `${verb(unclear, 'shows', 'show')} no clear change on either runtime` : '',
+  ].filter((x) => x !== '');
+  const verdict = differ.length === 0
+    ? `No guideline differs between the two runtimes here: ${rest.join('; ')}. Other runtimes and machines may still differ.`
+    : `The guideline effects are runtime-dependent: ${verb(differ, 'differs', 'differ')} between the two runtimes (a clear effect on one only, ` +
+      `opposite effects, or sizes more than 1.25× apart)${rest.length > 0 ? `, while ${rest.join('; ')}` : ''}. A guideline measured on one runtime is a hypothesis for another.`;
+  return [head, '', ...lines, '', verdict].join('\n');
 }

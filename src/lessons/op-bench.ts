@@ -2,7 +2,8 @@
  * One operation, three numbers: parameters and MACs counted on a one-op model by the cost counter,
  * the closed-form formula of docs/sources.md §5 beside them, and the MEASURED forward time of that
  * model on the active backend (median of N runs after warm-up). FLOPs are not time: memory-bound
- * ops (depthwise, shuffle, shift) take time without MACs.
+ * ops (depthwise, shuffle, shift) take time without MACs. The same one-op models also run exported to ONNX in
+ * onnxruntime-node beside our runtime (benchOpsOnRuntimes), since which op is expensive depends on the runtime.
  *
  * Introduced in notebooks/02-operations.ipynb.
  */
@@ -16,6 +17,8 @@ import {
 import type { PlotlyFigure } from '../lib/display/plotly';
 import { measureLatency } from '../lib/latency';
 import { channelShuffle, channelSplitHalves, groupConv2d, shift } from '../lib/ops';
+import { exportOnnx, OnnxExportError, RuntimeLatency } from '../lib/onnx';
+import { checkRuntimeStudy, compareLatency, formatMs, latencyBarFigure, RuntimeStudyOptions, RuntimeTiming, threadsText, timeBothRuntimes } from './runtime-compare';
 
 /** The operations of the lesson, in the order the survey introduces them. */
 export const OP_KINDS = ['standard', 'group', 'depthwise', 'pointwise', 'separable', 'shuffle', 'split', 'fire', 'inverted-residual', 'shift'] as const;
@@ -199,4 +202,116 @@ export function opBenchFigure(rows: OpBenchRow[]): PlotlyFigure {
     })),
     layout: { showlegend: true },
   };
+}
+
+/** One op on our runtime and on onnxruntime-node (or why it was not exported). */
+export interface OpRuntimeRow {
+  op: OpKind;
+  macs: number;
+  batch: number;
+  /** Both runtimes, interleaved rounds pooled (ms per pass of the batch); absent when the op was not exported. */
+  timing?: RuntimeTiming;
+  /** ONNX nodes of the exported one-op graph (operator → count), layout Transposes included. */
+  onnxNodes?: Record<string, number>;
+  /** Why the op has no ONNX timing (the exporter's message). */
+  skipped?: string;
+}
+
+/**
+ * Times each op of `kinds` under `s` on tfjs and, exported to ONNX, on onnxruntime (interleaved rounds, batch
+ * `timing.batch`); an op the exporter refuses (e.g. split: two outputs) is kept with the reason.
+ */
+export async function benchOpsOnRuntimes(kinds: readonly OpKind[], s: OpSettings, timing: RuntimeStudyOptions): Promise<OpRuntimeRow[]> {
+  checkOpSettings(s);
+  const o = checkRuntimeStudy('benchOpsOnRuntimes', timing);
+  for (const k of kinds) if (!(OP_KINDS as readonly string[]).includes(k)) throw new Error(`benchOpsOnRuntimes: unknown op "${k}"; accepted: ${OP_KINDS.join(', ')}`);
+  const rows: OpRuntimeRow[] = [];
+  for (const kind of kinds) {
+    const model = buildOpModel(kind, s);
+    try {
+      const row: OpRuntimeRow = { op: kind, macs: costOf(model).macs, batch: o.batch ?? 1 };
+      let exported: { bytes: Uint8Array; opCounts: Record<string, number> } | undefined;
+      try {
+        exported = exportOnnx(model);
+      } catch (err) {
+        if (!(err instanceof OnnxExportError)) throw err;
+        row.skipped = err.message;
+      }
+      if (exported !== undefined) {
+        row.onnxNodes = exported.opCounts;
+        row.timing = await timeBothRuntimes(model, o, exported.bytes);
+      }
+      rows.push(row);
+    } finally {
+      model.dispose();
+    }
+  }
+  return rows;
+}
+
+/** Table rows: per op, median and IQR on each runtime (ms per batch), their ratio and the ONNX nodes. */
+export function opRuntimeRows(rows: readonly OpRuntimeRow[]): Array<Record<string, string | number>> {
+  return rows.map((r): Record<string, string | number> => {
+    if (r.timing === undefined) return { op: r.op, 'MACs (M)': r.macs / 1e6, 'not on ONNX Runtime': r.skipped ?? 'not timed' };
+    const t = r.timing;
+    return {
+      op: r.op, 'MACs (M)': r.macs / 1e6,
+      'tfjs median (ms)': Number(formatMs(t.tfjs.medianMs)), 'tfjs IQR (ms)': `${formatMs(t.tfjs.q1Ms)}–${formatMs(t.tfjs.q3Ms)}`,
+      'ORT median (ms)': Number(formatMs(t.onnx.medianMs)), 'ORT IQR (ms)': `${formatMs(t.onnx.q1Ms)}–${formatMs(t.onnx.q3Ms)}`,
+      'tfjs / ORT': Number((t.tfjs.medianMs / t.onnx.medianMs).toFixed(2)),
+      'ONNX nodes': Object.entries(r.onnxNodes ?? {}).map(([op, n]) => `${op} ×${n}`).join(', '),
+      'passes a side': t.tfjs.repetitions, threads: threadsText(t),
+    };
+  });
+}
+
+/** Grouped bars: per op, median time on each runtime with interquartile error bars (ms per batch); pure. */
+export function opRuntimeFigure(rows: readonly OpRuntimeRow[]): PlotlyFigure {
+  const timed = rows.filter((r): r is OpRuntimeRow & { timing: RuntimeTiming } => r.timing !== undefined);
+  if (timed.length === 0) throw new Error('opRuntimeFigure: no op was timed on both runtimes');
+  return latencyBarFigure([
+    { name: timed[0].timing.tfjs.runtime, points: timed.map((r) => ({ category: r.op, latency: r.timing.tfjs })) },
+    { name: timed[0].timing.onnx.runtime, points: timed.map((r) => ({ category: r.op, latency: r.timing.onnx })) },
+  ]);
+}
+
+/**
+ * Markdown from the measurements: per runtime which ops are faster beyond the IQRs, the span of the tfjs/ORT ratio,
+ * and the pairs of ops whose order (both sides beyond their IQRs) flips between the runtimes.
+ */
+export function describeOpRuntimes(rows: readonly OpRuntimeRow[]): string {
+  const timed = rows.filter((r): r is OpRuntimeRow & { timing: RuntimeTiming } => r.timing !== undefined);
+  if (timed.length === 0) throw new Error('describeOpRuntimes: no op was timed on both runtimes');
+  const verdicts = timed.map((r) => ({ r, k: compareLatency('ONNX Runtime', r.timing.onnx, 'tfjs', r.timing.tfjs) }));
+  const names = (f: string | null): string => verdicts.filter((v) => v.k.faster === f).map((v) => v.r.op).join(', ') || 'none';
+  const ratios = timed.map((r) => ({ op: r.op, x: r.timing.tfjs.medianMs / r.timing.onnx.medianMs })).sort((a, b) => a.x - b.x);
+  const t0 = timed[0].timing;
+  const lines = [
+    `- Batch ${timed[0].batch}, ${threadsText(t0)}, ${t0.tfjs.repetitions} passes a side: ONNX Runtime faster beyond the interquartile ranges for ${names('ONNX Runtime')}; ` +
+      `tfjs faster for ${names('tfjs')}; within noise for ${names(null)}.`,
+    `- The tfjs / ONNX Runtime ratio of medians runs from ${ratios[0].x.toFixed(2)}× (${ratios[0].op}) to ${ratios[ratios.length - 1].x.toFixed(2)}× (${ratios[ratios.length - 1].op}).`,
+  ];
+  // A pair "flips" when op a is faster than op b beyond both IQRs on one runtime and slower beyond them on the other.
+  const order = (a: RuntimeLatency, b: RuntimeLatency): number => (a.q3Ms < b.q1Ms ? -1 : b.q3Ms < a.q1Ms ? 1 : 0);
+  const flips: string[] = [];
+  let pairs = 0;
+  for (let i = 0; i < timed.length; i++) {
+    for (let j = i + 1; j < timed.length; j++) {
+      pairs++;
+      const [a, b] = [timed[i], timed[j]];
+      const ot = order(a.timing.tfjs, b.timing.tfjs);
+      const oo = order(a.timing.onnx, b.timing.onnx);
+      if (ot !== 0 && oo !== 0 && ot !== oo) {
+        const [fast, slow] = ot < 0 ? [a, b] : [b, a];
+        flips.push(`${fast.op} < ${slow.op} on tfjs (${formatMs(fast.timing.tfjs.medianMs)} vs ${formatMs(slow.timing.tfjs.medianMs)} ms) but > on ONNX Runtime ` +
+          `(${formatMs(fast.timing.onnx.medianMs)} vs ${formatMs(slow.timing.onnx.medianMs)} ms)`);
+      }
+    }
+  }
+  lines.push(flips.length > 0
+    ? `- Which op costs more is runtime-dependent: ${flips.length} of ${pairs} pairs of ops swap order beyond the interquartile ranges, e.g. ${flips.slice(0, 3).join('; ')}.`
+    : `- No pair of ops swaps order beyond the interquartile ranges between the runtimes (${pairs} pairs compared): here the ranking of op costs held on both.`);
+  const skipped = rows.filter((r) => r.timing === undefined);
+  if (skipped.length > 0) lines.push(`- Not on ONNX Runtime: ${skipped.map((r) => `${r.op} (${r.skipped ?? 'not timed'})`).join('; ')}.`);
+  return lines.join('\n');
 }

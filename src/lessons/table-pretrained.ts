@@ -12,6 +12,7 @@ import { parseTflite } from '../lib/weights/tflite';
 import { inferTfliteMobilenetConfig, TfliteMobilenetConfig } from '../lib/weights/tflite-mobilenet';
 import { loadTfliteMobilenet } from '../models';
 import type { PretrainedColumns, TableOptions } from './table';
+import { InvalidArgumentError } from '../lib/errors';
 
 export interface PretrainedScanEntry {
   file: string;
@@ -20,7 +21,7 @@ export interface PretrainedScanEntry {
 
 /** The TFLite MobileNets in `dir` with the configuration each file implies (files that are not MobileNets are skipped). */
 export function scanTfliteMobilenets(dir: string): PretrainedScanEntry[] {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`pretrained folder ${dir} does not exist or is not a folder`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new InvalidArgumentError(`pretrained folder ${dir} does not exist or is not a folder`);
   const entries: PretrainedScanEntry[] = [];
   for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.tflite')).sort()) {
     const file = path.join(dir, name);
@@ -53,7 +54,7 @@ export function tflitePretrainedScorer(options: PretrainedTableOptions): NonNull
   const files = scanTfliteMobilenets(options.pretrainedDir);
   const { images } = loadLabelledImages(options.imagesDir);
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) {
-    throw new Error(`limit must be a positive integer, got ${options.limit}`);
+    throw new InvalidArgumentError(`limit must be a positive integer, got ${options.limit}`);
   }
   const subset = options.limit === undefined ? images : images.slice(0, options.limit);
   const imageSet = `${options.imageSet ?? path.basename(path.resolve(options.imagesDir))} (${subset.length} images)`;

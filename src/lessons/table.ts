@@ -14,6 +14,7 @@ import { costOf, CostReport } from '../lib/cost';
 import { measureLatency, LatencyResult } from '../lib/latency';
 import { onnxLatency, RuntimeLatency } from '../lib/onnx';
 import type { ModelEntry, PublishedFigures, VariantEntry } from '../models/registry';
+import { InvalidArgumentError } from '../lib/errors';
 
 /** Our counts for one variant, with the comparison against the published figures. */
 export interface OursColumns {
@@ -151,7 +152,7 @@ export async function imagenetTable(entries: ModelEntry[], options: TableOptions
   if (options.models) {
     const unknown = options.models.filter((m) => !entries.some((e) => e.name === m));
     if (unknown.length) {
-      throw new Error(`unknown model(s) ${unknown.join(', ')}; registered: ${entries.map((e) => e.name).join(', ')}`);
+      throw new InvalidArgumentError(`unknown model(s) ${unknown.join(', ')}; registered: ${entries.map((e) => e.name).join(', ')}`);
     }
   }
   const work: Array<[ModelEntry, VariantEntry & { published: PublishedFigures }]> = [];

@@ -4,6 +4,8 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { nativeStatus, NativeStatus, registerWasmKernels } from './kernels';
 import { installEagerBackprop } from './eager-backprop';
+import { InvalidArgumentError } from './errors';
+import { onnxRuntimeInfo } from './onnx/runtime';
 
 /** Environment variable that picks the backend when `initBackend` gets no name. */
 export const BACKEND_ENV_VAR = 'COMPACT_NETS_BACKEND';
@@ -36,6 +38,10 @@ export interface EnvironmentInfo extends BackendInfo {
   arch: string;
   cpuModel: string;
   cpuCores: number;
+  /** onnxruntime-node's version when it loads here; null when it does not (then onnxruntimeNodeStatus says why). */
+  onnxruntimeNode: string | null;
+  /** 'loads', or why onnxruntime-node does not load (export --verify, table --latency's ORT column and the ORT lessons need it). */
+  onnxruntimeNodeStatus: string;
 }
 
 let current: BackendInfo | null = null;
@@ -59,7 +65,7 @@ export function resolveBackendName(name: string, source: string): 'tensorflow' |
   const lower = name.trim().toLowerCase();
   if (lower === 'tensorflow' || lower === 'node') return 'tensorflow';
   if (lower === 'wasm' || lower === 'cpu') return lower;
-  throw new Error(
+  throw new InvalidArgumentError(
     `unknown backend "${name}" (from ${source}); choose one of ${BACKEND_CHOICES.join(', ')}, ` +
       `given as an argument or via the environment variable ${BACKEND_ENV_VAR}`,
   );
@@ -143,6 +149,37 @@ export function backendSummary(info: BackendInfo): string {
   return `${base} + native kernels: ${n.kernels.length} (${n.blas ?? '?'} GEMM, ${n.threads ?? '?'} threads)`;
 }
 
+/** Table labels of the fields whose names alone are ambiguous (two kinds of threads run: wasm's and the addon's). */
+const ROW_LABELS: Record<string, string> = {
+  threads: 'wasm threads',
+  wasmSimd: 'wasm SIMD',
+  tfjsNodeFound: 'tfjs-node installed',
+  tfjsBackendWasm: 'tfjs-backend-wasm',
+  tfjsCore: 'tfjs-core',
+  onnxruntimeNode: 'onnxruntime-node',
+  onnxruntimeNodeStatus: 'onnxruntime-node status',
+};
+
+/**
+ * {@link EnvironmentInfo} as rows for a table, every value readable text: what computes (the summary line), the native
+ * addon's kernels listed by name (sorted), or why it is off; a package that is not installed reads "(not installed)".
+ */
+export function environmentRows(info: EnvironmentInfo): Array<{ setting: string; value: string }> {
+  const rows: Array<{ setting: string; value: string }> = [{ setting: 'computes with', value: backendSummary(info) }];
+  for (const [key, value] of Object.entries(info)) {
+    if (key === 'native') continue; // an object: spelled out below
+    // onnxruntime-node may be installed yet fail to load: its status row says which.
+    const absent = key === 'onnxruntimeNode' ? '(does not load)' : '(not installed)';
+    rows.push({ setting: ROW_LABELS[key] ?? key, value: value === null ? absent : String(value) });
+  }
+  const n = info.native;
+  if (n !== undefined) {
+    rows.push({ setting: 'native addon', value: n.loaded ? `loaded (${n.blas ?? '?'} GEMM, ${n.threads ?? '?'} threads)` : `off: ${n.reason ?? 'unknown reason'}` });
+    if (n.loaded) rows.push({ setting: `native kernels (${n.kernels.length})`, value: n.kernels.length > 0 ? [...n.kernels].sort().join(', ') : '(none registered)' });
+  }
+  return rows;
+}
+
 /** Version field of an installed package's package.json, or null when the package is absent. */
 function packageVersion(pkg: string): string | null {
   try {
@@ -158,6 +195,8 @@ export async function environmentInfo(): Promise<EnvironmentInfo> {
   const active = tf.engine().backendName;
   const backend = active === null ? await initBackend() : current !== null && current.backend === active ? { ...current } : await describe(active);
   const cpus = os.cpus();
+  // Loading onnxruntime-node is attempted, never required: a machine without it still reports everything else.
+  const ort = onnxRuntimeInfo();
   return {
     ...backend,
     tfjsCore: tf.version_core,
@@ -169,5 +208,7 @@ export async function environmentInfo(): Promise<EnvironmentInfo> {
     arch: os.arch(),
     cpuModel: cpus.length > 0 ? cpus[0].model.trim() : 'unknown',
     cpuCores: cpus.length,
+    onnxruntimeNode: ort.available ? ort.version ?? 'unknown version' : null,
+    onnxruntimeNodeStatus: ort.available ? 'loads' : ort.reason ?? 'does not load (no reason given)',
   };
 }

@@ -34,7 +34,8 @@ function expectedText(spec: DownloadSpec): string {
 /**
  * Returns `spec.dest`: a copy already there is kept when its sha256 matches (and refused when not); otherwise the file
  * is downloaded (progress in bytes through `progress`), checked, and written atomically. A network failure, an HTTP
- * error or a digest mismatch throws an error naming the URL and `spec.manual`; nothing is written then.
+ * error, a broken-off transfer or a digest mismatch throws an error naming the URL and `spec.manual`; nothing is
+ * written then (the body is held in memory and written atomically only once verified).
  */
 export async function downloadVerified(spec: DownloadSpec, progress?: ProgressReporter): Promise<string> {
   if (!/^[0-9a-f]{8,64}$/.test(spec.sha256)) throw new Error(`downloadVerified: sha256 must be 8 to 64 lowercase hex digits, got "${spec.sha256}"`);
@@ -55,12 +56,22 @@ export async function downloadVerified(spec: DownloadSpec, progress?: ProgressRe
   const chunks: Uint8Array[] = [];
   let received = 0;
   const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.length;
-    progress?.update({ step: received, total });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.length;
+      progress?.update({ step: received, total });
+    }
+  } catch (err) {
+    // The bytes so far live in memory only: nothing partial reaches the disk.
+    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    throw new Error(`download of ${spec.what} from ${spec.url} broke off after ${received} of ${total ?? '?'} bytes (${cause}); nothing was saved; retry, or ${spec.manual}`);
+  }
+  // With a Content-Encoding, fetch decompresses and the length counts compressed bytes: nothing to compare then.
+  if (total !== undefined && received !== total && !response.headers.get('content-encoding')) {
+    throw new Error(`download of ${spec.what} from ${spec.url} ended after ${received} of ${total} bytes; nothing was saved; retry, or ${spec.manual}`);
   }
   const bytes = Buffer.concat(chunks);
   progress?.done(`${(received / 2 ** 20).toFixed(1)} MiB`);

@@ -3,13 +3,14 @@
  * notebooks' `parameters` cells shrink data and epochs so that every notebook runs in a couple of minutes.
  */
 
+import { envFlag } from './env';
+
 /** Environment variable that selects quick mode. */
 export const QUICK_ENV_VAR = 'COMPACT_NETS_QUICK';
 
-/** True when `COMPACT_NETS_QUICK` is set to 1/true/yes (case-insensitive). */
+/** True when `COMPACT_NETS_QUICK` is set to 1/true/yes (case-insensitive); any value but those and 0/false/no is an error. */
 export function isQuickMode(): boolean {
-  const v = (process.env[QUICK_ENV_VAR] ?? '').toLowerCase();
-  return v === '1' || v === 'true' || v === 'yes';
+  return envFlag(QUICK_ENV_VAR) === true;
 }
 
 /** `full` in a reader's run, `quick` in quick mode. */

@@ -4,12 +4,12 @@
  * schedule, label smoothing and the model's own regularisation losses; it checkpoints after every
  * epoch and can resume from the last checkpoint.
  *
- * Determinism: shuffling, augmentation and per-class subsets draw from one seeded {@link Rng} whose
- * state is checkpointed, so an interrupted and resumed run sees the same batches as an uninterrupted
- * one. Weight initialisation is deterministic only when the model's initialisers are seeded (tfjs
- * initialisers take `seed`; builders decide). Floating-point results repeat on the same backend and
- * machine; different backends (wasm vs cpu) or SIMD builds differ in rounding. Dropout layers draw
- * from tfjs's own unseeded generator and are not reproducible.
+ * Determinism: shuffling, augmentation and per-class subsets draw from one seeded {@link Rng} whose state is
+ * checkpointed, so an interrupted and resumed run sees the same batches as an uninterrupted one; each step's forward
+ * pass runs under `withSeededRandom` (seed.ts) with that generator, so dropout masks repeat too. Weight initialisation is
+ * seeded by whoever builds the model (experiments/run.ts builds under withSeededRandom). With the same backend and
+ * native thread count the results repeat bit for bit (the native kernels split work into fixed per-thread ranges);
+ * different backends (wasm vs cpu) or SIMD builds differ in rounding.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Augmentation, batchIndices, Dataset, makeBatch, Normalization } from './data/dataset';

@@ -124,7 +124,7 @@ registerModel({
   family: 'AS-ResNet',
   description: 'AS-ResNet (arXiv:1806.07370): pre-activation ResNet with 1×1 → active shift → 1×1 blocks (17 ASLs). Outputs logits.',
   options: [
-    { name: 'baseWidth', description: 'base width w (stages w, w, 2w, 4w, 8w); any positive integer', accepted: [...AS_RESNET_BASE_WIDTHS] },
+    { name: 'baseWidth', description: 'base width w (stages w, w, 2w, 4w, 8w); any positive integer', published: [...AS_RESNET_BASE_WIDTHS] },
     { name: 'normalizeGrad', description: 'ASL per-channel gradient normalisation; default true (prototxt)' },
     { name: 'shift', description: "'learned' (default: AS-ResNet) | 'fixed' (offsets frozen at ShiftNet's 3×3 grid: the fixed-shift baseline)", accepted: ['learned', 'fixed'] },
     { name: 'dataset', description: "'imagenet' (224², 1000) | 'cifar10' (32², 10) | 'tiny-imagenet' (64², 200); small profiles use stem stride 1", accepted: ['imagenet', 'cifar10', 'tiny-imagenet'] },

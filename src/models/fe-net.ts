@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convBnAct } from '../lib/blocks/conv';
 import { feBlock, FeDownsampling, ibPool, ibssl } from '../lib/blocks/shift-blocks';
+import type { SparseShiftInitialisation } from '../lib/ops/sparse-shift';
 import { choiceOption, imageInput, logits, requireResolution, resolveProfile } from './baselines-common';
 import { DatasetProfile, ModelConfig, registerModel } from './registry';
 
@@ -52,6 +53,7 @@ export interface FeNetConfig {
   headChannels: number;
   downsampling: FeDownsampling;
   penalty: number;
+  sslInit: SparseShiftInitialisation;
   dataset: DatasetProfile;
   resolution: number;
   classes: number;
@@ -60,7 +62,7 @@ export interface FeNetConfig {
 const MODEL = 'fe_net';
 
 export function validateFeNetConfig(cfg: ModelConfig): FeNetConfig {
-  const profile = resolveProfile(MODEL, cfg, ['width', 'headChannels', 'downsampling', 'penalty']);
+  const profile = resolveProfile(MODEL, cfg, ['width', 'headChannels', 'downsampling', 'penalty', 'sslInit']);
   const width = cfg.width ?? 1;
   if (typeof width !== 'number' || !Number.isFinite(width) || width <= 0) {
     throw new Error(`${MODEL}: width must be a positive number (published: ${FE_NET_WIDTHS.join(', ')}), got ${String(width)}`);
@@ -85,12 +87,13 @@ export function validateFeNetConfig(cfg: ModelConfig): FeNetConfig {
   if (typeof penalty !== 'number' || !Number.isFinite(penalty) || penalty < 0) {
     throw new Error(`${MODEL}: penalty must be a number ≥ 0 (L1 coefficient on the shift offsets), got ${String(penalty)}`);
   }
+  const sslInit = choiceOption<SparseShiftInitialisation>(MODEL, 'sslInit', cfg.sslInit, ['grid', 'uniform', 'zero'], 'grid');
   const stemStride = profile.dataset === 'imagenet' ? 2 : 1;
   requireResolution(MODEL, profile, (r) => {
     const s = stemStride === 2 ? Math.floor((r - 1) / 2) + 1 : r;
     return Math.floor(s / 16); // four 2×2/2 pools (floor) need ≥ 16 pixels
   });
-  return { width, base, headChannels, downsampling, penalty, ...profile };
+  return { width, base, headChannels, downsampling, penalty, sslInit, ...profile };
 }
 
 function build(cfg: FeNetConfig): tf.LayersModel {
@@ -102,11 +105,11 @@ function build(cfg: FeNetConfig): tf.LayersModel {
   let feIndex = 0;
   for (const row of BODY) {
     const out = row.out * cfg.base;
-    if (row.unit === 'ibssl') x = ibssl(x, { outChannels: out, expansion: row.expansion, penalty: cfg.penalty, bn, name: 'ibssl' });
+    if (row.unit === 'ibssl') x = ibssl(x, { outChannels: out, expansion: row.expansion, penalty: cfg.penalty, sslInit: cfg.sslInit, bn, name: 'ibssl' });
     else if (row.unit === 'ibpool') x = ibPool(x, { outChannels: out, expansion: row.expansion, downsampling: cfg.downsampling, bn, name: 'ibpool' });
     else {
       feIndex++;
-      x = feBlock(x, { kind: row.kind, outChannels: out, downsample: row.downsample, downsampling: cfg.downsampling, penalty: cfg.penalty, bn, name: `feblock${feIndex}` });
+      x = feBlock(x, { kind: row.kind, outChannels: out, downsample: row.downsample, downsampling: cfg.downsampling, penalty: cfg.penalty, sslInit: cfg.sslInit, bn, name: `feblock${feIndex}` });
     }
   }
   x = convBnAct(x, { outChannels: cfg.headChannels, kernelSize: 1, padding: 'valid', bn, name: 'conv2' });
@@ -131,10 +134,11 @@ registerModel({
   family: 'FE-Net',
   description: 'FE-Net (arXiv:1903.05285): sparse-shift (SSL) inverted bottlenecks in "fully-exploited" FE-Blocks; avg-pool down-sampling. Outputs logits.',
   options: [
-    { name: 'width', description: 'multiplier of the base width 16 (int truncation; must give an even base)', accepted: [...FE_NET_WIDTHS] },
+    { name: 'width', description: 'multiplier of the base width 16 (int truncation; must give an even base)', published: [...FE_NET_WIDTHS] },
     { name: 'downsampling', description: "'code' (released code: pool between the 1×1 convs, default) | 'paper' (pool first: reproduces the published MAdds)", accepted: ['code', 'paper'] },
     { name: 'headChannels', description: 'width of the last 1×1 conv; default 1380 at 1.0×, 1932 at 1.375× (training logs)' },
     { name: 'penalty', description: 'L1 coefficient λ on every SSL layer\'s offsets; default 0 (the released code uses weight decay instead)' },
+    { name: 'sslInit', description: "SSL offset start: 'grid' (default: 9 groups at {−1,0,1}², the intended SSL2d init) | 'uniform' (U[−1, 1] per offset: the released code's float division spreads them continuously, so channels cross the rounding threshold one by one under the penalty) | 'zero'", accepted: ['grid', 'uniform', 'zero'] },
     { name: 'dataset', description: "'imagenet' (224², 1000) | 'cifar10' (32², 10) | 'tiny-imagenet' (64², 200); small profiles use stem stride 1", accepted: ['imagenet', 'cifar10', 'tiny-imagenet'] },
     { name: 'resolution', description: 'input side in pixels (overrides the data-set profile)' },
     { name: 'classes', description: 'classifier outputs (overrides the data-set profile)' },

@@ -12,6 +12,7 @@ import { readTorchStateDict } from '../lib/weights/torch';
 import { loadTorchStateDict, TORCHVISION_MODELS } from '../lib/weights/torch-map';
 import { buildModel } from './registry';
 import './families';
+import { InvalidArgumentError, rethrowFileError } from '../lib/errors';
 
 export interface PretrainedModel {
   model: tf.LayersModel;
@@ -32,7 +33,7 @@ export function detectWeightFormat(file: string): 'tflite' | 'torch' {
     fs.readSync(fd, head, 0, 8, 0);
     fs.closeSync(fd);
   } catch (err) {
-    throw new Error(`cannot read weights file ${file}: ${(err as Error).message}`);
+    rethrowFileError(err, 'read the weights file', file);
   }
   if (head.toString('latin1', 4, 8) === 'TFL3') return 'tflite';
   if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'torch';
@@ -48,15 +49,22 @@ export function loadTfliteMobilenet(
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
-    throw new Error(`cannot read weights file ${file}: ${(err as Error).message}`);
+    rethrowFileError(err, 'read the weights file', file);
   }
   const tflite = parseTflite(bytes, file);
   const inferred = inferTfliteMobilenetConfig(tflite, file);
   if (override.model !== undefined && override.model !== inferred.model) {
-    throw new Error(`${file} holds a ${inferred.model} (width ${inferred.width}, ${inferred.resolution}×${inferred.resolution}), not a ${override.model}`);
+    throw new InvalidArgumentError(`${file} holds a ${inferred.model} (width ${inferred.width}, ${inferred.resolution}×${inferred.resolution}), not a ${override.model}`);
   }
   const config = { ...inferred, ...override };
-  const model = buildModel(config.model, { width: config.width, resolution: config.resolution, classes: config.classes });
+  let model: tf.LayersModel;
+  try {
+    model = buildModel(config.model, { width: config.width, resolution: config.resolution, classes: config.classes });
+  } catch (err) {
+    // Sizes read from the file (classes, resolution) beyond the builders' limits: the file is at fault, not the caller.
+    if (err instanceof InvalidArgumentError && override.resolution === undefined) throw new Error(`${file}: ${err.message.replace(/; choose a value in that range$/, '')}; the file is corrupt or not a TF-slim MobileNet`);
+    throw err;
+  }
   loadTfliteWeights(model, tflite, file);
   return { model, config, tflite };
 }
@@ -77,7 +85,7 @@ export function loadPretrained(name: string, file: string, resolution?: number):
   const format = detectWeightFormat(file);
   if (format === 'tflite') {
     if (name !== 'mobilenet_v1' && name !== 'mobilenet_v2') {
-      throw new Error(`${file} is a TFLite file; TFLite import supports mobilenet_v1 and mobilenet_v2, not "${name}"`);
+      throw new InvalidArgumentError(`${file} is a TFLite file; TFLite import supports mobilenet_v1 and mobilenet_v2, not "${name}"`);
     }
     const override: Partial<TfliteMobilenetConfig> = { model: name };
     if (resolution !== undefined) override.resolution = resolution;
@@ -86,7 +94,7 @@ export function loadPretrained(name: string, file: string, resolution?: number):
   }
   const entry = TORCHVISION_MODELS[name];
   if (entry === undefined) {
-    throw new Error(`${file} is a torch.save file; name the torchvision model it holds, one of: ${Object.keys(TORCHVISION_MODELS).join(', ')} (got "${name}")`);
+    throw new InvalidArgumentError(`${file} is a torch.save file; name the torchvision model it holds, one of: ${Object.keys(TORCHVISION_MODELS).join(', ')} (got "${name}")`);
   }
   const state = readTorchStateDict(file);
   const size = resolution ?? 224;

@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { DatasetProfile } from '../lib/data/profiles';
+import { InvalidArgumentError } from '../lib/errors';
 
 export type { DatasetProfile } from '../lib/data/profiles';
 
@@ -58,8 +59,10 @@ export interface VariantEntry {
 export interface OptionDoc {
   name: keyof ModelConfig & string;
   description: string;
-  /** Accepted values when the option takes a fixed set. */
+  /** The only values the builder takes, when the option is a fixed set (checked before building). */
   accepted?: Array<number | string>;
+  /** Published values of an open option (the builder takes others too): shown to users, never enforced. */
+  published?: Array<number | string>;
 }
 
 export interface ModelEntry {
@@ -80,10 +83,47 @@ export interface ModelEntry {
 
 const REGISTRY = new Map<string, ModelEntry>();
 
-/** Adds a model to the registry; a duplicate name is an error. */
+/**
+ * Upper bounds every builder enforces before it allocates a weight: far beyond any published configuration, far below
+ * what exhausts memory (MobileNet V1 at width 1e9 asks for 8.6·10^11 floats in its first layer; a classifier of
+ * 10^9 classes for 4 TB). `integer`: the option takes whole numbers (for the command line's parsing).
+ */
+export const CONFIG_LIMITS: Record<string, { max: number; integer: boolean; why: string }> = {
+  width: { max: 4, integer: false, why: 'published widths lie in 0.25…2' },
+  classes: { max: 21841, integer: true, why: 'ImageNet-21k, the largest label set, has 21,841 classes' },
+  resolution: { max: 1024, integer: true, why: 'published inputs lie in 32…227 pixels' },
+  stemChannels: { max: 8192, integer: true, why: 'the variants\' stems have 6…48 channels' },
+  headChannels: { max: 8192, integer: true, why: 'FE-Net\'s heads have 1,380 and 1,932 channels' },
+  expansion: { max: 64, integer: false, why: 'ShiftNet\'s authors use 1, 3, 6 and 9' },
+  depth: { max: 1202, integer: true, why: 'the deepest CIFAR ResNet published has 1,202 layers' },
+  kernelSize: { max: 31, integer: true, why: 'the shift kernels used here are 3×3 and 5×5' },
+};
+
+/**
+ * Throws an InvalidArgumentError naming the option, its value and its bound when a numeric option of `config`
+ * exceeds {@link CONFIG_LIMITS}. Lower bounds, types and accepted lists stay with each builder (its own messages).
+ */
+export function checkConfigLimits(modelName: string, config: ModelConfig): void {
+  for (const [key, limit] of Object.entries(CONFIG_LIMITS)) {
+    const value = config[key];
+    if (typeof value !== 'number' || !(value > limit.max)) continue; // NaN and the like: the builder's own check
+    throw new InvalidArgumentError(
+      `${modelName}: ${key} = ${value} is beyond what any builder accepts: at most ${limit.max} (${limit.why}); choose a smaller value`,
+    );
+  }
+}
+
+/** Adds a model to the registry (its builder checks {@link CONFIG_LIMITS} first); a duplicate name is an error. */
 export function registerModel(entry: ModelEntry): void {
   if (REGISTRY.has(entry.name)) throw new Error(`model "${entry.name}" is registered twice`);
-  REGISTRY.set(entry.name, entry);
+  const build = entry.build;
+  REGISTRY.set(entry.name, {
+    ...entry,
+    build: (config: ModelConfig) => {
+      checkConfigLimits(entry.name, config);
+      return build(config);
+    },
+  });
 }
 
 /** All registered models, in registration order. */
@@ -95,7 +135,7 @@ export function listModels(): ModelEntry[] {
 export function getModelEntry(name: string): ModelEntry {
   const entry = REGISTRY.get(name);
   if (!entry) {
-    throw new Error(`unknown model "${name}"; registered models: ${[...REGISTRY.keys()].join(', ')}`);
+    throw new InvalidArgumentError(`unknown model "${name}"; registered models: ${[...REGISTRY.keys()].join(', ')}`);
   }
   return entry;
 }
@@ -111,7 +151,7 @@ export function getVariant(modelName: string, variantName: string): VariantEntry
   const entry = getModelEntry(modelName);
   const variant = entry.variants.find((v) => v.name === variantName);
   if (!variant) {
-    throw new Error(`model "${modelName}" has no variant "${variantName}"; variants: ${entry.variants.map((v) => v.name).join(', ')}`);
+    throw new InvalidArgumentError(`model "${modelName}" has no variant "${variantName}"; variants: ${entry.variants.map((v) => v.name).join(', ')}`);
   }
   return variant;
 }

@@ -174,7 +174,7 @@ registerModel({
     {
       name: 'width',
       description: 'scale s× of every stage width; published 0.25/0.5/1/1.5/2 (nearest multiple of 4g); others must give multiples of 4g',
-      accepted: [...SHUFFLENET_V1_WIDTHS],
+      published: [...SHUFFLENET_V1_WIDTHS],
     },
     { name: 'stemChannels', description: 'stem conv channels; default 24 (paper); MEGVII uses 12/16 at 0.5× and 48 at 2×' },
     { name: 'shuffle', description: 'channel shuffle after the first gconv of every unit; true (default) or false (P-SH1 Table 3 ablation: no cross-group mixing)' },

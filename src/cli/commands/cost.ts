@@ -1,19 +1,10 @@
 /** `compact-nets cost <model>`: parameters, MACs and memory access of one model configuration, per layer. */
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from '../main';
-import { numberOption, ParsedArgs, parseArgs, stringOption, UsageError } from '../args';
+import { parseArgs, stringOption, UsageError } from '../args';
+import { checkModelOptions, CONFIG_FLAGS, configFromArgs, modelFromArgs } from '../model-options';
 import { costOf, costToJson, formatCostTable } from '../../lib/cost';
-import { getModelEntry, getVariant, listModels, ModelConfig, ModelEntry } from '../../models';
-
-/** CLI flag → config key, for the options a model may accept. */
-const CONFIG_FLAGS: Array<{ flag: string; key: keyof ModelConfig & string; kind: 'number' | 'integer' | 'string' }> = [
-  { flag: 'width', key: 'width', kind: 'number' },
-  { flag: 'groups', key: 'groups', kind: 'integer' },
-  { flag: 'base-width', key: 'baseWidth', kind: 'integer' },
-  { flag: 'resolution', key: 'resolution', kind: 'integer' },
-  { flag: 'classes', key: 'classes', kind: 'integer' },
-  { flag: 'dataset', key: 'dataset', kind: 'string' },
-];
+import { listModels, ModelConfig } from '../../models';
 
 const USAGE = [
   'usage: compact-nets cost <model> [--variant NAME] [--width W] [--groups G] [--base-width B] [--resolution R]',
@@ -25,28 +16,6 @@ const USAGE = [
   '  --json   one JSON object {model, config, params: {weights, trainable, all}, macs, memoryAccess, layers}',
 ].join('\n');
 
-/** Reads the config flags present on the command line, typed. */
-function configFromArgs(args: ParsedArgs): ModelConfig {
-  const config: ModelConfig = {};
-  for (const { flag, key, kind } of CONFIG_FLAGS) {
-    if (!args.options.has(flag)) continue;
-    config[key] = kind === 'string' ? stringOption(args, flag) : numberOption(args, flag, kind === 'integer' ? { integer: true, min: 1 } : undefined);
-  }
-  return config;
-}
-
-/** Rejects flags for options the model does not document (e.g. --groups for mobilenet_v2). */
-function checkAccepted(entry: ModelEntry, config: ModelConfig): void {
-  const accepted = entry.options.map((o) => o.name as string);
-  for (const key of Object.keys(config)) {
-    if (!accepted.includes(key)) {
-      const flag = CONFIG_FLAGS.find((f) => f.key === key)?.flag ?? key;
-      const flags = CONFIG_FLAGS.filter((f) => accepted.includes(f.key)).map((f) => `--${f.flag}`);
-      throw new UsageError(`${entry.name} does not accept --${flag}; its options: ${flags.join(', ') || '(none)'}`);
-    }
-  }
-}
-
 export const command: Command = {
   summary: 'parameters, MACs and memory access of a model, per layer',
   usage: USAGE,
@@ -56,18 +25,11 @@ export const command: Command = {
       throw new UsageError(`cost takes exactly one model name (got ${args.positional.length}); models: ${listModels().map((m) => m.name).join(', ')}`);
     }
     const name = args.positional[0];
-    let entry: ModelEntry;
-    let base: ModelConfig = {};
     const variantName = stringOption(args, 'variant');
-    try {
-      entry = getModelEntry(name);
-      if (variantName !== undefined) base = getVariant(name, variantName).config;
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { entry, variant } = modelFromArgs(name, variantName);
     const overrides = configFromArgs(args);
-    checkAccepted(entry, overrides);
-    const config: ModelConfig = { ...entry.defaults, ...base, ...overrides };
+    checkModelOptions(entry, overrides);
+    const config: ModelConfig = { ...entry.defaults, ...(variant?.config ?? {}), ...overrides };
     await tf.setBackend('cpu'); // counting needs shapes only; cpu is always available
     let model: tf.LayersModel;
     try {

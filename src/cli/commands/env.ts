@@ -1,12 +1,13 @@
 /** `compact-nets env`: which tfjs backend runs here, with library, Node and machine versions. */
 import type { Command } from '../main';
-import { parseArgs, stringOption, UsageError } from '../args';
+import { backendOption, parseArgs, UsageError } from '../args';
 import { backendSummary, environmentInfo, initBackend } from '../../lib/backend';
 
 const USAGE = [
   'usage: compact-nets env [--json] [--backend NAME]',
   '',
-  'Starts the tfjs backend and prints it with the versions of tfjs, tslab, TypeScript and Node, and the CPU.',
+  'Starts the tfjs backend and prints it with the versions of tfjs, tslab, TypeScript and Node, the CPU, and whether',
+  'onnxruntime-node loads (its version, or why not; env itself never fails on it).',
   '  --json           print one JSON object instead of aligned lines',
   '  --backend NAME   tensorflow (alias node), wasm or cpu; default: $COMPACT_NETS_BACKEND, else tensorflow',
   '                   when @tensorflow/tfjs-node is installed, else wasm',
@@ -20,14 +21,16 @@ export const command: Command = {
     if (args.positional.length > 0) {
       throw new UsageError(`env takes no positional arguments (got "${args.positional.join(' ')}")`);
     }
-    await initBackend(stringOption(args, 'backend'));
+    await initBackend(backendOption(args));
     const info = await environmentInfo();
     if (args.options.has('json')) {
       console.log(JSON.stringify(info, null, 2));
     } else {
       const rows = Object.entries(info)
-        .filter(([key]) => key !== 'native')
+        .filter(([key]) => key !== 'native' && key !== 'onnxruntimeNode' && key !== 'onnxruntimeNodeStatus')
         .map(([key, value]) => `${key.padEnd(16)} ${value === null ? '(not installed)' : String(value)}`);
+      // Installed but unloadable is not "(not installed)": say why it does not load.
+      rows.push(`${'onnxruntimeNode'.padEnd(16)} ${info.onnxruntimeNode !== null ? `${info.onnxruntimeNode} (loads)` : `does not load: ${info.onnxruntimeNodeStatus}`}`);
       rows.splice(1, 0, `${'computes with'.padEnd(16)} ${backendSummary(info)}`);
       console.log(rows.join('\n'));
     }

@@ -1,12 +1,33 @@
 /** `compact-nets eval`: top-1/top-5 of a model with pretrained weights on a labelled ImageNet image folder. */
 import type { Command } from '../main';
-import { numberOption, parseArgs, stringOption, UsageError } from '../args';
+import { backendOption, numberOption, parseArgs, pathOption, stringOption, UsageError } from '../args';
 import { initBackend } from '../../lib/backend';
 import { evaluateClassifier } from '../../lib/eval/evaluate';
 import { loadLabelledImages } from '../../lib/eval/labels';
-import { loadPretrained } from '../../models';
+import { detectWeightFormat, loadPretrained } from '../../models';
 import { describePreprocessing } from '../../lib/eval/preprocess';
-import { fetchTorchvisionWeights } from '../../lib/weights/download';
+import { fetchTorchvisionWeights, TORCHVISION_WEIGHT_FILES } from '../../lib/weights/download';
+import { TORCHVISION_MODELS } from '../../lib/weights/torch-map';
+
+/** Registry names that TFLite files load into (width and resolution come from the file). */
+const TFLITE_MODELS = ['mobilenet_v1', 'mobilenet_v2'];
+
+/**
+ * Checks that model `name` fits the weights (a file's format, or "torchvision") and that --resolution applies, before
+ * any image or weight is read. Returns the format.
+ */
+function checkModelFitsWeights(name: string, weights: string, resolution: number | undefined): 'tflite' | 'torch' {
+  const format = weights === 'torchvision' ? 'torch' : detectWeightFormat(weights);
+  const names = format === 'tflite' ? TFLITE_MODELS : weights === 'torchvision' ? Object.keys(TORCHVISION_WEIGHT_FILES) : Object.keys(TORCHVISION_MODELS);
+  if (!names.includes(name)) {
+    const what = weights === 'torchvision' ? 'published torchvision weights exist' : `${weights} is a ${format === 'tflite' ? 'TFLite' : 'torch.save'} file, which loads`;
+    throw new UsageError(`model "${name}" does not fit: ${what} for ${names.join(', ')}; choose one of them`);
+  }
+  if (format === 'tflite' && resolution !== undefined) {
+    throw new UsageError(`--resolution applies to torchvision weights only: a TFLite file fixes its input size (${weights}); leave --resolution out`);
+  }
+  return format;
+}
 
 const USAGE = [
   'usage: compact-nets eval <model> --weights FILE|torchvision --images DIR [--labels FILE] [--limit N] [--batch N]',
@@ -39,20 +60,23 @@ export const command: Command = {
     const args = parseArgs(argv, { values: ['weights', 'images', 'labels', 'limit', 'batch', 'resolution', 'backend'], booleans: ['json'] });
     if (args.positional.length !== 1) throw new UsageError(`eval takes one model name, got ${args.positional.length ? `"${args.positional.join(' ')}"` : 'none'}`);
     const name = args.positional[0];
-    const weightsArg = stringOption(args, 'weights');
-    const images = stringOption(args, 'images');
-    if (weightsArg === undefined) throw new UsageError('--weights FILE is required (a .tflite or torch.save file, or "torchvision")');
-    if (images === undefined) throw new UsageError('--images DIR is required');
+    if (stringOption(args, 'weights') === undefined) throw new UsageError('--weights FILE is required (a .tflite or torch.save file, or "torchvision")');
+    if (stringOption(args, 'images') === undefined) throw new UsageError('--images DIR is required');
     const limit = numberOption(args, 'limit', { integer: true, min: 1 });
-    const batch = numberOption(args, 'batch', { integer: true, min: 1 });
-    const resolution = numberOption(args, 'resolution', { integer: true, min: 1 });
+    const batch = numberOption(args, 'batch', { integer: true, min: 1, max: 1024 });
+    const resolution = numberOption(args, 'resolution', { integer: true, min: 32, max: 1024 });
+    const weightsArg = stringOption(args, 'weights') === 'torchvision' ? 'torchvision' : pathOption(args, 'weights', 'file', 'a .tflite or torch.save file, or "torchvision"')!;
+    const images = pathOption(args, 'images', 'folder', 'a folder of ImageNet images (or a data-set root with images/)')!;
+    pathOption(args, 'labels', 'file', 'a label file of "<file> <index>" lines');
+    const backend = backendOption(args);
+    checkModelFitsWeights(name, weightsArg, resolution);
     const json = args.options.has('json');
 
     // Cheap checks first: a folder without labels fails before any weights are read.
     const labelled = loadLabelledImages(images, stringOption(args, 'labels'));
     const subset = limit !== undefined ? labelled.images.slice(0, limit) : labelled.images;
     const weights = weightsArg === 'torchvision' ? await fetchTorchvisionWeights(name) : weightsArg;
-    await initBackend(stringOption(args, 'backend'));
+    await initBackend(backend);
     const pretrained = loadPretrained(name, weights, resolution);
     const result = await evaluateClassifier(pretrained.model, subset, {
       preprocessing: pretrained.preprocessing,

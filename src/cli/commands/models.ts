@@ -28,7 +28,7 @@ function describeModel(entry: ModelEntry): string {
   if (entry.reconstruction) lines.push(`  reconstruction: ${entry.reconstruction}`);
   lines.push('  options:');
   for (const o of entry.options) {
-    lines.push(`    --${o.name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()).padEnd(12)} ${o.description}${o.accepted ? ` (accepted: ${o.accepted.join(', ')})` : ''}`);
+    lines.push(`    --${o.name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()).padEnd(12)} ${o.description}${o.accepted ? ` (accepted: ${o.accepted.join(', ')})` : o.published ? ` (published: ${o.published.join(', ')})` : ''}`);
   }
   lines.push('  variants:');
   for (const v of entry.variants) {

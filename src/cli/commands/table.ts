@@ -1,6 +1,6 @@
 /** `compact-nets table`: the survey's ImageNet table from our definitions, optionally with measured latency. */
 import type { Command } from '../main';
-import { numberOption, parseArgs, stringOption, UsageError } from '../args';
+import { backendOption, numberOption, parseArgs, pathOption, requireWith, stringOption, UsageError } from '../args';
 import { initBackend } from '../../lib/backend';
 import { imagenetTable, tableDisplayRows, tableFootnotes } from '../../lessons/table';
 import { tflitePretrainedScorer } from '../../lessons/table-pretrained';
@@ -31,16 +31,22 @@ export const command: Command = {
   async run(argv: string[]): Promise<number> {
     const args = parseArgs(argv, { values: ['models', 'repetitions', 'batch', 'backend', 'pretrained', 'images', 'limit', 'onnx-threads'], booleans: ['json', 'latency'] });
     if (args.positional.length) throw new UsageError(`table takes no positional arguments (got "${args.positional.join(' ')}")`);
-    const repetitions = numberOption(args, 'repetitions', { integer: true, min: 1 });
-    const batch = numberOption(args, 'batch', { integer: true, min: 1 });
+    requireWith(args, ['repetitions', 'batch'], 'latency', 'they set how latency and throughput are measured');
+    requireWith(args, ['limit'], 'pretrained', 'it limits the images the pretrained weights are scored on');
+    const repetitions = numberOption(args, 'repetitions', { integer: true, min: 1, max: 1000 });
+    const batch = numberOption(args, 'batch', { integer: true, min: 1, max: 1024 });
     const models = stringOption(args, 'models')?.split(',').map((s) => s.trim()).filter(Boolean);
-    const pretrainedDir = stringOption(args, 'pretrained');
-    const imagesDir = stringOption(args, 'images');
+    const registered = listModels().map((m) => m.name);
+    const unknown = (models ?? []).filter((m) => !registered.includes(m));
+    if (unknown.length > 0) throw new UsageError(`--models: unknown model${unknown.length > 1 ? 's' : ''} ${unknown.map((m) => `"${m}"`).join(', ')}; registered: ${registered.join(', ')}`);
+    if (models !== undefined && models.length === 0) throw new UsageError(`--models names no model; give a comma-separated list of ${registered.join(', ')}`);
+    const pretrainedDir = pathOption(args, 'pretrained', 'folder', 'the folder of TFLite MobileNets');
+    const imagesDir = pathOption(args, 'images', 'folder', 'a folder of labelled ImageNet images');
     if ((pretrainedDir === undefined) !== (imagesDir === undefined)) {
       throw new UsageError('--pretrained and --images go together: the weights folder and the labelled ImageNet images to score them on');
     }
     const limit = numberOption(args, 'limit', { integer: true, min: 1 });
-    await initBackend(stringOption(args, 'backend'));
+    await initBackend(backendOption(args));
     const pretrained = pretrainedDir && imagesDir ? tflitePretrainedScorer({ pretrainedDir, imagesDir, limit }) : undefined;
     const json = args.options.has('json');
     const table = await imagenetTable(listModels(), {

@@ -1,7 +1,8 @@
 /** `compact-nets train`: trains a registered model on a real data set, evaluates it and records the result. */
 import type { Command } from '../main';
-import { numberOption, parseArgs, UsageError } from '../args';
-import { EXPERIMENT_USAGE, EXPERIMENT_VALUE_OPTIONS, experimentOptions } from '../experiment-options';
+import { parseArgs, stringOption, UsageError } from '../args';
+import { EXPERIMENT_USAGE, EXPERIMENT_VALUE_OPTIONS, experimentOptions, seedOption } from '../experiment-options';
+import { checkModelOptions, configFromArgs, modelFromArgs } from '../model-options';
 import { runExperiment } from '../../experiments';
 import { createProgress } from '../../lib/progress';
 import { resultsFile } from '../../lib/results';
@@ -27,15 +28,17 @@ export const command: Command = {
     const args = parseArgs(argv, { values: [...EXPERIMENT_VALUE_OPTIONS, 'width', 'seed'], booleans: ['json', 'resume', 'retrain'] });
     if (args.positional.length !== 1) throw new UsageError(`train takes exactly one model name, got ${args.positional.length ? `"${args.positional.join(' ')}"` : 'none'}`);
     const options = experimentOptions(args);
-    const width = numberOption(args, 'width');
-    if (width !== undefined && !(width > 0)) throw new UsageError(`--width must be > 0, got ${width}`);
+    const { entry } = modelFromArgs(args.positional[0], stringOption(args, 'variant'));
+    const modelConfig = configFromArgs(args, ['width']);
+    checkModelOptions(entry, modelConfig);
+    const width = modelConfig.width as number | undefined;
     const json = args.options.has('json');
     const sinks = json ? { write: (t: string) => void process.stderr.write(t), isTTY: process.stderr.isTTY === true } : {};
     const record = await runExperiment({
       ...options,
       model: args.positional[0],
       modelConfig: width !== undefined ? { width } : undefined,
-      seed: numberOption(args, 'seed', { integer: true, min: 0 }) ?? 0,
+      seed: seedOption(args) ?? 0,
       resume: args.options.has('resume'),
       retrain: args.options.has('retrain'),
       progress: createProgress({ title: `train ${args.positional[0]}` }, sinks),

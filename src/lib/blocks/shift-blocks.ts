@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activation, Activation, batchNorm, BatchNormConfig, convBnAct } from './conv';
 import { avgPool3x3s2 } from './shuffle-units';
 import { activeShift, channelSplit, shift, sparseShift } from '../ops';
+import type { SparseShiftInitialisation } from '../ops/sparse-shift';
 
 /** Channels (last axis) of an NHWC symbolic tensor. */
 function channelsOf(x: tf.SymbolicTensor): number {
@@ -176,6 +177,8 @@ export interface IbsslOptions {
   residual?: boolean;
   /** Sparse-shift penalty (coefficient of the L1 term on the offsets). */
   penalty?: number;
+  /** How the SSL offsets start (SparseShift `initialisation`; default 'grid'). */
+  sslInit?: SparseShiftInitialisation;
   bn?: BatchNormConfig;
   name: string;
 }
@@ -192,7 +195,7 @@ export function ibssl(x: tf.SymbolicTensor, o: IbsslOptions): tf.SymbolicTensor 
     throw new Error(`${o.name}: ResIBSSL adds its input, so outChannels (${o.outChannels}) must equal the input channels (${channelsOf(x)})`);
   }
   let y = convBnAct(x, { outChannels: mid, kernelSize: 1, padding: 'valid', bn: o.bn, name: `${o.name}.conv1` });
-  y = sparseShift({ stride: 1, penalty: o.penalty, name: `${o.name}.ssl` }).apply(y) as tf.SymbolicTensor;
+  y = sparseShift({ stride: 1, penalty: o.penalty, initialisation: o.sslInit, name: `${o.name}.ssl` }).apply(y) as tf.SymbolicTensor;
   y = convBnAct(y, { outChannels: o.outChannels, kernelSize: 1, padding: 'valid', activation: 'linear', bn: o.bn, name: `${o.name}.conv2` });
   return o.residual ? add(y, x, `${o.name}.add`) : y;
 }
@@ -240,6 +243,8 @@ export interface FeBlockOptions {
   expansion?: number;
   downsampling?: FeDownsampling;
   penalty?: number;
+  /** How the SSL offsets start (default 'grid'). */
+  sslInit?: SparseShiftInitialisation;
   bn?: BatchNormConfig;
   name: string;
 }
@@ -262,10 +267,10 @@ export function feBlock(x: tf.SymbolicTensor, o: FeBlockOptions): tf.SymbolicTen
   const expansion = o.expansion ?? 6;
   let y = slices[slices.length - 1];
   for (let i = slices.length - 2, k = 1; i >= 0; i--, k++) {
-    y = ibssl(y, { outChannels: channelsOf(y), expansion, residual: true, penalty: o.penalty, bn: o.bn, name: `${o.name}.res${k}` });
+    y = ibssl(y, { outChannels: channelsOf(y), expansion, residual: true, penalty: o.penalty, sslInit: o.sslInit, bn: o.bn, name: `${o.name}.res${k}` });
     y = tf.layers.concatenate({ axis: -1, name: `${o.name}.cat${k}` }).apply([slices[i], y]) as tf.SymbolicTensor;
   }
   return o.downsample
     ? ibPool(y, { outChannels: o.outChannels, expansion, downsampling: o.downsampling, bn: o.bn, name: `${o.name}.pool` })
-    : ibssl(y, { outChannels: o.outChannels, expansion, penalty: o.penalty, bn: o.bn, name: `${o.name}.out` });
+    : ibssl(y, { outChannels: o.outChannels, expansion, penalty: o.penalty, sslInit: o.sslInit, bn: o.bn, name: `${o.name}.out` });
 }

@@ -5,53 +5,21 @@
  * An entry is keyed by the loader, the absolute source path, the loader options and a fingerprint
  * of the source (file names with sizes and modification times), so editing, adding or removing a
  * source file makes a new entry. Entries are written to a temporary file and renamed into place,
- * so a killed process never leaves a half-written entry under the final name.
+ * so a killed process never leaves a half-written entry under the final name; the temporary files of
+ * processes that died mid-write are removed by the next write into that folder (and by the CLI on start).
+ * Each entry carries the sha256 of its pixels and labels, checked on every read: a corrupt entry is rebuilt.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { cacheRoot, writeFileAtomic } from '../files';
 import { Dataset, validateDataset } from './dataset';
 
-/** Bump when the entry format changes; old entries are then ignored. */
-const CACHE_FORMAT = 1;
+// Re-exported for the modules that import them from here; they live in ../files.ts, which loads no tfjs (the CLI needs them first).
+export { cacheRoot, removeStaleTempFiles, repoRoot, writeFileAtomic } from '../files';
 
-/** The repository root: the nearest folder above this file whose package.json is compact-nets. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg)) {
-      try {
-        if (JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'compact-nets') return dir;
-      } catch {
-        // An unreadable package.json is not ours: keep walking up.
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-}
-
-/** The cache folder: `$COMPACT_NETS_CACHE` or `<repo>/.cache/compact-nets` (not created here). */
-export function cacheRoot(): string {
-  const fromEnv = process.env.COMPACT_NETS_CACHE;
-  return fromEnv && fromEnv.length > 0 ? path.resolve(fromEnv) : path.join(repoRoot(), '.cache', 'compact-nets');
-}
-
-/** Writes `data` to `file` atomically: temporary file in the same folder, fsync, rename. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
+/** Bump when the entry format changes; old entries are then ignored. 2: the header holds the payload's sha256. */
+const CACHE_FORMAT = 2;
 
 /** sha256 (hex) of "relative path, size, mtime" for each file under `root`; cheap (stat only). */
 export function fingerprintFiles(root: string, relativeFiles: string[]): string {
@@ -89,13 +57,18 @@ export function cacheFile(key: CacheKey, cacheDir = cacheRoot()): string {
   return path.join(cacheDir, 'datasets', `${key.loader}-${digest}.bin`);
 }
 
-/** Serialises a data set: uint32 header length, JSON header, images, labels (int32 little-endian). */
+/** sha256 (hex) of an entry's payload: images, then labels as stored. */
+function payloadDigest(images: Uint8Array, labels: Uint8Array): string {
+  return crypto.createHash('sha256').update(images).update(labels).digest('hex');
+}
+
+/** Serialises a data set: uint32 header length, JSON header (with the payload's sha256), images, labels (int32 little-endian). */
 function encode(ds: Dataset): Uint8Array {
+  const labels = Buffer.from(ds.labels.buffer, ds.labels.byteOffset, ds.labels.byteLength);
   const header = Buffer.from(JSON.stringify({
     name: ds.name, split: ds.split, count: ds.count, height: ds.height, width: ds.width, channels: ds.channels,
-    classNames: ds.classNames, files: ds.files, subset: ds.subset,
+    classNames: ds.classNames, files: ds.files, subset: ds.subset, sha256: payloadDigest(ds.images, labels),
   }), 'utf8');
-  const labels = Buffer.from(ds.labels.buffer, ds.labels.byteOffset, ds.labels.byteLength);
   const out = Buffer.alloc(4 + header.length + ds.images.length + labels.length);
   out.writeUInt32LE(header.length, 0);
   header.copy(out, 4);
@@ -104,13 +77,21 @@ function encode(ds: Dataset): Uint8Array {
   return out;
 }
 
-/** Parses an entry written by {@link encode}; throws on any inconsistency. */
+/** Parses an entry written by {@link encode}; throws on any inconsistency: sizes, then the payload's sha256. */
 function decode(bytes: Buffer): Dataset {
+  if (bytes.length < 4) throw new Error(`entry has ${bytes.length} bytes, too few for a header`);
   const headerLength = bytes.readUInt32LE(0);
+  if (4 + headerLength > bytes.length) throw new Error(`header of ${headerLength} bytes runs past the ${bytes.length}-byte entry`);
   const header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8'));
+  for (const key of ['count', 'height', 'width', 'channels'] as const) {
+    if (!Number.isSafeInteger(header[key]) || header[key] < 0) throw new Error(`header field ${key} = ${JSON.stringify(header[key])} is not a size`);
+  }
   const pixels = header.count * header.height * header.width * header.channels;
   const start = 4 + headerLength;
   if (bytes.length !== start + pixels + 4 * header.count) throw new Error(`entry has ${bytes.length} bytes, expected ${start + pixels + 4 * header.count}`);
+  const digest = payloadDigest(bytes.subarray(start, start + pixels), bytes.subarray(start + pixels));
+  if (digest !== header.sha256) throw new Error(`payload sha256 ${digest.slice(0, 16)}… differs from the recorded ${String(header.sha256).slice(0, 16)}…`);
+  delete header.sha256;
   const images = new Uint8Array(pixels);
   images.set(bytes.subarray(start, start + pixels));
   const labels = new Int32Array(header.count);
@@ -136,6 +117,11 @@ export function cachedDataset(key: CacheKey, build: () => Dataset, options: Cach
   }
   const ds = build();
   validateDataset(ds);
-  writeFileAtomic(file, encode(ds));
+  try {
+    writeFileAtomic(file, encode(ds));
+  } catch (err) {
+    // The data set is complete and checked; only the next run's shortcut is lost.
+    console.warn(`compact-nets: warning: the decoded data set is not cached: ${(err as Error).message}`);
+  }
   return ds;
 }

@@ -7,6 +7,7 @@
  * one batch at a time, inside the training step.
  */
 import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError } from '../errors';
 import { Rng, permutation } from '../seed';
 
 /** A labelled image set held as uint8 pixels. */
@@ -103,14 +104,21 @@ export function selectIndices(ds: Dataset, indices: ArrayLike<number>, subset?: 
  * lists (to decode only what is kept), {@link subsetPerClass} on loaded data: both pick the same images.
  */
 export function perClassSelection(labels: ArrayLike<number>, classNames: string[], perClass: number, seed: number, what: string): number[] {
-  if (!Number.isInteger(perClass) || perClass < 1) throw new Error(`perClass must be a positive integer, got ${perClass}`);
+  if (!Number.isInteger(perClass) || perClass < 1) throw new InvalidArgumentError(`perClass must be a positive integer, got ${perClass}`);
   const byClass: number[][] = classNames.map(() => []);
-  for (let i = 0; i < labels.length; i++) byClass[labels[i]].push(i);
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i];
+    if (!Number.isInteger(label) || label < 0 || label >= classNames.length) {
+      throw new Error(`${what}: image ${i} has label ${label}, outside 0…${classNames.length - 1} (${classNames.length} classes); the data are corrupt`);
+    }
+    byClass[label].push(i);
+  }
   const rng = new Rng(seed);
   const chosen: number[] = [];
+  const fewest = Math.min(...byClass.map((m) => m.length));
   byClass.forEach((members, c) => {
     if (members.length < perClass) {
-      throw new Error(`perClass subset of ${what}: class ${c} "${classNames[c]}" has ${members.length} images, fewer than perClass = ${perClass}; lower perClass`);
+      throw new InvalidArgumentError(`perClass = ${perClass} for ${what}: class ${c} "${classNames[c]}" has ${members.length} images; choose perClass ≤ ${fewest} (the smallest class)`);
     }
     chosen.push(...rng.shuffle(members.slice()).slice(0, perClass));
   });

@@ -4,6 +4,10 @@ import * as path from 'path';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { Image } from './dataset';
+import { rethrowFileError } from '../errors';
+
+/** Largest image accepted, in pixels (jpeg-js's own default limit, applied to PNG too): more is a corrupt or crafted file. */
+export const MAX_IMAGE_PIXELS = 100e6;
 
 /** File extensions the image-folder loaders accept (case-insensitive). */
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
@@ -23,10 +27,16 @@ export function decodeImageBytes(bytes: Uint8Array, name: string): Image {
   const isPng = bytes.length > 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   try {
     if (isJpeg) {
-      const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 512 });
+      const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 512, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
       return { data: decoded.data as Uint8Array, height: decoded.height, width: decoded.width, channels: 3 };
     }
     if (isPng) {
+      // pngjs allocates width × height × 4 bytes from the header before reading any pixel: check the header first.
+      const width = bytes.length >= 24 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32BE(16) : 0;
+      const height = bytes.length >= 24 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32BE(20) : 0;
+      if (width * height > MAX_IMAGE_PIXELS) {
+        throw new Error(`its header declares ${width}×${height} pixels, more than the ${MAX_IMAGE_PIXELS / 1e6} megapixels accepted`);
+      }
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       const rgb = new Uint8Array(png.width * png.height * 3);
       for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
@@ -48,7 +58,7 @@ export function decodeImageFile(file: string): Image {
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
-    throw new Error(`cannot read image ${file}: ${(err as Error).message}`);
+    rethrowFileError(err, 'read the image', file);
   }
   return decodeImageBytes(bytes, file);
 }

@@ -42,6 +42,21 @@ export function parseIdx(raw: Uint8Array, name: string, expectedMagic: number): 
   return { dims, data: bytes.subarray(start) };
 }
 
+/** Throws naming the file, the first offending index and how many labels lie outside 0…classes−1. */
+export function checkLabels(labels: ArrayLike<number>, classes: number, file: string): void {
+  let bad = 0;
+  let first = -1;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] >= classes) {
+      bad++;
+      if (first < 0) first = i;
+    }
+  }
+  if (bad > 0) {
+    throw new Error(`${file}: label ${labels[first]} at index ${first} is outside 0…${classes - 1} (${bad} of ${labels.length} labels are); the file is corrupt or not Fashion-MNIST labels`);
+  }
+}
+
 function findIdx(dir: string, base: string): string {
   for (const candidate of [`${base}.gz`, base]) {
     const file = path.join(dir, candidate);
@@ -55,11 +70,16 @@ export function loadFashionMnist(dir: string = FASHION_MNIST_DEBIAN_DIR, options
   const prefix = options.split === 'train' ? 'train' : options.split === 'test' ? 't10k' : undefined;
   if (!prefix) throw new Error(`Fashion-MNIST split must be "train" or "test", got "${options.split}"`);
   if (!fs.existsSync(dir)) throw new Error(`Fashion-MNIST folder ${dir} does not exist; install Debian's dataset-fashion-mnist or pass the folder holding the IDX files`);
+  if (!fs.statSync(dir).isDirectory()) throw new Error(`Fashion-MNIST source ${dir} is a file; pass the folder holding the IDX files (train-images-idx3-ubyte.gz …)`);
   const imageFile = findIdx(dir, `${prefix}-images-idx3-ubyte`);
   const labelFile = findIdx(dir, `${prefix}-labels-idx1-ubyte`);
   const images = parseIdx(fs.readFileSync(imageFile), imageFile, IDX_IMAGES_MAGIC);
   const labels = parseIdx(fs.readFileSync(labelFile), labelFile, IDX_LABELS_MAGIC);
   if (images.dims[0] !== labels.dims[0]) throw new Error(`${imageFile} holds ${images.dims[0]} images but ${labelFile} ${labels.dims[0]} labels`);
+  if (images.dims[1] !== 28 || images.dims[2] !== 28) {
+    throw new Error(`${imageFile} holds ${images.dims[1]}×${images.dims[2]} images; Fashion-MNIST's are 28×28: the file is not Fashion-MNIST`);
+  }
+  checkLabels(labels.data, FASHION_MNIST_CLASSES.length, labelFile);
   return {
     name: 'Fashion-MNIST', split: options.split, count: images.dims[0], height: images.dims[1], width: images.dims[2], channels: 1,
     images: images.data, labels: Int32Array.from(labels.data), classNames: FASHION_MNIST_CLASSES,

@@ -26,13 +26,21 @@ export interface ImageNetFolderOptions extends CacheOptions {
 export function readLabelList(file: string, classes: number): Array<{ file: string; label: number }> {
   if (!fs.existsSync(file)) throw new Error(`label list ${file} does not exist; expected lines "<image file> <class index>"`);
   const entries: Array<{ file: string; label: number }> = [];
+  const seen = new Map<string, { line: number; label: number }>();
   fs.readFileSync(file, 'utf8').split(/\r?\n/).forEach((line, n) => {
     if (line.trim() === '') return;
     const parts = line.trim().split(/\s+/);
     const label = Number(parts[1]);
-    if (parts.length !== 2 || !Number.isInteger(label) || label < 0 || label >= classes) {
+    if (parts.length !== 2 || !/^\d+$/.test(parts[1]) || label >= classes) {
       throw new Error(`${file} line ${n + 1}: expected "<file> <index 0…${classes - 1}>", got "${line}"`);
     }
+    const before = seen.get(parts[0]);
+    if (before !== undefined) {
+      throw new Error(before.label === label
+        ? `${file}: ${parts[0]} is listed twice (lines ${before.line} and ${n + 1}); it would count twice — remove the repeat`
+        : `${file}: ${parts[0]} is labelled twice, ${before.label} on line ${before.line} and ${label} on line ${n + 1}; keep the right one`);
+    }
+    seen.set(parts[0], { line: n + 1, label });
     entries.push({ file: parts[0], label });
   });
   return entries;
@@ -53,6 +61,7 @@ export function loadImageNetFolder(root: string, options: ImageNetFolderOptions 
     ? fs.readFileSync(synsetFile, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '').map((l) => l.trim())
     : Array.from({ length: classes }, (_, i) => `class ${i}`);
   if (classNames.length !== classes) throw new Error(`${synsetFile} lists ${classNames.length} classes, expected ${classes}`);
+  if (new Set(classNames).size !== classNames.length) throw new Error(`${synsetFile} lists a class twice (${classNames.length} lines, ${new Set(classNames).size} distinct); each class must appear once`);
   const build = (): Dataset => {
     let images: Uint8Array | undefined;
     let shape: [number, number, number] = [0, 0, 0];

@@ -5,6 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { envFolder } from '../env';
+import { InvalidArgumentError } from '../errors';
 import { repoRoot } from './cache';
 import { loadCifar10 } from './cifar10';
 import { CIFAR_AUGMENTATION, Dataset, Normalization, NORMALIZATIONS, subsetPerClass } from './dataset';
@@ -19,9 +21,12 @@ export type DatasetName = (typeof DATASETS)[number];
 /** Folder names under the data root ($COMPACT_NETS_DATA or ../shared/data beside the checkout). */
 const DATA_FOLDERS: Record<DatasetName, string> = { cifar10: 'cifar10', 'tiny-imagenet': 'tiny-imagenet-20', 'fashion-mnist': '' };
 
-/** The offline data roots, in search order: `$COMPACT_NETS_DATA` when set, then `../shared/data` beside the checkout. */
+/**
+ * The offline data roots, in search order: `$COMPACT_NETS_DATA` when set, then `../shared/data` beside the checkout.
+ * A `$COMPACT_NETS_DATA` that names no folder is an error, not a silent fall-back to the shared data.
+ */
 function dataRoots(): string[] {
-  return [process.env.COMPACT_NETS_DATA, path.join(repoRoot(), '..', 'shared', 'data')].filter((r): r is string => !!r);
+  return [envFolder('COMPACT_NETS_DATA'), path.join(repoRoot(), '..', 'shared', 'data')].filter((r): r is string => !!r);
 }
 
 /**
@@ -31,9 +36,9 @@ function dataRoots(): string[] {
  */
 export function defaultDataDir(dataset: DatasetName): string {
   if (!(DATASETS as readonly string[]).includes(dataset)) {
-    throw new Error(`unknown data set "${dataset}"; accepted: ${DATASETS.join(', ')}`);
+    throw new InvalidArgumentError(`unknown data set "${dataset}"; accepted: ${DATASETS.join(', ')}`);
   }
-  if (dataset === 'fashion-mnist' && !process.env.COMPACT_NETS_DATA) return FASHION_MNIST_DEBIAN_DIR;
+  if (dataset === 'fashion-mnist' && envFolder('COMPACT_NETS_DATA') === undefined) return FASHION_MNIST_DEBIAN_DIR;
   const roots = dataRoots();
   for (const root of roots) {
     const dir = path.join(root, DATA_FOLDERS[dataset]);
@@ -81,6 +86,11 @@ export interface LoadDataOptions {
 
 /** Loads the train and test (Tiny ImageNet: val) splits of `dataset`; images stay uint8, decoded once into the cache. */
 export function loadData(dataset: DatasetName, options: LoadDataOptions = {}): LoadedData {
+  if (!(DATASETS as readonly string[]).includes(dataset)) throw new InvalidArgumentError(`unknown data set "${dataset}"; accepted: ${DATASETS.join(', ')}`);
+  if (options.classes !== undefined && dataset !== 'tiny-imagenet') {
+    // Ignoring it would train on every class while the caller believes in a subset.
+    throw new InvalidArgumentError(`classes = ${options.classes} applies to tiny-imagenet only (the first C classes of wnids.txt); ${dataset} always trains on all its classes: leave classes out`);
+  }
   const dir = options.dataDir ?? defaultDataDir(dataset);
   const seed = options.seed ?? 0;
   const testSubset = (ds: Dataset) => (options.testPerClass === undefined ? ds : subsetPerClass(ds, options.testPerClass, seed));
@@ -107,5 +117,5 @@ export function loadData(dataset: DatasetName, options: LoadDataOptions = {}): L
       normalization: NORMALIZATIONS['fashion-mnist'], profile: 'cifar10', source: path.resolve(dir),
     };
   }
-  throw new Error(`unknown data set "${dataset}"; accepted: ${DATASETS.join(', ')}`);
+  throw new InvalidArgumentError(`unknown data set "${dataset}"; accepted: ${DATASETS.join(', ')}`);
 }

@@ -9,6 +9,7 @@ import { CacheOptions, cachedDataset, fingerprintFiles } from './cache';
 import { Dataset, perClassSelection } from './dataset';
 import { decodeFileList, FileList, listFolder } from './image-folder';
 import { isImageFile } from './decode';
+import { InvalidArgumentError } from '../errors';
 
 /** Options of {@link loadTinyImageNet}. */
 export interface TinyImageNetOptions extends CacheOptions {
@@ -20,11 +21,24 @@ export interface TinyImageNetOptions extends CacheOptions {
   seed?: number;
 }
 
-/** Reads `wnids.txt` (one wnid per line) from `root`. */
+/** Reads `wnids.txt` (one wnid per line) from `root`; a repeated, empty or malformed list is an error naming the lines. */
 export function readWnids(root: string): string[] {
   const file = path.join(root, 'wnids.txt');
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: ${root} is not a Tiny ImageNet folder (expected wnids.txt, train/, val/)`);
-  return fs.readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const wnids: string[] = [];
+  const lineOf = new Map<string, number>();
+  fs.readFileSync(file, 'utf8').split(/\r?\n/).forEach((line, n) => {
+    const wnid = line.trim();
+    if (wnid === '') return;
+    if (/\s/.test(wnid)) throw new Error(`${file} line ${n + 1}: "${wnid}" is not one wnid (expected one class id per line, e.g. n01443537)`);
+    const earlier = lineOf.get(wnid);
+    // A repeated class would get two label indices, and its images only the first: the labels would be silently wrong.
+    if (earlier !== undefined) throw new Error(`${file}: class ${wnid} is listed twice (lines ${earlier} and ${n + 1}); each class must appear once — remove the repeat`);
+    lineOf.set(wnid, n + 1);
+    wnids.push(wnid);
+  });
+  if (wnids.length === 0) throw new Error(`${file} lists no classes; it should hold one wnid per line (Tiny ImageNet: 200)`);
+  return wnids;
 }
 
 /** Human-readable names from `words.txt` (`wnid<TAB>names`), keyed by wnid; empty when absent. */
@@ -43,11 +57,12 @@ function chooseClasses(all: string[], classes: number | string[] | undefined, ro
   if (classes === undefined) return all;
   if (typeof classes === 'number') {
     if (!Number.isInteger(classes) || classes < 1 || classes > all.length) {
-      throw new Error(`Tiny ImageNet classes = ${classes}: must be an integer in 1…${all.length} (wnids.txt of ${root} lists ${all.length})`);
+      throw new InvalidArgumentError(`Tiny ImageNet classes = ${classes}: must be an integer in 1…${all.length} (wnids.txt of ${root} lists ${all.length})`);
     }
     return all.slice(0, classes);
   }
-  for (const w of classes) if (!all.includes(w)) throw new Error(`Tiny ImageNet class "${w}" is not in ${path.join(root, 'wnids.txt')}`);
+  for (const w of classes) if (!all.includes(w)) throw new InvalidArgumentError(`Tiny ImageNet class "${w}" is not in ${path.join(root, 'wnids.txt')}`);
+  if (new Set(classes).size !== classes.length) throw new InvalidArgumentError(`Tiny ImageNet classes list a wnid twice (${classes.join(', ')}); name each class once`);
   return classes;
 }
 
@@ -56,7 +71,8 @@ export function loadTinyImageNet(root: string, options: TinyImageNetOptions): Da
   const abs = path.resolve(root);
   const { split } = options;
   if (split !== 'train' && split !== 'val') throw new Error(`Tiny ImageNet split must be "train" or "val", got "${split}"`);
-  const classNames = chooseClasses(readWnids(abs), options.classes, abs);
+  const allWnids = readWnids(abs);
+  const classNames = chooseClasses(allWnids, options.classes, abs);
   const index = new Map(classNames.map((w, i) => [w, i]));
   const files: string[] = [];
   const labels: number[] = [];
@@ -74,15 +90,29 @@ export function loadTinyImageNet(root: string, options: TinyImageNetOptions): Da
   } else {
     const annotations = path.join(abs, 'val', 'val_annotations.txt');
     if (!fs.existsSync(annotations)) throw new Error(`${annotations} is missing: the val split needs it (lines "file wnid x y w h")`);
+    const all = new Set(allWnids);
+    const seen = new Map<string, { line: number; wnid: string }>();
     fs.readFileSync(annotations, 'utf8').split(/\r?\n/).forEach((line, n) => {
       if (line.trim() === '') return;
-      const [file, wnid] = line.split(/\s+/);
+      const [file, wnid] = line.trim().split(/\s+/);
       if (!file || !wnid) throw new Error(`${annotations} line ${n + 1}: expected "file wnid x y w h", got "${line}"`);
+      if (!all.has(wnid)) throw new Error(`${annotations} line ${n + 1}: ${file} is labelled ${wnid}, which wnids.txt does not list; the annotations belong to another class list (to train on fewer classes, keep wnids.txt whole and pass classes)`);
+      const before = seen.get(file);
+      if (before !== undefined) {
+        throw new Error(before.wnid === wnid
+          ? `${annotations}: ${file} is listed twice (lines ${before.line} and ${n + 1}); it would count twice in the evaluation — remove the repeat`
+          : `${annotations}: ${file} is labelled twice, ${before.wnid} on line ${before.line} and ${wnid} on line ${n + 1}; keep the right one`);
+      }
+      seen.set(file, { line: n + 1, wnid });
       const c = index.get(wnid);
       if (c === undefined) return; // a class outside the chosen subset
       files.push(path.join('val', 'images', file));
       labels.push(c);
     });
+    const missing = files.filter((f) => !fs.existsSync(path.join(abs, f)));
+    if (missing.length > 0) {
+      throw new Error(`${missing.length} of ${files.length} validation images listed in ${annotations} are missing: ${missing.slice(0, 5).map((f) => path.join(abs, f)).join(', ')}${missing.length > 5 ? ', …' : ''}; restore them from tiny-imagenet-200.zip`);
+    }
   }
   let list: FileList = { root: abs, files, labels };
   let subset = options.classes !== undefined ? `${classNames.length} classes` : undefined;

@@ -19,14 +19,23 @@ export const IMAGENET_CLASSES = 1000;
 /** Parses a `<file> <index>` label file; errors name the line. */
 export function parseLabelFile(text: string, source: string): Map<string, number> {
   const labels = new Map<string, number>();
+  const lineOf = new Map<string, number>();
   text.split(/\r?\n/).forEach((line, i) => {
     const trimmed = line.trim();
     if (trimmed === '') return;
     const parts = trimmed.split(/\s+/);
     const label = Number(parts[1]);
-    if (parts.length !== 2 || !Number.isInteger(label) || label < 0 || label >= IMAGENET_CLASSES) {
+    if (parts.length !== 2 || !/^\d+$/.test(parts[1]) || label >= IMAGENET_CLASSES) {
       throw new Error(`${source}:${i + 1}: expected "<file> <label 0..${IMAGENET_CLASSES - 1}>", got "${trimmed}"`);
     }
+    const before = lineOf.get(parts[0]);
+    if (before !== undefined) {
+      // Last-one-wins would score the image against whichever label came later: refuse instead.
+      throw new Error(labels.get(parts[0]) === label
+        ? `${source}: ${parts[0]} is listed twice (lines ${before} and ${i + 1}); remove the repeat`
+        : `${source}: ${parts[0]} is labelled twice, ${labels.get(parts[0])} on line ${before} and ${label} on line ${i + 1}; keep the right one`);
+    }
+    lineOf.set(parts[0], i + 1);
     labels.set(parts[0], label);
   });
   if (labels.size === 0) throw new Error(`${source}: the label file has no entries`);

@@ -43,6 +43,20 @@ export interface OnnxExportResult {
   opCounts: Record<string, number>;
   /** BatchNorms folded into convolutions. */
   foldedBatchNorms: number;
+  /**
+   * What became what: per tfjs layer class, how many layers, how many were absorbed by a neighbour (a BatchNorm folded
+   * into the convolution before it, a ZeroPadding2D taken over by the max pool after it) and the ONNX nodes their
+   * conversions emitted (layout Transposes included). Nodes added for the graph output fall under '(graph output)'.
+   */
+  byLayerClass: Record<string, LayerClassConversion>;
+}
+
+/** The conversion of one tfjs layer class: layers, layers absorbed by a neighbour, and the ONNX nodes emitted. */
+export interface LayerClassConversion {
+  layers: number;
+  absorbed: number;
+  /** ONNX operator type → nodes. */
+  ops: Record<string, number>;
 }
 
 export const ONNX_INPUT_NAME = 'input';
@@ -130,6 +144,11 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
 
   const b = new GraphBuilder();
   const values = new Map<string, Value>();
+  const byLayerClass: Record<string, LayerClassConversion> = {};
+  const conversionOf = (cls: string): LayerClassConversion => (byLayerClass[cls] ??= { layers: 0, absorbed: 0, ops: {} });
+  const countNodes = (into: LayerClassConversion, from: number): void => {
+    for (const n of b.nodes.slice(from)) into.ops[n.opType as string] = (into.ops[n.opType as string] ?? 0) + 1;
+  };
   let inputSpec: Array<number | string> = [];
   for (const layer of layers) {
     const cls = layer.getClassName();
@@ -152,7 +171,10 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
       if (v === undefined) throw new Error(`layer "${layer.name}" reads "${from.name}", which was not converted before it`);
       return v;
     });
+    const conversion = conversionOf(cls);
+    conversion.layers++;
     if (folded.has(layer.name) || paddingIntoPool.has(layer.name)) {
+      conversion.absorbed++;
       values.set(layer.name, inputs[0]); // the conv before it applies the BatchNorm; the pool after it, the padding
       continue;
     }
@@ -160,10 +182,13 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
     if (convert === undefined) {
       throw new OnnxExportError(`layer "${layer.name}" of class ${cls} has no ONNX conversion; supported classes: ${supportedLayerClasses().join(', ')}`);
     }
+    const nodesBefore = b.nodes.length;
     values.set(layer.name, convert({ b, layer, inputs, outputShape, foldBatchNorm: foldInto.get(layer.name), zeroPadding: padBefore.get(layer.name) }));
+    countNodes(conversion, nodesBefore);
   }
   let out = values.get(outputLayer.name);
   if (out === undefined) throw new Error(`output layer "${outputLayer.name}" was not converted`);
+  const nodesBeforeOutput = b.nodes.length;
   out = toIdentity(b, out);
   let outputName = out.name;
   if (outputName === ONNX_INPUT_NAME || b.initializers.some((t) => t.name === outputName)) {
@@ -172,6 +197,7 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
     b.rename(outputName, ONNX_OUTPUT_NAME);
     outputName = ONNX_OUTPUT_NAME;
   }
+  if (b.nodes.length > nodesBeforeOutput) countNodes(conversionOf('(graph output)'), nodesBeforeOutput);
   const outputSpec: Array<number | string> = ['N', ...out.shape];
   const metadata: Record<string, string> = {
     inputLayout: inputSpec.length === 4 ? 'NCHW (our tfjs model takes NHWC: x_onnx = transpose(x_tfjs, [0, 3, 1, 2]))' : 'as the tfjs model',
@@ -188,7 +214,7 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
   });
   return {
     bytes, opset, irVersion: irVersionForOpset(opset), inputName: ONNX_INPUT_NAME, outputName,
-    inputShape: inputSpec, outputShape: outputSpec, opCounts: b.opCounts(), foldedBatchNorms: folded.size,
+    inputShape: inputSpec, outputShape: outputSpec, opCounts: b.opCounts(), foldedBatchNorms: folded.size, byLayerClass,
   };
 }
 

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { nativeStatus, setNativeThreads } from '../kernels/core/addon';
 import { exportOnnx } from './export';
-import { createSession, loadOnnxRuntime, onnxRuntimeLabel } from './runtime';
+import { checkGraphOptimizationLevel, createSession, GraphOptimizationLevel, loadOnnxRuntime, onnxRuntimeLabel } from './runtime';
 
 /** Options of {@link onnxLatency} and {@link tfjsLatency}. */
 export interface RuntimeLatencyOptions {
@@ -19,6 +19,12 @@ export interface RuntimeLatencyOptions {
   warmup?: number;
   /** Images per pass; default 1. */
   batch?: number;
+}
+
+/** Options of {@link onnxLatency}: those of both runtimes, and onnxruntime's graph optimiser. */
+export interface OnnxLatencyOptions extends RuntimeLatencyOptions {
+  /** onnxruntime graph-optimisation level (GRAPH_OPTIMIZATION_LEVELS in runtime.ts); default 'all'. */
+  graphOptimization?: GraphOptimizationLevel;
 }
 
 /** Latency of one model on one runtime, in milliseconds per forward pass. */
@@ -38,6 +44,8 @@ export interface RuntimeLatency {
   q3Ms: number;
   /** Every timed pass, in order. */
   samplesMs: number[];
+  /** onnxruntime only: the graph-optimisation level the session ran with. */
+  graphOptimization?: GraphOptimizationLevel;
 }
 
 interface Checked {
@@ -82,10 +90,12 @@ async function timeLoop(run: () => Promise<void>, o: Checked): Promise<number[]>
 
 /**
  * Latency of an ONNX graph in onnxruntime-node: `model` is a tfjs model (exported first, not timed), ONNX bytes or a
- * .onnx file. The input is float32 [batch, …] of the graph's first input (its symbolic batch axis set to `batch`).
+ * .onnx file. The input is float32 [batch, …] of the graph's first input (its symbolic batch axis set to `batch`);
+ * `graphOptimization` sets onnxruntime's optimiser (default 'all'; 'disabled' runs the graph node by node as written).
  */
-export async function onnxLatency(model: tf.LayersModel | Uint8Array | string, options: RuntimeLatencyOptions = {}): Promise<RuntimeLatency> {
+export async function onnxLatency(model: tf.LayersModel | Uint8Array | string, options: OnnxLatencyOptions = {}): Promise<RuntimeLatency> {
   const o = checkOptions(options, 'onnxLatency');
+  const graphOptimization = checkGraphOptimizationLevel(options.graphOptimization ?? 'all', 'onnxLatency');
   const ort = loadOnnxRuntime();
   let source: Uint8Array | string;
   if (typeof model === 'string') {
@@ -96,7 +106,7 @@ export async function onnxLatency(model: tf.LayersModel | Uint8Array | string, o
   } else {
     source = exportOnnx(model).bytes;
   }
-  const session = await createSession(source, o.threads);
+  const session = await createSession(source, o.threads, graphOptimization);
   try {
     const inputName = session.inputNames[0];
     const meta = (session as unknown as { inputMetadata?: Array<{ isTensor?: boolean; shape?: Array<number | string> }> }).inputMetadata?.[0];
@@ -115,7 +125,10 @@ export async function onnxLatency(model: tf.LayersModel | Uint8Array | string, o
       const out = await session.run(feed);
       for (const t of Object.values(out)) t.dispose();
     }, o);
-    return { runtime: onnxRuntimeLabel(), threads: o.threads, batch: o.batch, warmup: o.warmup, repetitions: o.repetitions, ...summarizeSamples(samples), samplesMs: samples };
+    return {
+      runtime: onnxRuntimeLabel(), threads: o.threads, batch: o.batch, warmup: o.warmup, repetitions: o.repetitions,
+      ...summarizeSamples(samples), samplesMs: samples, graphOptimization,
+    };
   } finally {
     await session.release();
   }

@@ -5,6 +5,7 @@
 import * as path from 'path';
 import { cacheRoot } from '../data/cache';
 import { downloadVerified } from '../download';
+import { InvalidArgumentError } from '../errors';
 
 const BASE_URL = 'https://download.pytorch.org/models/';
 
@@ -27,7 +28,7 @@ export const TORCHVISION_WEIGHT_FILES: Record<string, string> = {
 /** URL and expected sha256 hex prefix of model `name`'s published weights; throws listing known names. */
 export function torchvisionWeightSource(name: string, baseUrl = BASE_URL): { url: string; file: string; sha256Prefix: string } {
   const file = TORCHVISION_WEIGHT_FILES[name];
-  if (file === undefined) throw new Error(`no published torchvision weights known for "${name}"; known: ${Object.keys(TORCHVISION_WEIGHT_FILES).join(', ')}`);
+  if (file === undefined) throw new InvalidArgumentError(`no published torchvision weights known for "${name}"; known: ${Object.keys(TORCHVISION_WEIGHT_FILES).join(', ')}`);
   const match = /-([0-9a-f]+)\.pth$/.exec(file);
   return { url: baseUrl + file, file, sha256Prefix: match ? match[1] : '' };
 }

@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { unzipSync } from 'fflate';
+import { rethrowFileError } from '../errors';
 
 export type TorchDtype = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
@@ -225,9 +226,27 @@ function elementReader(storage: StorageRef, bytes: Uint8Array): (i: number) => n
   }
 }
 
+/**
+ * Limits of the reader (1 GiB, 2^28 float32 elements): far above the largest state_dict it imports (vgg16: 138 M
+ * elements, 528 MiB) and far below what would exhaust memory, so a crafted file is refused before any allocation.
+ */
+export const MAX_STATE_DICT_BYTES = 2 ** 30;
+export const MAX_STATE_DICT_ELEMENTS = 2 ** 28;
+
+/** A size limit hit inside fflate's filter callback (told apart from fflate's own errors). */
+class TorchLimitError extends Error {}
+
+/** Element count of a tensor's shape; throws naming the tensor when a dimension is not a non-negative integer. */
+function elementCount(t: PendingTensor, name: string, source: string): number {
+  if (t.shape.length !== t.stride.length || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !t.stride.every(Number.isSafeInteger) || !Number.isSafeInteger(t.offset)) {
+    throw new Error(`${source}: "${name}" has shape [${t.shape}], stride [${t.stride}] and offset ${t.offset}; sizes must be non-negative integers with one stride per dimension (corrupt file)`);
+  }
+  return t.shape.reduce((a, b) => a * b, 1);
+}
+
 /** Gathers a strided view of a storage into a contiguous float32 array. */
 function materialise(t: PendingTensor, bytes: Uint8Array, name: string, source: string): TorchTensor {
-  const count = t.shape.reduce((a, b) => a * b, 1);
+  const count = elementCount(t, name, source);
   if (bytes.length < t.storage.numel * t.storage.bytes) {
     throw new Error(`${source}: storage of "${name}" has ${bytes.length} bytes, expected ${t.storage.numel * t.storage.bytes} (truncated file)`);
   }
@@ -267,9 +286,18 @@ export function parseTorchStateDict(bytes: Uint8Array, source = 'state_dict'): T
     );
   }
   let entries: Record<string, Uint8Array>;
+  let declared = 0;
   try {
-    entries = unzipSync(bytes);
+    // fflate allocates each entry's declared uncompressed size before inflating it: check the sizes first.
+    entries = unzipSync(bytes, {
+      filter: (entry) => {
+        declared += entry.originalSize;
+        if (declared > MAX_STATE_DICT_BYTES) throw new TorchLimitError(`${source}: the zip archive declares more than ${MAX_STATE_DICT_BYTES / 2 ** 30} GiB of contents (entry "${entry.name}": ${entry.originalSize} bytes, ${declared} in all), more than any state_dict this reader accepts (vgg16's is 528 MiB); the file is corrupt or crafted (a zip bomb?)`);
+        return true;
+      },
+    });
   } catch (err) {
+    if (err instanceof TorchLimitError) throw new Error(err.message);
     throw new Error(`${source}: the zip archive is corrupt or truncated (${(err as Error).message}); download the file again`);
   }
   const pklName = Object.keys(entries).find((n) => n.endsWith('/data.pkl') || n === 'data.pkl');
@@ -282,6 +310,16 @@ export function parseTorchStateDict(bytes: Uint8Array, source = 'state_dict'): T
     dict = dict.get('state_dict') ?? dict.get('model') ?? dict;
   }
   if (!(dict instanceof Map)) throw new Error(`${source}: the pickle holds no dict of tensors (save model.state_dict())`);
+  // Every size is checked before the first tensor is materialised: nothing is allocated for a file that will be refused.
+  let elements = 0;
+  for (const [key, value] of dict) {
+    const t = value as PendingTensor;
+    if (!t || t.kind !== 'tensor') continue;
+    elements += elementCount(t, String(key), source);
+    if (elements > MAX_STATE_DICT_ELEMENTS) {
+      throw new Error(`${source}: tensor "${String(key)}" [${t.shape}] brings the state_dict to ${elements} elements, more than the ${MAX_STATE_DICT_ELEMENTS} (1 GiB of float32) this reader accepts (vgg16 has 138 M); the file is corrupt or crafted`);
+    }
+  }
   const out: TorchStateDict = new Map();
   for (const [key, value] of dict) {
     const t = value as PendingTensor;
@@ -300,7 +338,7 @@ export function readTorchStateDict(file: string): TorchStateDict {
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
-    throw new Error(`cannot read weights file ${file}: ${(err as Error).message}`);
+    rethrowFileError(err, 'read the weights file', file);
   }
   return parseTorchStateDict(bytes, file);
 }

@@ -7,11 +7,16 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { envChoice, envFlag, envInteger } from '../../env';
+import { InvalidArgumentError } from '../../errors';
 
 /** Environment variable: `0` disables the native kernels (the wasm backend's kernels and ours in TypeScript run). */
 const NATIVE_ENV_VAR = 'COMPACT_NETS_NATIVE';
 /** Environment variable: thread count of the native kernels (default: the machine's logical cores). */
 const THREADS_ENV_VAR = 'COMPACT_NETS_THREADS';
+/** Environment variables the C side reads itself (gemm.c, thread-pool.c); validated here before the addon loads. */
+const BLAS_ENV_VAR = 'COMPACT_NETS_BLAS';
+const SPIN_ENV_VAR = 'COMPACT_NETS_SPIN_US';
 
 /** The addon's functions (Float32Array arguments are views of the wasm heap or any other memory). */
 export interface NativeAddon {
@@ -62,9 +67,9 @@ export function nativeStatus(): NativeStatus {
 
 /** Parses a thread count from the environment or an argument; rejects non-integers and values outside 1..64. */
 export function parseThreads(value: string, source: string): number {
-  const n = Number(value);
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN; // "2.0", "0x2" and "2e0" are not thread counts
   if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new Error(`${source} = "${value}" is not a thread count; give an integer from 1 to 64 (e.g. ${THREADS_ENV_VAR}=2)`);
+    throw new InvalidArgumentError(`${source} = "${value}" is not a thread count; give an integer from 1 to 64 (e.g. ${THREADS_ENV_VAR}=2)`);
   }
   return n;
 }
@@ -76,9 +81,16 @@ export function setNativeThreads(n: number): void {
 }
 
 function load(): void {
-  const flag = process.env[NATIVE_ENV_VAR];
-  if (flag === '0' || flag === 'false' || flag === 'off') {
-    status = { loaded: false, path: ADDON_PATH, reason: `disabled by ${NATIVE_ENV_VAR}=${flag}` };
+  // Every variable is checked before anything loads: C's atol/strcmp would read "300us" as 300 and "mkl" as auto.
+  const enabled = envFlag(NATIVE_ENV_VAR);
+  envChoice(BLAS_ENV_VAR);
+  const spinMicros = envInteger(SPIN_ENV_VAR);
+  const threadsFromEnv = process.env[THREADS_ENV_VAR];
+  const threads = threadsFromEnv !== undefined && threadsFromEnv.trim() !== ''
+    ? parseThreads(threadsFromEnv, `$${THREADS_ENV_VAR}`)
+    : Math.min(64, Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
+  if (enabled === false) {
+    status = { loaded: false, path: ADDON_PATH, reason: `disabled by ${NATIVE_ENV_VAR}=${process.env[NATIVE_ENV_VAR]}` };
     return;
   }
   if (!fs.existsSync(ADDON_PATH)) {
@@ -91,8 +103,7 @@ function load(): void {
     status = { loaded: false, path: ADDON_PATH, reason: `failed to load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
     return;
   }
-  const fromEnv = process.env[THREADS_ENV_VAR];
-  const threads = fromEnv !== undefined && fromEnv !== '' ? parseThreads(fromEnv, `$${THREADS_ENV_VAR}`) : Math.min(64, Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
   addon.setThreads(threads);
+  if (spinMicros !== undefined) addon.setSpinMicros(spinMicros);
   status = { loaded: true, path: ADDON_PATH };
 }
