@@ -24,9 +24,9 @@ describe('survey claims against the reference verdicts', () => {
     'shufflenet_v1.g3.w0.5.noshuffle': { top1: [0.56, 0.57, 0.565] },
     'mobilenet_v2.w0.5': { top1: [0.65, 0.60, 0.63] },
     'mobilenet_v2.w0.25': { top1: [0.62, 0.64, 0.61] },
-    'fe_net.w0.25.l0': { top1: [0.70, 0.71, 0.705] },
-    'fe_net.w0.25.l3e-4': { top1: [0.69, 0.72, 0.70] },
-    'fe_net.w0.25.l3e-3': { top1: [0.60, 0.61, 0.605] },
+    'fe_net.w0.25.uniform.l0': { top1: [0.70, 0.71, 0.705] },
+    'fe_net.w0.25.uniform.l2e-3': { top1: [0.69, 0.72, 0.70] },
+    'fe_net.w0.25.uniform.l5e-3': { top1: [0.60, 0.61, 0.605] },
   });
   after(() => fixture.cleanup());
 
@@ -56,9 +56,9 @@ describe('survey claims against the reference verdicts', () => {
     assert.equal(oracle([0.65, 0.60, 0.63], [0.62, 0.64, 0.61]), 'within noise');
     assert.equal(byA.get('mobilenet_v2.w0.5|mobilenet_v2.w0.25')!.outcome, 'not resolved at this budget');
     assert.match(byA.get('mobilenet_v2.w0.5|mobilenet_v2.w0.25')!.evidence, /within noise at this budget/);
-    assert.equal(byA.get('fe_net.w0.25.l3e-4|fe_net.w0.25.l0')!.outcome, 'reproduced');
-    assert.equal(byA.get('fe_net.w0.25.l3e-3|fe_net.w0.25.l0')!.outcome, 'contradicted');
-    assert.equal(byA.get('as_resnet.w16.learned|as_resnet.w16.fixed')!.outcome, 'not yet measured');
+    assert.equal(byA.get('fe_net.w0.25.uniform.l2e-3|fe_net.w0.25.uniform.l0')!.outcome, 'reproduced');
+    assert.equal(byA.get('fe_net.w0.25.uniform.l5e-3|fe_net.w0.25.uniform.l0')!.outcome, 'contradicted');
+    assert.equal(byA.get('as_resnet.w8.learned|as_resnet.w8.fixed')!.outcome, 'not yet measured');
     // The markdown puts each claim under its outcome's heading and nowhere else.
     const md = claimsMarkdown(reports, [], []);
     const section = (title: string) => md.split('**').findIndex((s) => s.startsWith(title));

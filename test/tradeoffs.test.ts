@@ -23,13 +23,13 @@ describe('trade-off study over the reference results', () => {
   const fixture = referenceFixture({
     'squeezenet1_1.bypass-none': { top1: [0.60, 0.62, 0.61], overrides: { macs: 5e6, params: 700_000 } },
     'mobilenet_v2.w0.5': { top1: [0.55, 0.59, 0.57], overrides: { macs: 8e6, params: 700_000 } },
-    'fe_net.w0.25.l0': { top1: [0.70, 0.66, 0.68], overrides: { macs: 20e6, params: 150_000 } },
+    'fe_net.w0.25.uniform.l0': { top1: [0.70, 0.66, 0.68], overrides: { macs: 20e6, params: 150_000 } },
   });
   after(() => fixture.cleanup());
 
   it('summarises each recorded entry (mean ± sd over its seeds, family from the registry) and lists the missing ones', () => {
     const { entries, missing } = referenceStudy(undefined, fixture.file);
-    assert.deepEqual(entries.map((e) => e.id), ['squeezenet1_1.bypass-none', 'mobilenet_v2.w0.5', 'fe_net.w0.25.l0'], 'plan order');
+    assert.deepEqual(entries.map((e) => e.id), ['squeezenet1_1.bypass-none', 'mobilenet_v2.w0.5', 'fe_net.w0.25.uniform.l0'], 'plan order');
     assert.equal(missing.length, REFERENCE_PLAN.length - 3);
     const fe = entries[2];
     const s = summarize([0.70, 0.66, 0.68]);
@@ -50,7 +50,7 @@ describe('trade-off study over the reference results', () => {
     const mine = points.find((p) => p.group === READER_GROUP)!;
     assert.equal(mine.offFront, true);
     assert.match(mine.label, /your run: shufflenet_v2 width=0\.5 \(1000 images × 2 epochs\)/);
-    assert.deepEqual(studyFront(entries, 'macs').map((e) => e.id), ['squeezenet1_1.bypass-none', 'fe_net.w0.25.l0']);
+    assert.deepEqual(studyFront(entries, 'macs').map((e) => e.id), ['squeezenet1_1.bypass-none', 'fe_net.w0.25.uniform.l0']);
     const fig = tradeoffFigure(points, { logX: true, labels: 'front' });
     const frontTrace = fig.data.find((t) => t.name === 'Pareto front')!;
     assert.deepEqual(frontTrace.x, [5, 20], 'the reader run is not on the drawn front');
@@ -61,7 +61,7 @@ describe('trade-off study over the reference results', () => {
 
   it('uses the measured latency (median, min–max) on a latency axis and leaves the untimed reader runs out', () => {
     const { entries } = referenceStudy(undefined, fixture.file);
-    const latency = new Map([['fe_net.w0.25.l0', { medianMs: 2, minMs: 1.5, maxMs: 4 }]]);
+    const latency = new Map([['fe_net.w0.25.uniform.l0', { medianMs: 2, minMs: 1.5, maxMs: 4 }]]);
     const points = studyPoints(entries, readerStudyRuns([readerRecord({})]).runs, 'latency', latency);
     assert.deepEqual(points.map((p) => [p.label, p.x, p.xInterval]), [['FE-Net 0.25×, λ = 0', 2, [1.5, 4]]]);
     assert.throws(() => studyPoints(entries, [], 'latency'), /needs the measured latencies/);

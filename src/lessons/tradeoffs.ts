@@ -14,7 +14,7 @@ import { paretoFront, TradeoffPoint } from './charts';
 
 /** One reference configuration on the chart: its seeds' top-1 summary and its cost. */
 export interface StudyEntry {
-  /** Plan id, e.g. "fe_net.w0.25.l0". */
+  /** Plan id, e.g. "fe_net.w0.25.uniform.l0". */
   id: string;
   title: string;
   /** The notebook that trains it, e.g. "08-sparse-shift-fenet". */
