@@ -44,6 +44,14 @@ describe('lesson evidence from reference results', () => {
     assert.match(verdictSentence(missing.spec, missing.comparison, file), /Not yet measured/);
   });
 
+  it('ends a plan question that is a title with a full stop before the figures, and leaves a question mark alone', () => {
+    const [bypass] = lessonComparisons('03-squeezenet', file);
+    assert.match(verdictSentence(bypass.spec, bypass.comparison, file), /^Does simple bypass help SqueezeNet 1\.1\? SqueezeNet 1\.1, simple bypass: /);
+    const title = { ...bypass.spec, question: 'Simple bypass vs none in SqueezeNet 1.1' };
+    assert.match(verdictSentence(title, bypass.comparison, file), /^Simple bypass vs none in SqueezeNet 1\.1\. SqueezeNet 1\.1, simple bypass: /);
+    assert.match(verdictSentence(title, undefined, file), /^Simple bypass vs none in SqueezeNet 1\.1\. Not yet measured/);
+  });
+
   it('over every lesson, no generated sentence claims a difference that compare calls within noise (and vice versa)', () => {
     for (const lesson of new Set(REFERENCE_COMPARISONS.map((c) => c.lesson))) {
       const items = lessonComparisons(lesson, file);

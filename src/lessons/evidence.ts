@@ -70,7 +70,9 @@ function verdictWords(spec: ReferenceComparison, k: Comparison): string {
  * 95 % interval excludes 0; otherwise it says "within noise at this budget" and gives the interval.
  */
 export function verdictSentence(spec: ReferenceComparison, k: Comparison | undefined, file = referenceFile()): string {
-  if (!k) return `${spec.question} Not yet measured: the reference results lack runs (\`make reference\`).`;
+  // A plan question may be a title ("Expansion ε = 3 vs ε = 1 …") rather than a question: end it before the figures.
+  const lead = /[?.!:]$/.test(spec.question) ? spec.question : `${spec.question}.`;
+  if (!k) return `${lead} Not yet measured: the reference results lack runs (\`make reference\`).`;
   const [a, b] = [referenceEntry(spec.a), referenceEntry(spec.b)];
   const [ra, rb] = [referenceRuns(spec.a, file), referenceRuns(spec.b, file)];
   const sideA = `${a.title}${spec.aSeeds ? ` (seeds ${spec.aSeeds.join(', ')})` : ''}: ${percentMeanSd(k.a)} (n = ${k.a.n})`;
@@ -81,7 +83,7 @@ export function verdictSentence(spec: ReferenceComparison, k: Comparison | undef
     k.verdict === 'within noise'
       ? `the difference is **within noise at this budget**`
       : `**${k.verdict === 'A better' ? a.title : b.title} is better**`;
-  return `${spec.question} ${sideA}; ${sideB}; A − B = ${interval}: ${verdict}${budget}.`;
+  return `${lead} ${sideA}; ${sideB}; A − B = ${interval}: ${verdict}${budget}.`;
 }
 
 /** The "What we saw" bullets of a lesson's comparisons, one sentence per comparison, generated from the verdicts. */
