@@ -44,12 +44,15 @@ describe('lesson evidence from reference results', () => {
     assert.match(verdictSentence(missing.spec, missing.comparison, file), /Not yet measured/);
   });
 
-  it('ends a plan question that is a title with a full stop before the figures, and leaves a question mark alone', () => {
+  it('a question without closing punctuation gets a colon before its figures; counts read with thousands separators', () => {
+    const relu6 = { lesson: '04-mobilenet', question: 'Linear bottleneck vs ReLU6 after the projection (MobileNet V2 α = 0.5)', a: 'mobilenet_v2.w0.5', b: 'mobilenet_v2.w0.25' };
+    const k = lessonComparisons('04-mobilenet', file).find((c) => c.spec.b === 'mobilenet_v2.w0.25')!.comparison;
+    const s = verdictSentence(relu6, k, file);
+    assert.match(s, /^Linear bottleneck vs ReLU6 after the projection \(MobileNet V2 α = 0\.5\): MobileNet V2 α = 0\.5/);
+    assert.match(s, /\(20,000 training images × 6 epochs, 10,000 test images\)\.$/);
+    assert.match(verdictSentence(relu6, undefined, file), /\(MobileNet V2 α = 0\.5\): Not yet measured/);
     const [bypass] = lessonComparisons('03-squeezenet', file);
-    assert.match(verdictSentence(bypass.spec, bypass.comparison, file), /^Does simple bypass help SqueezeNet 1\.1\? SqueezeNet 1\.1, simple bypass: /);
-    const title = { ...bypass.spec, question: 'Simple bypass vs none in SqueezeNet 1.1' };
-    assert.match(verdictSentence(title, bypass.comparison, file), /^Simple bypass vs none in SqueezeNet 1\.1\. SqueezeNet 1\.1, simple bypass: /);
-    assert.match(verdictSentence(title, undefined, file), /^Simple bypass vs none in SqueezeNet 1\.1\. Not yet measured/);
+    assert.match(verdictSentence(bypass.spec, bypass.comparison, file), /^Does simple bypass help SqueezeNet 1\.1\? SqueezeNet/, 'a question mark is kept as it is');
   });
 
   it('over every lesson, no generated sentence claims a difference that compare calls within noise (and vice versa)', () => {
@@ -79,6 +82,8 @@ describe('lesson evidence from reference results', () => {
     assert.deepEqual(means.error_y.array.map((v) => +v.toFixed(2)), [0.5, 0.5]);
     assert.equal((fig.data[1] as { y: number[] }).y.length, 6, 'every seed is drawn');
     assert.equal((fig.data[2] as { name: string }).name, 'your run (smaller budget)');
+    const legend = fig.layout!.legend as { y: number; yanchor: string };
+    assert.ok(legend.y >= 1 && legend.yanchor === 'bottom', 'the legend sits above the plot, clear of the long rotated category labels');
   });
 
   it('every plan comparison names two entries of the plan', () => {

@@ -70,20 +70,21 @@ function verdictWords(spec: ReferenceComparison, k: Comparison): string {
  * 95 % interval excludes 0; otherwise it says "within noise at this budget" and gives the interval.
  */
 export function verdictSentence(spec: ReferenceComparison, k: Comparison | undefined, file = referenceFile()): string {
-  // A plan question may be a title ("Expansion ε = 3 vs ε = 1 …") rather than a question: end it before the figures.
-  const lead = /[?.!:]$/.test(spec.question) ? spec.question : `${spec.question}.`;
-  if (!k) return `${lead} Not yet measured: the reference results lack runs (\`make reference\`).`;
+  // A question stated as a heading ("Linear bottleneck vs ReLU6 …") gets a colon, so that the figures read as its answer.
+  const question = /[?.!:]$/.test(spec.question.trim()) ? spec.question.trim() : `${spec.question.trim()}:`;
+  if (!k) return `${question} Not yet measured: the reference results lack runs (\`make reference\`).`;
   const [a, b] = [referenceEntry(spec.a), referenceEntry(spec.b)];
   const [ra, rb] = [referenceRuns(spec.a, file), referenceRuns(spec.b, file)];
   const sideA = `${a.title}${spec.aSeeds ? ` (seeds ${spec.aSeeds.join(', ')})` : ''}: ${percentMeanSd(k.a)} (n = ${k.a.n})`;
   const sideB = `${b.title}${spec.bSeeds ? ` (seeds ${spec.bSeeds.join(', ')})` : ''}: ${percentMeanSd(k.b)} (n = ${k.b.n})`;
   const interval = `${signed(100 * k.difference)} points, 95 % interval [${signed(100 * k.interval[0])}, ${signed(100 * k.interval[1])}]`;
-  const budget = ra[0] ? ` (${ra[0].trainImages} training images × ${ra[0].epochs} epochs, ${rb[0]?.testImages ?? ra[0].testImages} test images)` : '';
+  const count = (n: number) => n.toLocaleString('en-US');
+  const budget = ra[0] ? ` (${count(ra[0].trainImages)} training images × ${ra[0].epochs} epochs, ${count(rb[0]?.testImages ?? ra[0].testImages)} test images)` : '';
   const verdict =
     k.verdict === 'within noise'
       ? `the difference is **within noise at this budget**`
       : `**${k.verdict === 'A better' ? a.title : b.title} is better**`;
-  return `${lead} ${sideA}; ${sideB}; A − B = ${interval}: ${verdict}${budget}.`;
+  return `${question} ${sideA}; ${sideB}; A − B = ${interval}: ${verdict}${budget}.`;
 }
 
 /** The "What we saw" bullets of a lesson's comparisons, one sentence per comparison, generated from the verdicts. */
@@ -128,7 +129,7 @@ export function evidenceFigure(ids: string[], reader: ReaderRun[] = [], file = r
       marker: { size: 11, symbol: 'circle-open', color: '#d62728', line: { width: 2 } }, hovertemplate: '%{x}: %{y:.1f} %<br>%{text}<extra></extra>',
     });
   }
-  return { data, layout: { yaxis: { title: { text: 'CIFAR-10 test top-1 (%)' } }, xaxis: { title: { text: 'configuration' }, automargin: true }, showlegend: true, legend: { orientation: 'h', y: -0.3 } } };
+  return { data, layout: { yaxis: { title: { text: 'CIFAR-10 test top-1 (%)' } }, xaxis: { title: { text: 'configuration' }, automargin: true }, showlegend: true, legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom' } } };
 }
 
 /** Shows {@link evidenceFigure}. */
