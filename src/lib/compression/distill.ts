@@ -7,34 +7,23 @@
  * L2 weight decay — so that with α = 0 it IS the ordinary training run (a test checks this).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Augmentation, batchIndices, Dataset, makeBatch, Normalization } from '../data/dataset';
-import { createProgress, ProgressMode, ProgressReporter } from '../progress';
+import { batchIndices, Dataset, makeBatch } from '../data/dataset';
+import { createProgress } from '../progress';
 import { Rng } from '../seed';
 import { crossEntropy, detectOutputs } from '../train';
-import { createOptimizer, OptimizerOptions, setLearningRate } from '../train/optimizers';
-import { learningRateAt, Schedule, validateSchedule } from '../train/schedules';
+import { createOptimizer, setLearningRate } from '../train/optimizers';
+import { learningRateAt, validateSchedule } from '../train/schedules';
+import type { CompressionLoopOptions } from './loop-options';
 
-/** Options of {@link distill}: those of `train()` that apply, plus temperature and α. */
-export interface DistillOptions {
+/** Options of {@link distill}: those of `train()` that apply (the shared loop settings), plus temperature and α. */
+export interface DistillOptions extends CompressionLoopOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
-  /** Default {name: 'sgd', momentum: 0.9}. */
-  optimizer?: OptimizerOptions;
-  /** L2 λ/2·Σw² on kernels (rank ≥ 2), as train()'s 'l2' mode. Default 0. */
-  weightDecay?: number;
-  /** Default constant. */
-  schedule?: Schedule;
-  normalization?: Normalization;
-  augmentation?: Augmentation;
-  /** Seed of shuffling and augmentation (default 0). */
-  seed?: number;
   /** Softmax temperature T > 0 (Hinton et al. use 1–20; 4 is common on CIFAR). */
   temperature: number;
   /** Weight α ∈ [0, 1] of the soft-target term (0 = ordinary training on labels). */
   alpha: number;
-  progress?: ProgressReporter | ProgressMode;
-  title?: string;
 }
 
 /** Per-epoch figures of a distillation run. */

@@ -17,40 +17,28 @@
  * losses, weight decay, parameter groups and seeded randomness; batching and augmentation are seeded from `seed`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Augmentation, batchIndices, Dataset, makeBatch, Normalization } from '../data/dataset';
-import { createProgress, ProgressMode, ProgressReporter } from '../progress';
+import { batchIndices, Dataset, makeBatch } from '../data/dataset';
+import { createProgress } from '../progress';
 import { Rng } from '../seed';
-import { OptimizerOptions } from '../train/optimizers';
-import { learningRateAt, Schedule, validateSchedule } from '../train/schedules';
+import { learningRateAt, validateSchedule } from '../train/schedules';
 import { createStepper, detectOutputs } from '../train/step';
 import { KernelWeight, kernelWeights } from './kernels';
 import { kernelMatrixShape } from './low-rank';
+import type { CompressionLoopOptions } from './loop-options';
 import { matrix, svd } from './svd';
 
-/** Options of {@link fineTune}. */
-export interface FineTuneOptions {
+/** Options of {@link fineTune}: the shared loop settings, plus what fine-tuning keeps of the compression. */
+export interface FineTuneOptions extends CompressionLoopOptions {
   /** Epochs over `data`, an integer ≥ 1 (1–5 is typical after compression). */
   epochs: number;
   /** Learning rate > 0, usually 10–100× smaller than the original training's peak (e.g. 0.005 for SGD). */
   learningRate: number;
   /** Images per step; default 32. */
   batchSize?: number;
-  /** Default {name: 'sgd', momentum: 0.9}. */
-  optimizer?: OptimizerOptions;
-  /** L2 λ/2·Σw² on kernels; default 0. */
-  weightDecay?: number;
-  /** Default constant. */
-  schedule?: Schedule;
-  normalization?: Normalization;
-  augmentation?: Augmentation;
-  /** Seed of shuffling, augmentation and dropout; default 0. */
-  seed?: number;
   /** Keep every kernel entry that is exactly 0 at the start at 0 (pruning); default true. */
   keepZeros?: boolean;
   /** Factorised layers and their ranks: each kernel is kept at rank ≤ rank (see the module comment). */
   lowRank?: { layerName: string; rank: number }[];
-  progress?: ProgressReporter | ProgressMode;
-  title?: string;
 }
 
 /** What {@link fineTune} returns: per-epoch mean training loss and accuracy (augmented batches), and the time taken. */
