@@ -9,14 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { distill, DistillEpoch } from '../lib/compression/distill';
-import { checkFineTuneOptions, fineTune } from '../lib/compression/fine-tune';
+import { checkFineTuneOptions, fineTune, FineTuneOptions } from '../lib/compression/fine-tune';
 import { restoreWeights, snapshotWeights } from '../lib/compression/kernels';
 import { factorizeLayer, largestKernel } from '../lib/compression/low-rank';
 import { checkSparsity, magnitudePrune } from '../lib/compression/prune';
 import { checkBits, QuantGranularity, quantizeModel } from '../lib/compression/quantize';
-import { Augmentation, Dataset, Normalization } from '../lib/data/dataset';
-import { compare } from '../lib/stats';
-import { OPTIMIZER_NAMES, OptimizerOptions } from '../lib/train/optimizers';
+import { Dataset, Normalization } from '../lib/data/dataset';
+import { compare, summarize } from '../lib/stats';
+import { OPTIMIZER_NAMES } from '../lib/train/optimizers';
 import { seedList } from '../experiments/sweep';
 import type { DatasetName, LoadedData } from '../lib/data/load';
 import type { ProgressMode, ProgressReporter } from '../lib/progress';
@@ -129,13 +129,16 @@ function sweepSettings(model: tf.LayersModel, o: CompressionSweepOptions): Sweep
   return out;
 }
 
+/** The uncompressed model's row: its top-1 on `test`, every parameter stored as float32. */
+function baselineRow(model: tf.LayersModel, test: Dataset, normalization: Normalization | undefined): CompressionRow {
+  const total = model.countParams();
+  return { method: 'baseline', setting: 'float32', top1: evaluate(model, test, { normalization }).top1, params: total, bytes: 4 * total };
+}
+
 /** Baseline, pruning, quantisation and low-rank rows for a trained `model` on `test` (no fine-tuning). */
 export function compressionSweep(model: tf.LayersModel, test: Dataset, o: CompressionSweepOptions): CompressionRow[] {
   checkSweepOptions(o);
-  const total = model.countParams();
-  const rows: CompressionRow[] = [];
-  const base = evaluate(model, test, { normalization: o.normalization }).top1;
-  rows.push({ method: 'baseline', setting: 'float32', top1: base, params: total, bytes: 4 * total });
+  const rows: CompressionRow[] = [baselineRow(model, test, o.normalization)];
   for (const s of sweepSettings(model, o)) {
     const { top1, report } = evaluateModified(model, test, o.normalization, () => s.apply());
     rows.push({ method: s.method, setting: s.setting, top1, params: report.params, bytes: report.bytes });
@@ -143,19 +146,8 @@ export function compressionSweep(model: tf.LayersModel, test: Dataset, o: Compre
   return rows;
 }
 
-/** How {@link compressionSweepFineTuned} fine-tunes each pruned or factorised model (see `fineTune`). */
-export interface SweepFineTuning {
-  /** Epochs, integer ≥ 1. */
-  epochs: number;
-  /** Learning rate > 0 (constant), typically 10–100× below the training's peak. */
-  learningRate: number;
-  batchSize?: number;
-  /** Default SGD with momentum 0.9. */
-  optimizer?: OptimizerOptions;
-  weightDecay?: number;
-  augmentation?: Augmentation;
-  seed?: number;
-}
+/** How {@link compressionSweepFineTuned} fine-tunes each pruned or factorised model: `fineTune`'s own options. */
+export type SweepFineTuning = Pick<FineTuneOptions, 'epochs' | 'learningRate' | 'batchSize' | 'optimizer' | 'weightDecay' | 'augmentation' | 'seed'>;
 
 /**
  * {@link compressionSweep} plus fine-tuning: each pruned or low-rank model is evaluated as compressed (`top1`), then
@@ -167,20 +159,15 @@ export async function compressionSweepFineTuned(
 ): Promise<CompressionRow[]> {
   checkSweepOptions(o);
   checkFineTuneOptions(o.fineTune);
-  const total = model.countParams();
-  const rows: CompressionRow[] = [];
-  const base = evaluate(model, test, { normalization: o.normalization }).top1;
-  rows.push({ method: 'baseline', setting: 'float32', top1: base, params: total, bytes: 4 * total });
+  const rows: CompressionRow[] = [baselineRow(model, test, o.normalization)];
   const snapshot = snapshotWeights(model);
   for (const s of sweepSettings(model, o)) {
     try {
       const report = s.apply();
       const row: CompressionRow = { method: s.method, setting: s.setting, top1: evaluate(model, test, { normalization: o.normalization }).top1, params: report.params, bytes: report.bytes };
       if (s.keep) {
-        const f = o.fineTune;
         await fineTune(model, train, {
-          epochs: f.epochs, learningRate: f.learningRate, batchSize: f.batchSize, optimizer: f.optimizer, weightDecay: f.weightDecay,
-          augmentation: f.augmentation, seed: f.seed, normalization: o.normalization,
+          ...o.fineTune, normalization: o.normalization,
           keepZeros: 'zeros' in s.keep, lowRank: 'lowRank' in s.keep ? [s.keep.lowRank] : [],
           progress: o.progress ?? 'silent', title: `fine-tune ${s.method} ${s.setting}`,
         });
@@ -271,7 +258,7 @@ export function describeDistillation(o: DistillationOutcome): string {
   if (o.alone.length === 0 || o.alone.length !== o.distilled.length) {
     throw new Error(`describeDistillation: alone and distilled need one value per seed each, got ${o.alone.length} and ${o.distilled.length}`);
   }
-  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const mean = (v: number[]) => summarize(v).mean;
   const n = o.alone.length;
   const alone = mean(o.alone);
   const distilled = mean(o.distilled);
