@@ -42,6 +42,12 @@ export interface ReferenceComparison {
 const SEEDS = [0, 1, 2];
 /** CIFAR-10 budgets (images per class, epochs), sized so each family learns within minutes per run on one core. */
 const CIFAR = { dataset: 'cifar10' as const };
+/**
+ * Tiny ImageNet-20 (64×64, the 20 classes of ../shared/data/tiny-imagenet-20): all 500 training images per class,
+ * the 1,000 validation images as test set, 8 epochs. Measured on the 2-vCPU machine with two runs side by side at one
+ * thread each: MobileNet V1 α 0.5 ≈ 99 images/s, ShuffleNet V2 0.5× ≈ 120 (so 11–14 min per run).
+ */
+const TINY = { dataset: 'tiny-imagenet' as const, perClass: 500, epochs: 8 };
 
 /**
  * The plan. Budgets: measured images/s on one core of the 2-vCPU machine and pilot accuracies are in
@@ -76,6 +82,11 @@ export const REFERENCE_PLAN: readonly ReferenceEntry[] = [
   { id: 'fe_net.w0.25.uniform.l0', lesson: '08-sparse-shift-fenet', title: 'FE-Net 0.25×, λ = 0', spec: { ...CIFAR, model: 'fe_net', modelConfig: { width: 0.25, headChannels: 128, sslInit: 'uniform', penalty: 0 }, perClass: 2000, epochs: 6 }, seeds: SEEDS, familyBase: true },
   { id: 'fe_net.w0.25.uniform.l2e-3', lesson: '08-sparse-shift-fenet', title: 'FE-Net 0.25×, λ = 2·10⁻³', spec: { ...CIFAR, model: 'fe_net', modelConfig: { width: 0.25, headChannels: 128, sslInit: 'uniform', penalty: 2e-3 }, perClass: 2000, epochs: 6 }, seeds: SEEDS },
   { id: 'fe_net.w0.25.uniform.l5e-3', lesson: '08-sparse-shift-fenet', title: 'FE-Net 0.25×, λ = 5·10⁻³', spec: { ...CIFAR, model: 'fe_net', modelConfig: { width: 0.25, headChannels: 128, sslInit: 'uniform', penalty: 5e-3 }, perClass: 2000, epochs: 6 }, seeds: SEEDS },
+  // 09 · The ImageNet ranking on an ImageNet subset: MobileNet V1's width multiplier, and ShuffleNet V2 0.5× against
+  // MobileNet V1 α 0.25 at matched cost (13 M multiply-adds per 64×64 image each; on ImageNet both are ~41 M).
+  { id: 'tiny.mobilenet_v1.w0.25', lesson: '09-imagenet-table', title: 'MobileNet V1 α = 0.25 (Tiny ImageNet-20)', spec: { ...TINY, model: 'mobilenet_v1', modelConfig: { width: 0.25 } }, seeds: SEEDS },
+  { id: 'tiny.mobilenet_v1.w0.5', lesson: '09-imagenet-table', title: 'MobileNet V1 α = 0.5 (Tiny ImageNet-20)', spec: { ...TINY, model: 'mobilenet_v1', modelConfig: { width: 0.5 } }, seeds: SEEDS },
+  { id: 'tiny.shufflenet_v2.w0.5', lesson: '09-imagenet-table', title: 'ShuffleNet V2 0.5× (Tiny ImageNet-20)', spec: { ...TINY, model: 'shufflenet_v2', modelConfig: { width: 0.5 } }, seeds: SEEDS },
 ];
 
 /** The comparisons the lessons draw from the plan. */
@@ -91,6 +102,8 @@ export const REFERENCE_COMPARISONS: readonly ReferenceComparison[] = [
   { lesson: '07-active-shift', question: 'Learned (active) vs fixed shifts in AS-ResNet w = 8', a: 'as_resnet.w8.learned', b: 'as_resnet.w8.fixed' },
   { lesson: '08-sparse-shift-fenet', question: 'What does the SSL penalty λ = 2·10⁻³ cost FE-Net 0.25×?', a: 'fe_net.w0.25.uniform.l2e-3', b: 'fe_net.w0.25.uniform.l0' },
   { lesson: '08-sparse-shift-fenet', question: 'What does the SSL penalty λ = 5·10⁻³ cost FE-Net 0.25×?', a: 'fe_net.w0.25.uniform.l5e-3', b: 'fe_net.w0.25.uniform.l0' },
+  { lesson: '09-imagenet-table', question: 'Tiny ImageNet-20: does doubling MobileNet V1’s width (α 0.25 → 0.5) pay?', a: 'tiny.mobilenet_v1.w0.5', b: 'tiny.mobilenet_v1.w0.25' },
+  { lesson: '09-imagenet-table', question: 'Tiny ImageNet-20 at matched cost: ShuffleNet V2 0.5× vs MobileNet V1 α = 0.25', a: 'tiny.shufflenet_v2.w0.5', b: 'tiny.mobilenet_v1.w0.25' },
 ];
 
 /** The plan entry `id`; throws listing the ids when unknown. */
