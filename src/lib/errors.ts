@@ -80,6 +80,12 @@ export function describeError(err: unknown): string {
     return `a size computed from the input is too large to allocate (${message}); a file is corrupt or crafted, or a size option ` +
       '(--width, --classes, --resolution, --batch) is far beyond what this machine holds: check the input or lower the option';
   }
+  // Emscripten's abort, or a wasm trap on an address past the heap: the wasm backend's module stopped; in practice
+  // (train.ts checks the estimate first, see train/memory-fit.ts) because its heap of at most 4 GiB ran out.
+  if (/^Aborted\(/.test(message) || (err instanceof WebAssembly.RuntimeError && /memory access out of bounds/.test(message))) {
+    return `the wasm backend stopped (${message.split('.')[0]}), most likely out of memory: its heap holds at most 4 GiB; ` +
+      'lower --batch, the width or the resolution';
+  }
   return message;
 }
 

@@ -20,6 +20,7 @@ import { ParameterGroups } from './train/parameter-groups';
 import { createStepper, detectOutputs } from './train/step';
 import { CheckpointState, EpochRecord, readCheckpointState, restoreCheckpoint, writeCheckpoint } from './train/checkpoint';
 import { evaluate } from './train/evaluate';
+import { checkTrainingFits } from './train/memory-fit';
 import { OptimizerOptions } from './train/optimizers';
 import { learningRateAt, Schedule, validateSchedule } from './train/schedules';
 
@@ -153,6 +154,7 @@ export function divergence(history: readonly EpochRecord[], stepLosses: readonly
  */
 export async function train(model: tf.LayersModel, data: Dataset, options: TrainOptions): Promise<TrainResult> {
   validateOptions(options);
+  checkTrainingFits(model, options.batchSize);
   const outputs = options.outputs ?? detectOutputs(model);
   const stepper = createStepper(model, {
     optimizer: options.optimizer ?? { name: 'sgd', momentum: 0.9 }, learningRate: options.learningRate, outputs,
