@@ -86,6 +86,14 @@ describe('lesson evidence from reference results', () => {
     assert.ok(legend.y >= 1 && legend.yanchor === 'bottom', 'the legend sits above the plot, clear of the long rotated category labels');
   });
 
+  it('the accuracy axis names the entries\' data set, and one chart never mixes data sets', () => {
+    assert.equal((evidenceFigure(['squeezenet1_1.bypass-none'], [], file).layout!.yaxis as { title: { text: string } }).title.text, 'CIFAR-10 test top-1 (%)');
+    const tiny = REFERENCE_PLAN.filter((e) => e.spec.dataset === 'tiny-imagenet').map((e) => e.id);
+    assert.ok(tiny.length >= 2, 'the plan trains on Tiny ImageNet');
+    assert.equal((evidenceFigure(tiny, [], file).layout!.yaxis as { title: { text: string } }).title.text, 'Tiny ImageNet-20 validation top-1 (%)');
+    assert.throws(() => evidenceFigure(['squeezenet1_1.bypass-none', tiny[0]], [], file), /span 2 data sets \(cifar10, tiny-imagenet\); chart one data set at a time/);
+  });
+
   it('every plan comparison names two entries of the plan', () => {
     const ids = new Set(REFERENCE_PLAN.map((e) => e.id));
     for (const c of REFERENCE_COMPARISONS) assert.ok(ids.has(c.a) && ids.has(c.b));

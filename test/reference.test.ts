@@ -106,6 +106,7 @@ describe('results/reference.jsonl (committed)', () => {
       assert.ok(r.history[r.history.length - 1].loss < r.history[0].loss, `${where}: the loss fell`);
       assert.ok(r.provenance && /^[0-9a-f]{40}/.test(r.provenance.commit), `${where}: provenance with a commit`);
       if (r.dataset.startsWith('CIFAR-10')) assert.equal(r.testImages, 10000, `${where}: full CIFAR-10 test set`);
+      if (r.dataset.startsWith('Tiny ImageNet')) assert.equal(r.testImages, 1000, `${where}: all 1,000 validation images of Tiny ImageNet-20`);
     }
   });
 
@@ -129,6 +130,14 @@ describe('results/reference.jsonl (committed)', () => {
     for (const e of complete) {
       const s = referenceSummary(e.id, file)!;
       assert.ok(s.mean >= 0.5, `${e.id}: mean top-1 ${(100 * s.mean).toFixed(1)} % over ${s.n} seeds`);
+    }
+  });
+
+  it('every Tiny ImageNet-20 entry with all its seeds recorded learns: mean top-1 ≥ 25 % (5× chance over 20 classes)', () => {
+    const complete = REFERENCE_PLAN.filter((e) => e.spec.dataset === 'tiny-imagenet' && referenceRuns(e.id, file).length === e.seeds.length);
+    for (const e of complete) {
+      const s = referenceSummary(e.id, file)!;
+      assert.ok(s.mean >= 0.25, `${e.id}: mean top-1 ${(100 * s.mean).toFixed(1)} % over ${s.n} seeds`);
     }
   });
 

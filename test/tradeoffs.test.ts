@@ -30,7 +30,11 @@ describe('trade-off study over the reference results', () => {
   it('summarises each recorded entry (mean ± sd over its seeds, family from the registry) and lists the missing ones', () => {
     const { entries, missing } = referenceStudy(undefined, fixture.file);
     assert.deepEqual(entries.map((e) => e.id), ['squeezenet1_1.bypass-none', 'mobilenet_v2.w0.5', 'fe_net.w0.25.uniform.l0'], 'plan order');
-    assert.equal(missing.length, REFERENCE_PLAN.length - 3);
+    // The default study is the CIFAR-10 entries: costs per 32×32 image, one accuracy axis.
+    assert.equal(missing.length, REFERENCE_PLAN.filter((e) => e.spec.dataset === 'cifar10').length - 3);
+    const tiny = REFERENCE_PLAN.find((e) => e.spec.dataset === 'tiny-imagenet')!.id;
+    assert.ok(!missing.includes(tiny), 'Tiny ImageNet entries stay out of the CIFAR-10 study');
+    assert.throws(() => referenceStudy(['squeezenet1_1.bypass-none', tiny], fixture.file), /mix data sets \(cifar10, tiny-imagenet\)/);
     const fe = entries[2];
     const s = summarize([0.70, 0.66, 0.68]);
     assert.equal(fe.family, 'FE-Net');

@@ -101,6 +101,20 @@ export interface ReaderRun {
   testImages: number;
 }
 
+/** Names of the data sets the plan trains on, as an accuracy axis reads them. */
+const ACCURACY_AXIS: Record<string, string> = {
+  cifar10: 'CIFAR-10 test top-1 (%)',
+  'tiny-imagenet': 'Tiny ImageNet-20 validation top-1 (%)',
+  'fashion-mnist': 'Fashion-MNIST test top-1 (%)',
+};
+
+/** The accuracy axis title of entries `ids`; throws when they mix data sets (one chart, one data set). */
+export function accuracyAxisTitle(ids: string[]): string {
+  const datasets = [...new Set(ids.map((id) => referenceEntry(id).spec.dataset))];
+  if (datasets.length !== 1) throw new Error(`evidence chart: entries ${ids.join(', ')} span ${datasets.length} data sets (${datasets.join(', ')}); chart one data set at a time`);
+  return ACCURACY_AXIS[datasets[0]];
+}
+
 /**
  * Mean ± sd of each entry's top-1 (points for every seed, error bar = 1 sd), plus the reader's runs as hollow
  * markers, on one categorical axis; y in %.
@@ -129,7 +143,7 @@ export function evidenceFigure(ids: string[], reader: ReaderRun[] = [], file = r
       marker: { size: 11, symbol: 'circle-open', color: '#d62728', line: { width: 2 } }, hovertemplate: '%{x}: %{y:.1f} %<br>%{text}<extra></extra>',
     });
   }
-  return { data, layout: { yaxis: { title: { text: 'CIFAR-10 test top-1 (%)' } }, xaxis: { title: { text: 'configuration' }, automargin: true }, showlegend: true, legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom' } } };
+  return { data, layout: { yaxis: { title: { text: accuracyAxisTitle(ids) } }, xaxis: { title: { text: 'configuration' }, automargin: true }, showlegend: true, legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom' } } };
 }
 
 /** Shows {@link evidenceFigure}. */

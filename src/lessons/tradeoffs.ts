@@ -35,8 +35,16 @@ export interface StudyEntry {
   testImages: number;
 }
 
-/** The plan entries with recorded runs, in plan order, and the ids still without any (`make reference`). */
-export function referenceStudy(ids: string[] = REFERENCE_PLAN.map((e) => e.id), file = referenceFile()): { entries: StudyEntry[]; missing: string[] } {
+/** The ids of the plan's CIFAR-10 entries: the study compares costs per 32×32 image, so Tiny ImageNet entries stay apart. */
+export const CIFAR_REFERENCE_IDS: readonly string[] = REFERENCE_PLAN.filter((e) => e.spec.dataset === 'cifar10').map((e) => e.id);
+
+/**
+ * The plan entries with recorded runs, in plan order, and the ids still without any (`make reference`); default: every
+ * CIFAR-10 entry. Entries of different data sets are refused together (one accuracy axis, one image size per chart).
+ */
+export function referenceStudy(ids: readonly string[] = CIFAR_REFERENCE_IDS, file = referenceFile()): { entries: StudyEntry[]; missing: string[] } {
+  const datasets = new Set(ids.map((id) => referenceEntry(id).spec.dataset));
+  if (datasets.size > 1) throw new Error(`referenceStudy: the entries mix data sets (${[...datasets].join(', ')}); study one data set at a time`);
   const entries: StudyEntry[] = [];
   const missing: string[] = [];
   for (const id of ids) {
