@@ -5,7 +5,17 @@ import { buildModel, ModelConfig } from '../src/models';
 import { costOf } from '../src/lib/cost';
 import { exportGraph, GraphSpec } from './graph-spec';
 import { median } from '../src/lib/stats';
+import { compilePlan, runPlan } from '../src/lib/plan';
 import { Mode, MODE_SPECS } from './modes';
+
+/** What runs ours in inference modes: the tfjs path, or the inference plan compiled from the same model. */
+export type Engine = 'tfjs' | 'plan';
+
+/** Checks an --engine value (default 'tfjs'), naming the accepted ones on error. */
+export function parseEngine(value: string | undefined): Engine {
+  if (value === undefined || value === 'tfjs' || value === 'plan') return value ?? 'tfjs';
+  throw new Error(`unknown engine "${value}"; choose tfjs (model.predict on wasm + native kernels) or plan (compilePlan + runPlan)`);
+}
 
 /** Result of timing one model in one mode. */
 export interface OursResult {
@@ -18,6 +28,8 @@ export interface OursResult {
   trainableParams: number;
   /** Peak resident set size of this process in bytes (Linux VmHWM). */
   peakRssBytes: number;
+  /** What ran ours (inference modes may run the plan; training always runs tfjs). */
+  engine: Engine;
   /** Per-kernel time totals in ms over one extra profiled unit, when asked for. */
   profile?: Array<{ kernel: string; ms: number; calls: number }>;
 }
@@ -59,7 +71,8 @@ export function buildForMode(modelName: string, mode: Mode, resolution?: number,
  * `batch`/`resolution` override the mode's (the smoke test uses tiny ones).
  */
 export function timeOurs(
-  model: tf.LayersModel, mode: Mode, opts: { repetitions: number; warmup: number; batch?: number; resolution?: number; profile?: boolean },
+  model: tf.LayersModel, mode: Mode,
+  opts: { repetitions: number; warmup: number; batch?: number; resolution?: number; profile?: boolean; engine?: Engine },
 ): Promise<OursResult> {
   const spec = MODE_SPECS[mode];
   const batch = opts.batch ?? spec.batch;
@@ -67,7 +80,16 @@ export function timeOurs(
   const classes = model.outputs[0].shape[1] as number;
   const { x, labels } = makeBatch(batch, resolution, classes);
   const optimizer = tf.train.momentum(0.01, 0.9);
-  const unit = spec.training
+  const engine = opts.engine ?? 'tfjs';
+  if (engine === 'plan' && spec.training) throw new Error(`engine plan runs inference only; mode ${mode} trains (use --engine tfjs)`);
+  // The plan is compiled before timing (like the ONNX export of the onnxruntime peer) and reads the same pixels.
+  const plan = engine === 'plan' ? compilePlan(model, { batch }) : null;
+  const pixels = plan === null ? null : (x.dataSync() as Float32Array).slice();
+  const unit = plan !== null && pixels !== null
+    ? () => {
+        runPlan(plan, pixels);
+      }
+    : spec.training
     ? () => {
         const loss = optimizer.minimize(
           () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true,
@@ -94,6 +116,7 @@ export function timeOurs(
       macsPerImage: costOf(model).macs,
       trainableParams: model.trainableWeights.reduce((n, w) => n + tf.util.sizeFromShape(w.shape as number[]), 0),
       peakRssBytes: 0,
+      engine,
     };
     if (opts.profile) result.profile = await profileUnit(unit);
     result.peakRssBytes = peakRssBytes();

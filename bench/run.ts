@@ -1,7 +1,7 @@
 /**
  * Benchmark against PyTorch and onnxruntime (issues 9, 17): `npm run bench -- --json [--models a,b]
  * [--modes train32,train224,infer224] [--peers pytorch-graph,torchvision,onnxruntime] [--repetitions N] [--rounds N]
- * [--warmup N] [--threads N] [--profile]`. Each model × mode runs in fresh Node workers (ours, wasm) and fresh peer
+ * [--warmup N] [--threads N] [--profile] [--engine tfjs|plan]` (plan: ours in infer224 is the inference plan of src/lib/plan). Each model × mode runs in fresh Node workers (ours, wasm) and fresh peer
  * processes, so peak RSS is per run and an out-of-memory failure only marks its own line. Peers (the line's
  * `peerName`): `pytorch-graph` (PyTorch running our exported layer graph, every mode), `torchvision` (torchvision's own
  * model of the same architecture, train224 and infer224, where a twin exists; inference: eager or TorchScript-frozen,
@@ -19,7 +19,7 @@ import { initBackend } from '../src/lib/backend';
 import { getModelEntry, ModelConfig } from '../src/models';
 import { exportOnnx } from '../src/lib/onnx';
 import { TORCHVISION_MODELS } from '../src/lib/weights/torch-map';
-import { buildForMode, timeOurs, OursResult } from './ours';
+import { buildForMode, Engine, parseEngine, timeOurs, OursResult } from './ours';
 import { median } from '../src/lib/stats';
 import { DEFAULT_MODELS, macsPerUnit, Mode, MODE_SPECS, MODES, parseMode } from './modes';
 
@@ -48,6 +48,8 @@ export interface BenchOptions {
   resolution?: number;
   /** Per-process wall-clock limit, seconds. */
   timeoutS: number;
+  /** What runs ours in inference modes: the tfjs path (default) or our inference plan (src/lib/plan, native kernels only). */
+  engine: Engine;
 }
 
 /** One report line (issue 9 schema plus memory, parameter cross-check and error fields). */
@@ -90,7 +92,7 @@ export interface BenchLine {
   profile?: Array<{ kernel: string; ms: number; calls: number }>;
 }
 
-const VALUE_OPTIONS = ['models', 'modes', 'peers', 'repetitions', 'rounds', 'warmup', 'threads', 'python', 'batch', 'resolution', 'timeout-s', 'worker', 'graph-out', 'onnx-out', 'config'];
+const VALUE_OPTIONS = ['engine', 'models', 'modes', 'peers', 'repetitions', 'rounds', 'warmup', 'threads', 'python', 'batch', 'resolution', 'timeout-s', 'worker', 'graph-out', 'onnx-out', 'config'];
 const FLAG_OPTIONS = ['json', 'profile', 'export-only'];
 
 /** Parses the command line; every bad value is a UsageError naming it. */
@@ -123,7 +125,17 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     batch: numberOption(args, 'batch', { integer: true, min: 1 }),
     resolution: numberOption(args, 'resolution', { integer: true, min: 8 }),
     timeoutS: numberOption(args, 'timeout-s', { integer: true, min: 1 }) ?? 900,
+    engine: engineOption(stringOption(args, 'engine')),
   };
+}
+
+/** parseEngine with its error as a UsageError (a bad --engine is the caller's value). */
+function engineOption(value: string | undefined): Engine {
+  try {
+    return parseEngine(value);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** Timed units per process when --repetitions is not given: fewer for the slow 224×224 training. */
@@ -201,6 +213,7 @@ function runOurs(
   if (opts.batch !== undefined) workerArgs.push('--batch', String(opts.batch));
   if (opts.resolution !== undefined) workerArgs.push('--resolution', String(opts.resolution));
   if (opts.profile) workerArgs.push('--profile');
+  if (opts.engine !== 'tfjs') workerArgs.push('--engine', opts.engine);
   if (graphFile !== undefined) workerArgs.push('--graph-out', graphFile);
   // Same thread count as the peer: the native kernels read it at load time.
   const env = { ...process.env, COMPACT_NETS_THREADS: String(opts.threads) };
@@ -447,13 +460,15 @@ async function workerMain(argv: string[]): Promise<void> {
       batch: numberOption(args, 'batch', { integer: true, min: 1 }),
       resolution,
       profile: args.options.get('profile') === true,
+      engine: parseEngine(stringOption(args, 'engine')),
     });
     macsPerImage = result.macsPerImage;
     const n = info.native;
     const native = n === undefined ? undefined : n.loaded
       ? { loaded: true, blas: n.blas, threads: n.threads, kernels: n.kernels }
       : { loaded: false, reason: n.reason };
-    process.stdout.write(JSON.stringify({ ok: true, backend: info.backend, native, ...result }) + '\n');
+    const backend = result.engine === 'plan' ? 'plan' : info.backend;
+    process.stdout.write(JSON.stringify({ ok: true, backend, native, ...result }) + '\n');
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stdout.write(JSON.stringify({ ok: false, error: message.slice(0, 500), macsPerImage }) + '\n');

@@ -41,6 +41,8 @@ export * from './lib/results';
 // low rank, distillation).
 export * from './lib/weights';
 export * from './lib/onnx';
+// Inference plans: a trained model as native kernel calls over one arena (eval and latency; tfjs stays the oracle).
+export * from './lib/plan';
 export * from './lib/download';
 export * from './lib/compression';
 

@@ -109,7 +109,8 @@ typedef struct {
   float *y;
   int act;
   float alpha;
-  long tile; /* output pixels per tile */
+  float beta; /* 0: y is overwritten; 1: the product is added to what y holds (a residual, see conv2dResidual) */
+  long tile;  /* output pixels per tile */
   int failed;
 } tile_job;
 
@@ -129,8 +130,8 @@ static void conv_tiles(void *ctx, long t0, long t1) {
     float *yc = j->y + p0 * CO;
     for (int i = 0; i < g->G; i++) {
       cn_im2col_range(&pg, j->x + (long)i * Cg, cols, p0, 0, np);
-      if (cn_sgemm(0, 0, (int)np, COg, (int)Kg, 1.0f, cols, (int)Kg, j->w + (long)i * COg, CO, 0.0f, yc + (long)i * COg,
-                   CO) != CN_OK) {
+      if (cn_sgemm(0, 0, (int)np, COg, (int)Kg, 1.0f, cols, (int)Kg, j->w + (long)i * COg, CO, j->beta,
+                   yc + (long)i * COg, CO) != CN_OK) {
         __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
         return;
       }
@@ -139,16 +140,17 @@ static void conv_tiles(void *ctx, long t0, long t1) {
   }
 }
 
-/* y = act(conv(x, w) + bias). Returns CN_OK, or CN_ENOMEM. */
+/* y = act(conv(x, w) + bias + beta·y), beta 0 or 1 (1: y holds a residual to add before the activation). Returns
+   CN_OK, or CN_ENOMEM. */
 static int conv_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *y, int act,
-                        float alpha) {
+                        float alpha, float beta) {
   const int C = g->C, CO = g->CO, Cg = g_Cg(g), COg = g_COg(g);
   const long Kg = g_Kg(g), P = g_P(g);
   if (is_pointwise(g)) {
     const long step = pointwise_pixels(g);
     for (long p0 = 0; p0 < P; p0 += step) {
       const int np = (int)(p0 + step < P ? step : P - p0);
-      if (gemm_per_group(g->G, 0, 0, np, COg, Cg, x + p0 * C, C, Cg, w, CO, COg, 0.0f, y + p0 * CO, CO, COg) != CN_OK)
+      if (gemm_per_group(g->G, 0, 0, np, COg, Cg, x + p0 * C, C, Cg, w, CO, COg, beta, y + p0 * CO, CO, COg) != CN_OK)
         return CN_ENOMEM;
       cn_bias_activation(y + p0 * CO, np, CO, bias, act, alpha);
     }
@@ -157,7 +159,7 @@ static int conv_forward(const conv_geom *g, const float *x, const float *w, cons
   if (Kg * CO <= SMALL_FILTER_FLOATS) {
     long tile = TILE_BYTES / (4 * Kg);
     tile = tile < 24 ? 24 : (tile + 5) / 6 * 6; /* whole 6-row GEMM panels */
-    tile_job j = {g, x, w, bias, y, act, alpha, tile, 0};
+    tile_job j = {g, x, w, bias, y, act, alpha, beta, tile, 0};
     cn_parallel_for((P + tile - 1) / tile, conv_tiles, &j);
     return j.failed ? CN_ENOMEM : CN_OK;
   }
@@ -170,7 +172,7 @@ static int conv_forward(const conv_geom *g, const float *x, const float *w, cons
     const long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
     for (int i = 0; i < g->G; i++) {
       cn_im2col(&pg, x + (long)i * Cg, cols, p0, np);
-      if (cn_sgemm(0, 0, (int)np, COg, (int)Kg, 1.0f, cols, (int)Kg, w + (long)i * COg, CO, 0.0f,
+      if (cn_sgemm(0, 0, (int)np, COg, (int)Kg, 1.0f, cols, (int)Kg, w + (long)i * COg, CO, beta,
                    y + p0 * CO + (long)i * COg, CO) != CN_OK)
         return CN_ENOMEM;
     }
@@ -305,10 +307,44 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   if (!cn_need(env, fn, 0, lx, geom_x(&g)) || !cn_need(env, fn, 1, lw, geom_w(&g)) ||
       (bias && !cn_need(env, fn, 2, lb, (size_t)g.CO)) || !cn_need(env, fn, 3, ly, geom_y(&g)))
     return NULL;
-  if (conv_forward(&g, x, w, bias, y, act, (float)alpha) != CN_OK) return cn_throw_oom(env, fn);
+  if (conv_forward(&g, x, w, bias, y, act, (float)alpha, 0.0f) != CN_OK) return cn_throw_oom(env, fn);
   return NULL;
 }
 CN_EXPORT("conv2d", js_conv2d)
+
+/*
+ * conv2dResidual(x, w, bias|null, residual, y, geom, act, alpha): y = act(conv(x, w) + bias + residual), residual and
+ * y [B,OH,OW,CO]. The residual is added inside the GEMM (beta = 1), so a ResNet/MobileNet V2 block's Add costs no
+ * pass of its own; residual may be y itself (the inference plan then computes in place, no copy), otherwise it must
+ * not overlap y and is copied into y first. x must not overlap y.
+ */
+static napi_value js_conv2d_residual(napi_env env, napi_callback_info info) {
+  const char *fn = "conv2dResidual";
+  napi_value a[8];
+  float *x, *w, *bias, *res, *y;
+  size_t lx, lw, lb, lr, ly;
+  conv_geom g;
+  int act;
+  double alpha;
+  if (!cn_args(env, info, fn, 8, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &w, &lw) ||
+      !cn_f32_opt(env, a[2], fn, 2, &bias, &lb) || !cn_f32(env, a[3], fn, 3, &res, &lr) ||
+      !cn_f32(env, a[4], fn, 4, &y, &ly) || !read_geom(env, a[5], fn, 5, &g) || !cn_activation(env, a[6], fn, 6, &act) ||
+      !cn_double(env, a[7], fn, 7, &alpha))
+    return NULL;
+  const size_t ny = geom_y(&g);
+  if (!cn_need(env, fn, 0, lx, geom_x(&g)) || !cn_need(env, fn, 1, lw, geom_w(&g)) ||
+      (bias && !cn_need(env, fn, 2, lb, (size_t)g.CO)) || !cn_need(env, fn, 3, lr, ny) || !cn_need(env, fn, 4, ly, ny))
+    return NULL;
+  if (x < y + ny && y < x + geom_x(&g)) return cn_throw(env, "%s: x (argument 0) overlaps y (argument 4); give y its own memory", fn);
+  if (res != y) {
+    if (res < y + ny && y < res + ny)
+      return cn_throw(env, "%s: the residual (argument 3) partly overlaps y (argument 4); pass y itself or disjoint memory", fn);
+    memcpy(y, res, ny * sizeof(float));
+  }
+  if (conv_forward(&g, x, w, bias, y, act, (float)alpha, 1.0f) != CN_OK) return cn_throw_oom(env, fn);
+  return NULL;
+}
+CN_EXPORT("conv2dResidual", js_conv2d_residual)
 
 /* The two gradients take (in0, in1, out, geom); which tensor each array holds decides its size. */
 enum { T_X, T_Y, T_W };

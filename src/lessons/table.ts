@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { costOf, CostReport } from '../lib/cost';
 import { measureLatency, LatencyResult } from '../lib/latency';
 import { onnxLatency, RuntimeLatency } from '../lib/onnx';
+import { planLatency } from '../lib/plan';
 import type { ModelEntry, PublishedFigures, VariantEntry } from '../models/registry';
 import { InvalidArgumentError } from '../lib/errors';
 
@@ -41,6 +42,10 @@ export interface MeasuredColumns {
   onnxBatch1?: RuntimeLatency;
   /** Why the ONNX Runtime column is empty (onnxruntime-node missing, export refused). */
   onnxError?: string;
+  /** Batch-1 latency through our inference plan (src/lib/plan: native kernels, no tfjs), same threads as ONNX Runtime. */
+  planBatch1?: RuntimeLatency;
+  /** Why the plan column is empty (a layer the plan refuses, or no native addon): the tfjs column is that row's figure. */
+  planError?: string;
 }
 
 export interface PretrainedColumns {
@@ -227,6 +232,12 @@ async function measureRow(model: tf.LayersModel, macsPerImage: number, options: 
     measured.error = err instanceof Error ? err.message : String(err);
   }
   try {
+    measured.planBatch1 = await planLatency(model, { threads: options.onnxThreads ?? 1, repetitions: options.onnxRepetitions ?? 10, warmup: 3 });
+  } catch (err) {
+    // A refused layer or no addon: the tfjs column (the oracle path) still times the model; the footnote says why.
+    measured.planError = err instanceof Error ? err.message : String(err);
+  }
+  try {
     measured.onnxBatch1 = await onnxLatency(model, { threads: options.onnxThreads ?? 1, repetitions: options.onnxRepetitions ?? 10, warmup: 3 });
   } catch (err) {
     // No onnxruntime-node on this machine (or an export refused): the other columns stand, the footnote says why.
@@ -256,6 +267,8 @@ export function tableDisplayRows(table: ImagenetTable): Array<Record<string, unk
       'latency b1 (ms)': r.measured?.latencyBatch1?.medianMs,
       'throughput (img/s)': r.measured?.throughputBatch?.imagesPerSec,
       'throughput batch': r.measured?.throughputBatch?.batch,
+      'ours (plan) b1 (ms)': r.measured?.planBatch1?.medianMs,
+      'ours (plan) range (ms)': r.measured?.planBatch1 ? `${r.measured.planBatch1.minMs.toFixed(1)}–${r.measured.planBatch1.maxMs.toFixed(1)}` : undefined,
       'ONNX Runtime b1 (ms)': r.measured?.onnxBatch1?.medianMs,
       'ONNX Runtime range (ms)': r.measured?.onnxBatch1 ? `${r.measured.onnxBatch1.minMs.toFixed(1)}–${r.measured.onnxBatch1.maxMs.toFixed(1)}` : undefined,
       'pretrained top-1 (%)': r.pretrained === undefined ? undefined : 100 * r.pretrained.top1,
@@ -278,6 +291,7 @@ export function tableFootnotes(table: ImagenetTable): string[] {
     if (r.reconstruction) add(`reconstructed architecture: ${r.reconstruction}`, r);
     if (r.measured?.error) add(`measurement failed: ${r.measured.error}`, r);
     if (r.measured?.onnxError) add(`no ONNX Runtime figure: ${r.measured.onnxError}`, r);
+    if (r.measured?.planError) add(`no plan figure (the tfjs column is ours): ${r.measured.planError}`, r);
   }
   return [
     '* = our count differs from the published figure by more than its rounding.',
