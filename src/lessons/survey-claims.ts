@@ -39,6 +39,8 @@ export const COMPARISON_CLAIMS: readonly ComparisonClaim[] = [
   { claim: 'Learned (active) shifts are more accurate than fixed shifts.', source: 'P-ASL', lesson: '07-active-shift', a: 'as_resnet.w8.learned', b: 'as_resnet.w8.fixed', expect: 'A better' },
   { claim: 'A few shifts suffice: the L1 sparse-shift penalty on the offsets (here λ = 2·10⁻³) costs no accuracy.', source: 'P-SSL abstract ("All you need is a few shifts")', lesson: '08-sparse-shift-fenet', a: 'fe_net.w0.25.uniform.l2e-3', b: 'fe_net.w0.25.uniform.l0', expect: 'no loss' },
   { claim: 'A few shifts suffice: a stronger penalty (here λ = 5·10⁻³) still costs no accuracy.', source: 'P-SSL abstract', lesson: '08-sparse-shift-fenet', a: 'fe_net.w0.25.uniform.l5e-3', b: 'fe_net.w0.25.uniform.l0', expect: 'no loss' },
+  { claim: 'On an ImageNet subset too, the width multiplier trades accuracy for cost: MobileNet V1 α 0.5 beats α 0.25.', source: 'P-MB1 T6 (ImageNet: 63.7 vs 50.6 %)', lesson: '09-imagenet-table', a: 'tiny.mobilenet_v1.w0.5', b: 'tiny.mobilenet_v1.w0.25', expect: 'A better' },
+  { claim: 'At matched computation, ShuffleNet V2 0.5× is more accurate than MobileNet V1 α 0.25.', source: 'P-SH2 T8 (ImageNet, ~41 M FLOPs: 60.3 vs 50.6 %)', lesson: '09-imagenet-table', a: 'tiny.shufflenet_v2.w0.5', b: 'tiny.mobilenet_v1.w0.25', expect: 'A better' },
 ];
 
 /** How a claim fared. */

@@ -8,10 +8,16 @@
 import { paretoFront } from './charts';
 import { ImagenetTable, rankCorrelation, tableOn, TablePoint, tablePoints } from './table';
 
-/** Runtime names of the table's two latency columns, e.g. "tfjs wasm" and "onnxruntime-node 1.30.0, 1 thread". */
-export function latencyRuntimeNames(table: ImagenetTable): { tfjs: string; onnx: string } {
+/** Runtime names of the table's latency columns: tfjs (the oracle path), our inference plan and ONNX Runtime. */
+export function latencyRuntimeNames(table: ImagenetTable): { tfjs: string; plan: string; onnx: string } {
   const onnx = table.rows.map((r) => r.measured?.onnxBatch1).find((l) => l !== undefined);
-  return { tfjs: `our runtime (tfjs ${table.backend})`, onnx: onnx ? `ONNX Runtime (${onnx.runtime}, ${onnx.threads} thread${onnx.threads === 1 ? '' : 's'})` : 'ONNX Runtime' };
+  const plan = table.rows.map((r) => r.measured?.planBatch1).find((l) => l !== undefined);
+  const threads = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
+  return {
+    tfjs: `our runtime (tfjs ${table.backend})`,
+    plan: plan ? `our inference plan (native kernels, ${threads(plan.threads)})` : 'our inference plan',
+    onnx: onnx ? `ONNX Runtime (${onnx.runtime}, ${threads(onnx.threads)})` : 'ONNX Runtime',
+  };
 }
 
 /** Latency-vs-MACs points of the ImageNet rows, one group per runtime, each with its min–max spread on y. */
@@ -19,6 +25,7 @@ export function latencyPoints(table: ImagenetTable, dataset = 'imagenet'): Table
   const names = latencyRuntimeNames(table);
   return [
     ...tablePoints(table, 'macs', 'latency', { dataset }).map((p) => ({ ...p, group: names.tfjs })),
+    ...tablePoints(table, 'macs', 'planLatency', { dataset }).map((p) => ({ ...p, group: names.plan })),
     ...tablePoints(table, 'macs', 'onnxLatency', { dataset }).map((p) => ({ ...p, group: names.onnx })),
   ];
 }
@@ -33,13 +40,28 @@ function latencySentence(runtime: string, pts: TablePoint[]): string {
     `(${fastest.y.toFixed(1)} ms), the most time per MAC is spent by ${slowestPerMac.label} (${(1000 * slowestPerMac.y / slowestPerMac.x).toFixed(2)} µs per million MACs).`;
 }
 
-/** The rows timed on both runtimes: ratio ours / ONNX Runtime of the medians, and whether their min–max ranges overlap. */
-export function runtimeRatios(table: ImagenetTable, dataset = 'imagenet'): Array<{ label: string; ratio: number; rangesOverlap: boolean }> {
+/** Which of our latency columns a ratio reads: the tfjs path or the inference plan. */
+export type OurRuntime = 'tfjs' | 'plan';
+
+/**
+ * The rows timed on one of our runtimes and on ONNX Runtime: ratio ours / ONNX Runtime of the medians, and whether
+ * their min–max ranges overlap.
+ */
+export function runtimeRatios(table: ImagenetTable, dataset = 'imagenet', ours: OurRuntime = 'tfjs'): Array<{ label: string; ratio: number; rangesOverlap: boolean }> {
   return tableOn(table, dataset).rows.flatMap((r) => {
-    const [a, b] = [r.measured?.latencyBatch1, r.measured?.onnxBatch1];
+    const [a, b] = [ours === 'plan' ? r.measured?.planBatch1 : r.measured?.latencyBatch1, r.measured?.onnxBatch1];
     if (!a || !b) return [];
     return [{ label: `${r.model} ${r.variant}`, ratio: a.medianMs / b.medianMs, rangesOverlap: a.minMs <= b.maxMs && b.minMs <= a.maxMs }];
   });
+}
+
+/** One sentence on the ratios of one of our runtimes to ONNX Runtime: range, median, and rows whose ranges are apart. */
+function ratioSentence(runtime: string, ratios: ReturnType<typeof runtimeRatios>): string {
+  const sorted = ratios.map((r) => r.ratio).sort((a, b) => a - b);
+  const apart = ratios.filter((r) => !r.rangesOverlap).length;
+  return `${runtime[0].toUpperCase()}${runtime.slice(1)}: median latency ${sorted[0].toFixed(2)}–${sorted[sorted.length - 1].toFixed(2)} × ONNX Runtime's ` +
+    `(median ratio ${sorted[Math.floor((sorted.length - 1) / 2)].toFixed(2)}, below 1 = ours faster) over ${ratios.length} rows; ` +
+    `in ${apart} of them the two min–max ranges do not overlap.`;
 }
 
 /** The "What we saw" bullets of notebook 09, every figure read from the table. */
@@ -51,17 +73,13 @@ export function tableFindings(table: ImagenetTable): string[] {
     `${table.rows.length - flagged.length} match our parameter and MAC counts within the published rounding; ${flagged.length} differ by more and carry a footnote.`);
   const lat = latencyPoints(table);
   const names = latencyRuntimeNames(table);
-  for (const runtime of [names.tfjs, names.onnx]) {
+  for (const runtime of [names.tfjs, names.plan, names.onnx]) {
     const pts = lat.filter((p) => p.group === runtime);
     if (pts.length >= 2) out.push(latencySentence(runtime, pts));
   }
-  const ratios = runtimeRatios(table);
-  if (ratios.length > 0) {
-    const sorted = ratios.map((r) => r.ratio).sort((a, b) => a - b);
-    const apart = ratios.filter((r) => !r.rangesOverlap).length;
-    out.push(`Our runtime's median latency is ${sorted[0].toFixed(2)}–${sorted[sorted.length - 1].toFixed(2)} × ONNX Runtime's ` +
-      `(median ratio ${sorted[Math.floor((sorted.length - 1) / 2)].toFixed(2)}, below 1 = ours faster) over ${ratios.length} rows; ` +
-      `in ${apart} of them the two min–max ranges do not overlap.`);
+  for (const [ours, runtime] of [['tfjs', names.tfjs], ['plan', names.plan]] as const) {
+    const ratios = runtimeRatios(table, 'imagenet', ours);
+    if (ratios.length > 0) out.push(ratioSentence(runtime, ratios));
   }
   const acc = tablePoints(table, 'macs', 'top1Percent', { dataset: 'imagenet' });
   if (acc.length > 0) {

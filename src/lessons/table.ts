@@ -303,7 +303,7 @@ export function tableFootnotes(table: ImagenetTable): string[] {
  * Axes the table can be plotted on: published top-1 (%), our parameters (M), our MACs (M), measured batch-1 latency
  * on the active tfjs backend and in ONNX Runtime (ms, median; the point carries the min–max spread).
  */
-export type TableAxis = 'top1Percent' | 'params' | 'macs' | 'latency' | 'onnxLatency';
+export type TableAxis = 'top1Percent' | 'params' | 'macs' | 'latency' | 'onnxLatency' | 'planLatency';
 
 /** A chart point of the table: label, coordinates, family, and the min–max spread of a latency coordinate. */
 export interface TablePoint {
@@ -337,8 +337,12 @@ function axisValue(r: TableRow, axis: TableAxis): { v?: number; spread?: [number
       const l = r.measured?.onnxBatch1;
       return l ? { v: l.medianMs, spread: [l.minMs, l.maxMs] } : {};
     }
+    case 'planLatency': {
+      const l = r.measured?.planBatch1;
+      return l ? { v: l.medianMs, spread: [l.minMs, l.maxMs] } : {};
+    }
     default:
-      throw new Error(`table axis must be one of top1Percent, params, macs, latency, onnxLatency; got ${JSON.stringify(axis)}`);
+      throw new Error(`table axis must be one of top1Percent, params, macs, latency, onnxLatency, planLatency; got ${JSON.stringify(axis)}`);
   }
 }
 
