@@ -56,6 +56,11 @@ napi_value cn_throw_oom(napi_env env, const char *fn);
    CN_ENOMEM when a packing buffer could not be allocated (C is then partly written). */
 int cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
              float beta, float *C, int ldc);
+/* cn_sgemm followed by C[i, j] = act(C[i, j] + bias[j]) (bias may be NULL; act a CN_ACT_* code, leaky slope
+   act_alpha), applied by the built-in kernel to each finished tile while it is in registers (no second pass over C).
+   The same operations in the same order as cn_sgemm then cn_bias_activation, so results are identical. */
+int cn_sgemm_epi(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                 int ldb, float beta, float *C, int ldc, const float *bias, int act, float act_alpha);
 /* The GEMM in use: "builtin", "openblas" (every product) or "builtin+openblas" (auto: per shape, see gemm.c). */
 const char *cn_blas_name(void);
 /* GEMM choices of cn_blas_select / selectBlas. */

@@ -86,6 +86,15 @@ static int gemm_per_group(int G, int tA, int tB, int M, int N, int K, const floa
   return CN_OK;
 }
 
+/* The forward product of group i with its epilogue: y_i = act(cols_i · w_i + beta·y_i + bias_i), bias_i = bias + i·COg
+   (group i's output channels), applied by the GEMM to each finished tile. */
+static int forward_gemm(const conv_geom *g, int i, int np, const float *cols, int ldcols, const float *w, float beta,
+                        float *y, const float *bias, int act, float alpha) {
+  const int COg = g_COg(g);
+  return cn_sgemm_epi(0, 0, np, COg, (int)g_Kg(g), 1.0f, cols, ldcols, w + (long)i * COg, g->CO, beta,
+                      y + (long)i * COg, g->CO, bias ? bias + (long)i * COg : 0, act, alpha);
+}
+
 /* The im2col scratch for chunks of `step` output rows (fewer when the whole convolution has fewer). */
 static float *chunk_cols(const conv_geom *g, long step) {
   const long rows = (long)g->B * g->OH;
@@ -118,7 +127,7 @@ static void conv_tiles(void *ctx, long t0, long t1) {
   tile_job *j = (tile_job *)ctx;
   const conv_geom *g = j->g;
   const long Kg = g_Kg(g), P = g_P(g);
-  const int Cg = g_Cg(g), COg = g_COg(g), CO = g->CO;
+  const int Cg = g_Cg(g), CO = g->CO;
   float *cols = cn_scratch(CN_SCRATCH_IM2COL, (size_t)(j->tile * Kg));
   if (!cols) {
     __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
@@ -130,13 +139,11 @@ static void conv_tiles(void *ctx, long t0, long t1) {
     float *yc = j->y + p0 * CO;
     for (int i = 0; i < g->G; i++) {
       cn_im2col_range(&pg, j->x + (long)i * Cg, cols, p0, 0, np);
-      if (cn_sgemm(0, 0, (int)np, COg, (int)Kg, 1.0f, cols, (int)Kg, j->w + (long)i * COg, CO, j->beta,
-                   yc + (long)i * COg, CO) != CN_OK) {
+      if (forward_gemm(g, i, (int)np, cols, (int)Kg, j->w, j->beta, yc, j->bias, j->act, j->alpha) != CN_OK) {
         __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
         return;
       }
     }
-    cn_bias_activation_rows(yc, np, CO, j->bias, j->act, j->alpha);
   }
 }
 
@@ -144,15 +151,15 @@ static void conv_tiles(void *ctx, long t0, long t1) {
    CN_OK, or CN_ENOMEM. */
 static int conv_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *y, int act,
                         float alpha, float beta) {
-  const int C = g->C, CO = g->CO, Cg = g_Cg(g), COg = g_COg(g);
+  const int C = g->C, CO = g->CO, Cg = g_Cg(g);
   const long Kg = g_Kg(g), P = g_P(g);
   if (is_pointwise(g)) {
     const long step = pointwise_pixels(g);
     for (long p0 = 0; p0 < P; p0 += step) {
       const int np = (int)(p0 + step < P ? step : P - p0);
-      if (gemm_per_group(g->G, 0, 0, np, COg, Cg, x + p0 * C, C, Cg, w, CO, COg, beta, y + p0 * CO, CO, COg) != CN_OK)
-        return CN_ENOMEM;
-      cn_bias_activation(y + p0 * CO, np, CO, bias, act, alpha);
+      for (int i = 0; i < g->G; i++)
+        if (forward_gemm(g, i, np, x + p0 * C + (long)i * Cg, C, w, beta, y + p0 * CO, bias, act, alpha) != CN_OK)
+          return CN_ENOMEM;
     }
     return CN_OK;
   }
@@ -172,12 +179,8 @@ static int conv_forward(const conv_geom *g, const float *x, const float *w, cons
     const long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
     for (int i = 0; i < g->G; i++) {
       cn_im2col(&pg, x + (long)i * Cg, cols, p0, np);
-      if (cn_sgemm(0, 0, (int)np, COg, (int)Kg, 1.0f, cols, (int)Kg, w + (long)i * COg, CO, beta,
-                   y + p0 * CO + (long)i * COg, CO) != CN_OK)
-        return CN_ENOMEM;
+      if (forward_gemm(g, i, (int)np, cols, (int)Kg, w, beta, y + p0 * CO, bias, act, alpha) != CN_OK) return CN_ENOMEM;
     }
-    /* Per chunk, while the chunk's output is still warm in cache. */
-    cn_bias_activation(y + p0 * CO, np, CO, bias, act, alpha);
   }
   return CN_OK;
 }

@@ -85,8 +85,8 @@ export function compilePlan(model: tf.LayersModel, options: PlanOptions = {}): P
   };
 }
 
-/** The addon call computing step `s` over its arena views. */
-function bindStep(a: PlanAddon, s: Step, g: PlanGraph, view: (v: number) => Float32Array): () => void {
+/** The addon call computing step `s` over its arena views (exported for bench/plan-profile.ts, which binds steps to another build of the addon). */
+export function bindStep(a: PlanAddon, s: Step, g: PlanGraph, view: (v: number) => Float32Array): () => void {
   const y = view(s.output);
   const x = view(s.inputs[0]);
   switch (s.kind) {
