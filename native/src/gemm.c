@@ -490,12 +490,75 @@ static int use_openblas(int transA, int transB, int M) {
   return g_mode == CN_GEMM_AUTO && ((transA && !transB) || M < AUTO_MIN_ROWS);
 }
 
+/* ---------------- one row: y = x · B (batch-1 dense layers, 1×1 convolutions of a 1×1 map) ----------------
+ * A single row cannot reuse B, so the product is a stream over B at memory speed: B's rows are read in order, four
+ * at a time, into a y that stays in L1 (the sum of each y[j] still runs k = 0, 1, 2 … in order). Packing B (built-in
+ * kernel) or OpenBLAS's blocking cost 2–3× that stream. Threads split the columns.
+ */
+typedef float v16 __attribute__((vector_size(64), aligned(4), may_alias));
+
+typedef struct {
+  int K, N;
+  const float *x, *B;
+  int ldb;
+  float beta; /* 0 or 1 */
+  float *y;
+  const gemm_epi *epi;
+} gemv_job;
+
+#define GEMV_COLS 256 /* columns per task: 1 KB of y per B row; a B row of 1,000+ columns is still read in long runs */
+
+static void gemv_task(void *ctx, long t0, long t1) {
+  const gemv_job *g = (const gemv_job *)ctx;
+  const int c0 = (int)t0 * GEMV_COLS, c1 = (int)t1 * GEMV_COLS < g->N ? (int)t1 * GEMV_COLS : g->N;
+  const int n = c1 - c0, nv = n / 16 * 16;
+  float *restrict y = g->y + c0;
+  const float *restrict x = g->x;
+  if (g->beta == 0.0f) memset(y, 0, sizeof(float) * (size_t)n);
+  int k = 0;
+  for (; k + 4 <= g->K; k += 4) {
+    const float *b0 = g->B + (size_t)k * g->ldb + c0, *b1 = b0 + g->ldb, *b2 = b1 + g->ldb, *b3 = b2 + g->ldb;
+    const float x0 = x[k], x1 = x[k + 1], x2 = x[k + 2], x3 = x[k + 3];
+    for (int j = 0; j < nv; j += 16) {
+      v16 v = *(v16 *)(y + j);
+      v += x0 * *(const v16 *)(b0 + j);
+      v += x1 * *(const v16 *)(b1 + j);
+      v += x2 * *(const v16 *)(b2 + j);
+      v += x3 * *(const v16 *)(b3 + j);
+      *(v16 *)(y + j) = v;
+    }
+    for (int j = nv; j < n; j++) {
+      float v = y[j];
+      v += x0 * b0[j];
+      v += x1 * b1[j];
+      v += x2 * b2[j];
+      v += x3 * b3[j];
+      y[j] = v;
+    }
+  }
+  for (; k < g->K; k++) {
+    const float *b0 = g->B + (size_t)k * g->ldb + c0;
+    const float x0 = x[k];
+    for (int j = 0; j < nv; j += 16) *(v16 *)(y + j) += x0 * *(const v16 *)(b0 + j);
+    for (int j = nv; j < n; j++) y[j] += x0 * b0[j];
+  }
+  if (g->epi) epi_tile(g->epi, y, n, 1, n, c0);
+}
+
 int cn_sgemm_epi(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
                  int ldb, float beta, float *C, int ldc, const float *bias, int act, float act_alpha) {
   if (M <= 0 || N <= 0) return CN_OK;
   load_blas();
   const gemm_epi e = {bias, act, act_alpha};
   const gemm_epi *epi = bias || act != CN_ACT_LINEAR ? &e : 0;
+  /* One row of C = A · B (alpha 1, beta 0 or 1, the products of convolutions and dense layers): the stream above. */
+  if (M == 1 && !transA && !transB && alpha == 1.0f && (beta == 0.0f || beta == 1.0f) && K > 0 && g_mode != CN_GEMM_OPENBLAS) {
+    gemv_job g = {K, N, A, B, ldb, beta, C, epi};
+    const long tasks = (N + GEMV_COLS - 1) / GEMV_COLS;
+    if ((double)N * K < 5e5 || cn_threads() == 1) gemv_task(&g, 0, tasks);
+    else cn_parallel_for(tasks, gemv_task, &g);
+    return CN_OK;
+  }
   if (use_openblas(transA, transB, M)) {
     g_cblas(101 /* RowMajor */, transA ? 112 : 111, transB ? 112 : 111, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     if (epi) epi_tile(epi, C, ldc, M, N, 0);
