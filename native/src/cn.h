@@ -155,6 +155,14 @@ void cn_im2col(const cn_patches *g, const float *x, float *cols, long first, lon
    pool, each thread owning whole input rows. */
 void cn_col2im_rows(const cn_patches *g, const float *cols, float *dx, long row0, long row1);
 
+/* Direct convolution of few-channel inputs (gemm.c): y [B,OH,OW,CO] = act(conv(x, w) + bias + beta·y), w [KH,KW,C,CO],
+   beta 0 or 1, for G = 1, no dilation, KW·C ≤ CN_SMALL_CONV_ROW, KH·KW·C ≤ 256, KH ≤ 8 (stems on RGB input): the GEMM
+   tile reads each filter row's window of the input in place, no im2col. Returns CN_OK, CN_ENOMEM, or 1 when the
+   geometry or the build (no AVX-512) is not covered (nothing written; use the im2col path). */
+#define CN_SMALL_CONV_ROW 32
+int cn_conv_small(const cn_patches *g, const float *x, const float *w, int CO, const float *bias, int act, float alpha,
+                  float beta, float *y);
+
 /* ---- N-API glue (addon.c) ---- */
 #define CN_MAX_ARGS 24
 /* Reads exactly `want` arguments; on mismatch throws a JS error naming the function and returns 0. */

@@ -163,6 +163,11 @@ static int conv_forward(const conv_geom *g, const float *x, const float *w, cons
     }
     return CN_OK;
   }
+  if (g->G == 1 && (long)g->KW * C <= CN_SMALL_CONV_ROW) { /* stems: the tile reads x in place, see cn_conv_small */
+    const cn_patches pg = patches_of(g);
+    const int rc = cn_conv_small(&pg, x, w, CO, bias, act, alpha, beta, y);
+    if (rc != 1) return rc;
+  }
   if (Kg * CO <= SMALL_FILTER_FLOATS) {
     long tile = TILE_BYTES / (4 * Kg);
     tile = tile < 24 ? 24 : (tile + 5) / 6 * 6; /* whole 6-row GEMM panels */

@@ -279,6 +279,126 @@ static void micro_rows(int kc, const float *A, long lda, const float *Bp, float 
                        float alpha, int overwrite, const gemm_epi *e, int j) {
   micro_avx512(kc, A, lda, 1, Bp, C, ldc, mr, nr, alpha, overwrite, e, j);
 }
+
+/* ---------------- direct convolution of few-channel inputs (stems) ----------------
+ * With KW·C floats per filter row (9 for a 3×3 stem on RGB), im2col copies runs too short to pay and writes K floats
+ * per pixel. Here the tile reads the input in place instead: for MR output pixels of one output row, filter row ky is a
+ * window of KW·C contiguous floats starting every sw·C floats along input row oy·sh − pt + ky, which is exactly an
+ * untransposed A with row stride sw·C. Pixels whose window leaves the input (padding) and the last < MR pixels of a
+ * run are gathered, zeros included, into a packed panel and run through the packed tile.
+ */
+typedef struct {
+  const cn_patches *g;
+  const float *x, *Bp;
+  float *y;
+  int CO, overwrite;
+  gemm_epi epi;
+  const gemm_epi *e;
+  int failed;
+} small_conv_job;
+
+/* Tile over MR pixels whose windows lie inside the input: xr[t] = filter row t's window of pixel 0, rs = sw·C. */
+static void micro_windows(int T, int L, const float *const *xr, long rs, const float *restrict Bp, float *C, int ldc,
+                          int nr, int overwrite, const gemm_epi *e, int j) {
+  __m512 c0[MR], c1[MR];
+  for (int r = 0; r < MR; r++) c0[r] = c1[r] = _mm512_setzero_ps();
+  for (int t = 0; t < T; t++) {
+    const float *a = xr[t];
+    for (int k = 0; k < L; k++, a++, Bp += NR) {
+      const __m512 b0 = _mm512_loadu_ps(Bp), b1 = _mm512_loadu_ps(Bp + 16);
+      for (int r = 0; r < MR; r++) {
+        const __m512 av = _mm512_set1_ps(a[r * rs]);
+        c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+        c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+      }
+    }
+  }
+  store_tile(C, ldc, c0, c1, MR, nr, 1.0f, overwrite, e, j);
+}
+
+/* Packs pixels ox0..ox0+n (n ≤ MR) of output row (b, oy) as an MR-row panel [K][MR] (K in (ky, kx, c) order), with
+   zeros over the padding and in rows n..MR. */
+static void pack_pixels(const cn_patches *g, const float *x, long b, long oy, long ox0, int n, float *Ap) {
+  const int C = g->C, K = g->KH * g->KW * C;
+  for (int i = 0; i < K * MR; i++) Ap[i] = 0.0f;
+  for (int r = 0; r < n; r++) {
+    const long ox = ox0 + r;
+    for (int ky = 0; ky < g->KH; ky++) {
+      const long iy = oy * g->sh - g->pt + ky;
+      if (iy < 0 || iy >= g->H) continue;
+      for (int kx = 0; kx < g->KW; kx++) {
+        const long ix = ox * g->sw - g->pl + kx;
+        if (ix < 0 || ix >= g->W) continue;
+        const float *src = x + ((b * g->H + iy) * g->W + ix) * C;
+        for (int c = 0; c < C; c++) Ap[((ky * g->KW + kx) * C + c) * MR + r] = src[c];
+      }
+    }
+  }
+}
+
+/* Output rows [r0, r1) of the small-filter convolution. */
+static void small_conv_rows(void *ctx, long r0, long r1) {
+  small_conv_job *j = (small_conv_job *)ctx;
+  const cn_patches *g = j->g;
+  const int C = g->C, K = g->KH * g->KW * C, L = g->KW * C, CO = j->CO, panels = (CO + NR - 1) / NR;
+  float *Ap = cn_grow(&t_apack, &t_apack_len, (size_t)KC * MR);
+  if (!Ap) {
+    __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+    return;
+  }
+  /* Pixels whose window lies inside the row: ox·sw − pl ≥ 0 and ox·sw − pl + KW ≤ W. */
+  long in0 = (g->pl + g->sw - 1) / g->sw, in1 = g->W - g->KW + g->pl >= 0 ? (g->W - g->KW + g->pl) / g->sw + 1 : 0;
+  if (in1 > g->OW) in1 = g->OW;
+  if (in0 > in1) in0 = in1;
+  for (long r = r0; r < r1; r++) {
+    const long b = r / g->OH, oy = r % g->OH;
+    float *yrow = j->y + (size_t)r * g->OW * CO;
+    const long iy0 = oy * g->sh - g->pt;
+    const int rows_inside = iy0 >= 0 && iy0 + g->KH <= g->H;
+    /* Runs of pixels: [0, a) gathered, [a, e) in place by whole tiles, [e, OW) gathered. */
+    const long a = rows_inside ? in0 : 0, e = rows_inside ? in0 + (in1 - in0) / MR * MR : 0;
+    const float *xr[8];
+    for (int t = 0; t < g->KH && rows_inside; t++) xr[t] = j->x + ((b * g->H + iy0 + t) * g->W + a * g->sw - g->pl) * (long)C;
+    for (long ox = a; ox < e; ox += MR) {
+      const float *xt[8];
+      for (int t = 0; t < g->KH; t++) xt[t] = xr[t] + (ox - a) * g->sw * (long)C;
+      for (int q = 0; q < panels; q++) {
+        const int nr = CO - q * NR < NR ? CO - q * NR : NR;
+        micro_windows(g->KH, L, xt, (long)g->sw * C, j->Bp + (size_t)q * K * NR, yrow + ox * CO + q * NR, CO, nr,
+                      j->overwrite, j->e, q * NR);
+      }
+    }
+    for (int side = 0; side < 2; side++) {
+      const long s0 = side == 0 ? 0 : e, s1 = side == 0 ? a : g->OW;
+      for (long ox = s0; ox < s1; ox += MR) {
+        const int n = s1 - ox < MR ? (int)(s1 - ox) : MR;
+        pack_pixels(g, j->x, b, oy, ox, n, Ap);
+        for (int q = 0; q < panels; q++) {
+          const int nr = CO - q * NR < NR ? CO - q * NR : NR;
+          micro_packed(K, Ap, j->Bp + (size_t)q * K * NR, yrow + ox * CO + q * NR, CO, n, nr, 1.0f, j->overwrite, j->e,
+                       q * NR);
+        }
+      }
+    }
+  }
+}
+
+int cn_conv_small(const cn_patches *g, const float *x, const float *w, int CO, const float *bias, int act, float alpha,
+                  float beta, float *y) {
+  const int K = g->KH * g->KW * g->C;
+  if (g->cn != g->C || g->dh != 1 || g->dw != 1 || g->KW * g->C > CN_SMALL_CONV_ROW || K > KC || g->KH > 8 ||
+      CO > NC || (beta != 0.0f && beta != 1.0f))
+    return 1;
+  float *Bp = cn_grow(&t_bpack, &t_bpack_len, (size_t)KC * NC);
+  if (!Bp) return CN_ENOMEM;
+  pack_b(0, w, CO, 0, CO, 0, K, Bp);
+  small_conv_job j = {g, x, Bp, y, CO, beta == 0.0f, {bias, act, alpha}, 0, 0};
+  j.e = bias || act != CN_ACT_LINEAR ? &j.epi : 0;
+  const long rows = (long)g->B * g->OH;
+  if ((double)rows * g->OW * CO * K < 5e5) small_conv_rows(&j, 0, rows);
+  else cn_parallel_for(rows, small_conv_rows, &j);
+  return j.failed ? CN_ENOMEM : CN_OK;
+}
 #else
 /*
  * C[0:mr, 0:nr] += alpha · A (MR×kc) · Bp (kc×NR panel), 6×16 register tile. A(r, k) = Ap[r·rs + k·ks]: a packed
@@ -333,6 +453,12 @@ static void micro_rows(int kc, const float *A, long lda, const float *Bp, float 
                        float alpha, int overwrite, const gemm_epi *e, int j) {
   micro_6x16(kc, A, lda, 1, Bp, C, ldc, mr, nr, alpha, overwrite);
   if (e) epi_tile(e, C, ldc, mr, nr, j);
+}
+/* The direct path needs the AVX-512 tile; callers fall back to im2col. */
+int cn_conv_small(const cn_patches *g, const float *x, const float *w, int CO, const float *bias, int act, float alpha,
+                  float beta, float *y) {
+  (void)g, (void)x, (void)w, (void)CO, (void)bias, (void)act, (void)alpha, (void)beta, (void)y;
+  return 1;
 }
 #endif
 
