@@ -61,6 +61,14 @@ int cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const flo
    The same operations in the same order as cn_sgemm then cn_bias_activation, so results are identical. */
 int cn_sgemm_epi(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
                  int ldb, float beta, float *C, int ldc, const float *bias, int act, float act_alpha);
+/* B [K, N] (row stride ldb) packed once for cn_sgemm_prepacked: cn_packed_b_floats(K, N) floats (the layout of the
+   built-in kernel's panels, which depends on the build). For weights used by many products (inference plans). */
+size_t cn_packed_b_floats(int K, int N);
+void cn_pack_b(int K, int N, const float *B, int ldb, float *out);
+/* cn_sgemm_epi(0, 0, M, N, K, 1, A, lda, B, ·, beta, C, ldc, bias, act, act_alpha) with B packed by cn_pack_b: the
+   built-in kernel without its per-call packing of B (which for a 7×7 map costs about as much as the product). */
+int cn_sgemm_prepacked(int M, int N, int K, const float *A, int lda, const float *Bp, float beta, float *C, int ldc,
+                       const float *bias, int act, float act_alpha);
 /* The GEMM in use: "builtin", "openblas" (every product) or "builtin+openblas" (auto: per shape, see gemm.c). */
 const char *cn_blas_name(void);
 /* GEMM choices of cn_blas_select / selectBlas. */

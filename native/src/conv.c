@@ -391,3 +391,74 @@ static napi_value js_conv2d_backprop_filter(napi_env env, napi_callback_info inf
   return conv_grad_entry(env, info, "conv2dBackpropFilter", kinds, conv_backprop_filter);
 }
 CN_EXPORT("conv2dBackpropFilter", js_conv2d_backprop_filter)
+
+/*
+ * Filters packed once for the inference plan (src/lib/plan): a dense pointwise convolution (1×1, stride 1, unpadded,
+ * G = 1) is one GEMM over every pixel whose B is the filter; packing it per call costs as much as the product on small
+ * maps (7×7: 49 rows). conv2dPackedFloats(geom) → floats of the packed filter; packConv2dFilter(w, geom, out) packs it;
+ * conv2dPacked(x, wp, bias|null, residual|null, y, geom, act, alpha) = conv2d / conv2dResidual with the packed filter
+ * (the same products, so the same results). The layout belongs to this build of the addon: pack with the addon that
+ * runs the convolution.
+ */
+static int packed_geom(napi_env env, napi_value v, const char *fn, int index, conv_geom *g) {
+  if (!read_geom(env, v, fn, index, g)) return 0;
+  if (!is_pointwise(g) || g->G != 1) {
+    cn_throw(env, "%s: only dense pointwise convolutions (1×1, stride 1, no padding, groups 1) take a packed filter", fn);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value js_conv2d_packed_floats(napi_env env, napi_callback_info info) {
+  const char *fn = "conv2dPackedFloats";
+  napi_value a[1], out;
+  conv_geom g;
+  if (!cn_args(env, info, fn, 1, a) || !packed_geom(env, a[0], fn, 0, &g)) return NULL;
+  napi_create_double(env, (double)cn_packed_b_floats(g.C, g.CO), &out);
+  return out;
+}
+CN_EXPORT("conv2dPackedFloats", js_conv2d_packed_floats)
+
+static napi_value js_pack_conv2d_filter(napi_env env, napi_callback_info info) {
+  const char *fn = "packConv2dFilter";
+  napi_value a[3];
+  float *w, *out;
+  size_t lw, lo;
+  conv_geom g;
+  if (!cn_args(env, info, fn, 3, a) || !cn_f32(env, a[0], fn, 0, &w, &lw) || !packed_geom(env, a[1], fn, 1, &g) ||
+      !cn_f32(env, a[2], fn, 2, &out, &lo))
+    return NULL;
+  if (!cn_need(env, fn, 0, lw, geom_w(&g)) || !cn_need(env, fn, 2, lo, cn_packed_b_floats(g.C, g.CO))) return NULL;
+  cn_pack_b(g.C, g.CO, w, g.CO, out);
+  return NULL;
+}
+CN_EXPORT("packConv2dFilter", js_pack_conv2d_filter)
+
+static napi_value js_conv2d_packed(napi_env env, napi_callback_info info) {
+  const char *fn = "conv2dPacked";
+  napi_value a[8];
+  float *x, *wp, *bias, *res, *y;
+  size_t lx, lw, lb, lr, ly;
+  conv_geom g;
+  int act;
+  double alpha;
+  if (!cn_args(env, info, fn, 8, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &wp, &lw) ||
+      !cn_f32_opt(env, a[2], fn, 2, &bias, &lb) || !cn_f32_opt(env, a[3], fn, 3, &res, &lr) ||
+      !cn_f32(env, a[4], fn, 4, &y, &ly) || !packed_geom(env, a[5], fn, 5, &g) || !cn_activation(env, a[6], fn, 6, &act) ||
+      !cn_double(env, a[7], fn, 7, &alpha))
+    return NULL;
+  const size_t ny = geom_y(&g);
+  if (!cn_need(env, fn, 0, lx, geom_x(&g)) || !cn_need(env, fn, 1, lw, cn_packed_b_floats(g.C, g.CO)) ||
+      (bias && !cn_need(env, fn, 2, lb, (size_t)g.CO)) || (res && !cn_need(env, fn, 3, lr, ny)) || !cn_need(env, fn, 4, ly, ny))
+    return NULL;
+  if (x < y + ny && y < x + geom_x(&g)) return cn_throw(env, "%s: x (argument 0) overlaps y (argument 4); give y its own memory", fn);
+  if (res && res != y) {
+    if (res < y + ny && y < res + ny)
+      return cn_throw(env, "%s: the residual (argument 3) partly overlaps y (argument 4); pass y itself or disjoint memory", fn);
+    memcpy(y, res, ny * sizeof(float));
+  }
+  if (cn_sgemm_prepacked((int)g_P(&g), g.CO, g.C, x, g.C, wp, res ? 1.0f : 0.0f, y, g.CO, bias, act, (float)alpha) != CN_OK)
+    return cn_throw_oom(env, fn);
+  return NULL;
+}
+CN_EXPORT("conv2dPacked", js_conv2d_packed)

@@ -551,8 +551,27 @@ static int rows_per_block(int M, int threads) {
   return (mc + MR - 1) / MR * MR;
 }
 
+/* Offset of block (j0, k0) in a B packed whole by cn_pack_b (column blocks of NC, each K rows of NR-column panels). */
+static size_t packed_offset(int N, int K, int j0, int k0) {
+  const int nc = N - j0 < NC ? N - j0 : NC, ncpad = (nc + NR - 1) / NR * NR;
+  return (size_t)j0 * K + (size_t)k0 * ncpad; /* every column block before j0 is a full NC (a multiple of NR) */
+}
+
+size_t cn_packed_b_floats(int K, int N) {
+  return (size_t)K * (size_t)((N + NR - 1) / NR * NR);
+}
+
+void cn_pack_b(int K, int N, const float *B, int ldb, float *out) {
+  for (int j0 = 0; j0 < N; j0 += NC) {
+    const int nc = N - j0 < NC ? N - j0 : NC;
+    for (int k0 = 0; k0 < K; k0 += KC) pack_b(0, B, ldb, j0, nc, k0, K - k0 < KC ? K - k0 : KC, out + packed_offset(N, K, j0, k0));
+  }
+}
+
+/* Bpre: B already packed by cn_pack_b (transB ignored), or NULL to pack B here. */
 static int builtin_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
-                         const float *B, int ldb, float beta, float *C, int ldc, const gemm_epi *epi) {
+                         const float *B, int ldb, float beta, float *C, int ldc, const gemm_epi *epi,
+                         const float *Bpre) {
   /* beta first, so the kernel only accumulates; beta = 0 instead lets the first K block overwrite C. */
   const int overwrite = beta == 0.0f && K > 0 && alpha != 0.0f;
   for (int i = 0; i < M && !overwrite; i++) {
@@ -575,13 +594,19 @@ static int builtin_sgemm(int transA, int transB, int M, int N, int K, float alph
     int nc = N - j0 < NC ? N - j0 : NC;
     for (int k0 = 0; k0 < K; k0 += KC) {
       int kc = K - k0 < KC ? K - k0 : KC;
-      float *Bp = cn_grow(&t_bpack, &t_bpack_len, (size_t)KC * NC);
-      if (!Bp) return CN_ENOMEM;
-      pack_b_job pb = {transB, B, ldb, j0, nc, k0, kc, Bp};
       long b_panels = (nc + NR - 1) / NR;
-      /* Packing B serially would idle the other threads for ~10 % of a small-M product. */
-      if (threads > 1 && (long)kc * nc >= 32768) cn_parallel_for(b_panels, pack_b_task, &pb);
-      else pack_b_task(&pb, 0, b_panels);
+      const float *Bp;
+      if (Bpre) {
+        Bp = Bpre + packed_offset(N, K, j0, k0);
+      } else {
+        float *buf = cn_grow(&t_bpack, &t_bpack_len, (size_t)KC * NC);
+        if (!buf) return CN_ENOMEM;
+        pack_b_job pb = {transB, B, ldb, j0, nc, k0, kc, buf};
+        /* Packing B serially would idle the other threads for ~10 % of a small-M product. */
+        if (threads > 1 && (long)kc * nc >= 32768) cn_parallel_for(b_panels, pack_b_task, &pb);
+        else pack_b_task(&pb, 0, b_panels);
+        Bp = buf;
+      }
       block_job g = {transA, A, lda, Bp, 0, C, ldc, M, nc, kc, j0, k0, mc, alpha, overwrite && k0 == 0, 0,
                      k0 + kc == K ? epi : 0};
       if (by_cols) {
@@ -690,7 +715,14 @@ int cn_sgemm_epi(int transA, int transB, int M, int N, int K, float alpha, const
     if (epi) epi_tile(epi, C, ldc, M, N, 0);
     return CN_OK;
   }
-  return builtin_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epi);
+  return builtin_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epi, 0);
+}
+
+int cn_sgemm_prepacked(int M, int N, int K, const float *A, int lda, const float *Bp, float beta, float *C, int ldc,
+                       const float *bias, int act, float act_alpha) {
+  if (M <= 0 || N <= 0) return CN_OK;
+  const gemm_epi e = {bias, act, act_alpha};
+  return builtin_sgemm(0, 0, M, N, K, 1.0f, A, lda, 0, 0, beta, C, ldc, bias || act != CN_ACT_LINEAR ? &e : 0, Bp);
 }
 
 int cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,

@@ -85,6 +85,21 @@ export function compilePlan(model: tf.LayersModel, options: PlanOptions = {}): P
   };
 }
 
+/**
+ * The filter of a dense pointwise convolution over more than one pixel, packed once for the addon's GEMM (it would
+ * otherwise be packed at every call: as costly as the product on 7×7 maps); null when the step is another kind of
+ * convolution, covers one pixel (a batch-1 dense head: the one-row product streams the plain filter), or the addon
+ * predates packed filters.
+ */
+function packedFilter(a: PlanAddon, s: Step & { kind: 'conv' }): Float32Array | null {
+  if (a.conv2dPackedFloats === undefined || a.packConv2dFilter === undefined || a.conv2dPacked === undefined) return null;
+  const [B, H, W, , OH, OW, , KH, KW, sh, sw, , , pt, pl, G] = Array.from(s.geom);
+  if (KH !== 1 || KW !== 1 || sh !== 1 || sw !== 1 || pt !== 0 || pl !== 0 || OH !== H || OW !== W || G !== 1 || B * OH * OW < 2) return null;
+  const wp = new Float32Array(a.conv2dPackedFloats(s.geom));
+  a.packConv2dFilter(s.w, s.geom, wp);
+  return wp;
+}
+
 /** The addon call computing step `s` over its arena views (exported for bench/plan-profile.ts, which binds steps to another build of the addon). */
 export function bindStep(a: PlanAddon, s: Step, g: PlanGraph, view: (v: number) => Float32Array): () => void {
   const y = view(s.output);
@@ -92,6 +107,12 @@ export function bindStep(a: PlanAddon, s: Step, g: PlanGraph, view: (v: number) 
   switch (s.kind) {
     case 'conv': {
       const { w, bias, geom, act } = s;
+      const wp = packedFilter(a, s);
+      if (wp !== null && a.conv2dPacked !== undefined) {
+        const conv2dPacked = a.conv2dPacked.bind(a);
+        const r = s.residual ? view(s.inputs[1]) : null;
+        return () => conv2dPacked(x, wp, bias, r, y, geom, act, 0);
+      }
       if (!s.residual) return () => a.conv2d(x, w, bias, y, geom, act, 0);
       const r = view(s.inputs[1]);
       return () => a.conv2dResidual(x, w, bias, r, y, geom, act, 0);
