@@ -4,6 +4,7 @@
  * per model, the plan's steps (BN folded, fusions as compilePlan makes them) are bound to each addon build (default:
  * the one the library loads) over one arena; passes alternate between builds (A, B, A, B …), every step timed on its
  * own; prints per step its kind, shape, MACs, median µs per build, GMAC/s and the B/A time ratio, then totals per kind.
+ * A build given as PATH:nopack runs without its packed-filter entry points (conv2d for every convolution).
  * One native thread.
  */
 import * as fs from 'fs';
@@ -48,7 +49,13 @@ async function main(): Promise<void> {
   await initBackend('wasm');
   setNativeThreads(1);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const addons: PlanAddon[] = addonPaths.length === 0 ? [nativeAddon() as unknown as PlanAddon] : addonPaths.map((p) => require(path.resolve(p)) as PlanAddon);
+  // A path ending in ":nopack" loads that build with its packed-filter entry points hidden (the plan then calls conv2d).
+  const load = (p: string): PlanAddon => {
+    const nopack = p.endsWith(':nopack');
+    const a = require(path.resolve(nopack ? p.slice(0, -':nopack'.length) : p)) as PlanAddon;
+    return nopack ? { ...a, conv2dPackedFloats: undefined, packConv2dFilter: undefined, conv2dPacked: undefined } : a;
+  };
+  const addons: PlanAddon[] = addonPaths.length === 0 ? [nativeAddon() as unknown as PlanAddon] : addonPaths.map(load);
   for (const a of addons) (a as unknown as { setThreads(n: number): void }).setThreads(1);
   const labels = addonPaths.length === 0 ? ['loaded'] : addonPaths;
   const record: Array<Record<string, unknown>> = [];

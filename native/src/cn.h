@@ -64,6 +64,8 @@ int cn_sgemm_epi(int transA, int transB, int M, int N, int K, float alpha, const
 /* B [K, N] (row stride ldb) packed once for cn_sgemm_prepacked: cn_packed_b_floats(K, N) floats (the layout of the
    built-in kernel's panels, which depends on the build). For weights used by many products (inference plans). */
 size_t cn_packed_b_floats(int K, int N);
+/* Rows of the built-in kernel's register tile (14 with AVX-512, else 6): callers size row blocks in multiples of it. */
+int cn_gemm_tile_rows(void);
 void cn_pack_b(int K, int N, const float *B, int ldb, float *out);
 /* cn_sgemm_epi(0, 0, M, N, K, 1, A, lda, B, ·, beta, C, ldc, bias, act, act_alpha) with B packed by cn_pack_b: the
    built-in kernel without its per-call packing of B (which for a 7×7 map costs about as much as the product). */

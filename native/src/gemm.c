@@ -569,6 +569,8 @@ static size_t packed_offset(int N, int K, int j0, int k0) {
   return (size_t)j0 * K + (size_t)k0 * ncpad; /* every column block before j0 is a full NC (a multiple of NR) */
 }
 
+int cn_gemm_tile_rows(void) { return MR; }
+
 size_t cn_packed_b_floats(int K, int N) {
   return (size_t)K * (size_t)((N + NR - 1) / NR * NR);
 }

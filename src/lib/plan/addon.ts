@@ -22,13 +22,13 @@ export interface PlanKernels {
 }
 
 /**
- * Pointwise convolutions with the filter packed once at compile time (native/src/conv.c); optional: a plan compiled
+ * Dense convolutions with the filter packed once at compile time (native/src/conv.c); optional: a plan compiled
  * against an older build calls conv2d instead. The packed layout belongs to the addon build that packed it.
  */
 export interface PackedConvKernels {
-  /** Floats of the packed filter of a dense pointwise convolution (geom as conv2d's). */
+  /** Floats of the packed filter of a dense convolution (geom as conv2d's); 0 when it takes no packed filter. */
   conv2dPackedFloats?(geom: Int32Array): number;
-  /** Packs w [1,1,C,CO] into `out` (conv2dPackedFloats(geom) floats). */
+  /** Packs w [KH,KW,C,CO] into `out` (conv2dPackedFloats(geom) floats). */
   packConv2dFilter?(w: Float32Array, geom: Int32Array, out: Float32Array): void;
   /** conv2d (residual null) or conv2dResidual with the packed filter. */
   conv2dPacked?(x: Float32Array, wp: Float32Array, bias: Float32Array | null, residual: Float32Array | null, y: Float32Array,

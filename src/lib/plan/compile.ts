@@ -86,16 +86,15 @@ export function compilePlan(model: tf.LayersModel, options: PlanOptions = {}): P
 }
 
 /**
- * The filter of a dense pointwise convolution over more than one pixel, packed once for the addon's GEMM (it would
- * otherwise be packed at every call: as costly as the product on 7×7 maps); null when the step is another kind of
- * convolution, covers one pixel (a batch-1 dense head: the one-row product streams the plain filter), or the addon
- * predates packed filters.
+ * The filter of a dense convolution packed once for the addon's GEMM (it would otherwise be packed at every call: as
+ * costly as the product on 7×7 and 13×13 maps); null when the addon says the convolution takes none (groups, one
+ * pixel, few-channel stems: conv2dPackedFloats gives 0) or predates packed filters.
  */
 function packedFilter(a: PlanAddon, s: Step & { kind: 'conv' }): Float32Array | null {
   if (a.conv2dPackedFloats === undefined || a.packConv2dFilter === undefined || a.conv2dPacked === undefined) return null;
-  const [B, H, W, , OH, OW, , KH, KW, sh, sw, , , pt, pl, G] = Array.from(s.geom);
-  if (KH !== 1 || KW !== 1 || sh !== 1 || sw !== 1 || pt !== 0 || pl !== 0 || OH !== H || OW !== W || G !== 1 || B * OH * OW < 2) return null;
-  const wp = new Float32Array(a.conv2dPackedFloats(s.geom));
+  const floats = a.conv2dPackedFloats(s.geom);
+  if (floats === 0) return null;
+  const wp = new Float32Array(floats);
   a.packConv2dFilter(s.w, s.geom, wp);
   return wp;
 }
