@@ -56,6 +56,21 @@ napi_value cn_throw_oom(napi_env env, const char *fn);
    CN_ENOMEM when a packing buffer could not be allocated (C is then partly written). */
 int cn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
              float beta, float *C, int ldc);
+/* cn_sgemm followed by C[i, j] = act(C[i, j] + bias[j]) (bias may be NULL; act a CN_ACT_* code, leaky slope
+   act_alpha), applied by the built-in kernel to each finished tile while it is in registers (no second pass over C).
+   The same operations in the same order as cn_sgemm then cn_bias_activation, so results are identical. */
+int cn_sgemm_epi(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                 int ldb, float beta, float *C, int ldc, const float *bias, int act, float act_alpha);
+/* B [K, N] (row stride ldb) packed once for cn_sgemm_prepacked: cn_packed_b_floats(K, N) floats (the layout of the
+   built-in kernel's panels, which depends on the build). For weights used by many products (inference plans). */
+size_t cn_packed_b_floats(int K, int N);
+/* Rows of the built-in kernel's register tile (14 with AVX-512, else 6): callers size row blocks in multiples of it. */
+int cn_gemm_tile_rows(void);
+void cn_pack_b(int K, int N, const float *B, int ldb, float *out);
+/* cn_sgemm_epi(0, 0, M, N, K, 1, A, lda, B, ·, beta, C, ldc, bias, act, act_alpha) with B packed by cn_pack_b: the
+   built-in kernel without its per-call packing of B (which for a 7×7 map costs about as much as the product). */
+int cn_sgemm_prepacked(int M, int N, int K, const float *A, int lda, const float *Bp, float beta, float *C, int ldc,
+                       const float *bias, int act, float act_alpha);
 /* The GEMM in use: "builtin", "openblas" (every product) or "builtin+openblas" (auto: per shape, see gemm.c). */
 const char *cn_blas_name(void);
 /* GEMM choices of cn_blas_select / selectBlas. */
@@ -149,6 +164,14 @@ void cn_im2col(const cn_patches *g, const float *x, float *cols, long first, lon
 /* dx += col2im(cols) for output rows (b·OH + oy) row0..row1, cols holding their (row1 − row0)·OW patch rows; on the
    pool, each thread owning whole input rows. */
 void cn_col2im_rows(const cn_patches *g, const float *cols, float *dx, long row0, long row1);
+
+/* Direct convolution of few-channel inputs (gemm.c): y [B,OH,OW,CO] = act(conv(x, w) + bias + beta·y), w [KH,KW,C,CO],
+   beta 0 or 1, for G = 1, no dilation, KW·C ≤ CN_SMALL_CONV_ROW, KH·KW·C ≤ 256, KH ≤ 8 (stems on RGB input): the GEMM
+   tile reads each filter row's window of the input in place, no im2col. Returns CN_OK, CN_ENOMEM, or 1 when the
+   geometry or the build (no AVX-512) is not covered (nothing written; use the im2col path). */
+#define CN_SMALL_CONV_ROW 32
+int cn_conv_small(const cn_patches *g, const float *x, const float *w, int CO, const float *bias, int act, float alpha,
+                  float beta, float *y);
 
 /* ---- N-API glue (addon.c) ---- */
 #define CN_MAX_ARGS 24

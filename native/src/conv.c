@@ -86,6 +86,17 @@ static int gemm_per_group(int G, int tA, int tB, int M, int N, int K, const floa
   return CN_OK;
 }
 
+/* The forward product of group i with its epilogue: y_i = act(cols_i · w_i + beta·y_i + bias_i), bias_i = bias + i·COg
+   (group i's output channels), applied by the GEMM to each finished tile. wp: the filter packed by cn_pack_b (G = 1
+   only, see conv2dPacked), else NULL. */
+static int forward_gemm(const conv_geom *g, int i, int np, const float *cols, int ldcols, const float *w,
+                        const float *wp, float beta, float *y, const float *bias, int act, float alpha) {
+  const int COg = g_COg(g);
+  if (wp) return cn_sgemm_prepacked(np, g->CO, (int)g_Kg(g), cols, ldcols, wp, beta, y, g->CO, bias, act, alpha); /* G = 1 */
+  return cn_sgemm_epi(0, 0, np, COg, (int)g_Kg(g), 1.0f, cols, ldcols, w + (long)i * COg, g->CO, beta,
+                      y + (long)i * COg, g->CO, bias ? bias + (long)i * COg : 0, act, alpha);
+}
+
 /* The im2col scratch for chunks of `step` output rows (fewer when the whole convolution has fewer). */
 static float *chunk_cols(const conv_geom *g, long step) {
   const long rows = (long)g->B * g->OH;
@@ -105,7 +116,7 @@ static float *chunk_cols(const conv_geom *g, long step) {
 
 typedef struct {
   const conv_geom *g;
-  const float *x, *w, *bias;
+  const float *x, *w, *wp, *bias;
   float *y;
   int act;
   float alpha;
@@ -118,7 +129,7 @@ static void conv_tiles(void *ctx, long t0, long t1) {
   tile_job *j = (tile_job *)ctx;
   const conv_geom *g = j->g;
   const long Kg = g_Kg(g), P = g_P(g);
-  const int Cg = g_Cg(g), COg = g_COg(g), CO = g->CO;
+  const int Cg = g_Cg(g), CO = g->CO;
   float *cols = cn_scratch(CN_SCRATCH_IM2COL, (size_t)(j->tile * Kg));
   if (!cols) {
     __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
@@ -130,36 +141,40 @@ static void conv_tiles(void *ctx, long t0, long t1) {
     float *yc = j->y + p0 * CO;
     for (int i = 0; i < g->G; i++) {
       cn_im2col_range(&pg, j->x + (long)i * Cg, cols, p0, 0, np);
-      if (cn_sgemm(0, 0, (int)np, COg, (int)Kg, 1.0f, cols, (int)Kg, j->w + (long)i * COg, CO, j->beta,
-                   yc + (long)i * COg, CO) != CN_OK) {
+      if (forward_gemm(g, i, (int)np, cols, (int)Kg, j->w, j->wp, j->beta, yc, j->bias, j->act, j->alpha) != CN_OK) {
         __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
         return;
       }
     }
-    cn_bias_activation_rows(yc, np, CO, j->bias, j->act, j->alpha);
   }
 }
 
 /* y = act(conv(x, w) + bias + beta·y), beta 0 or 1 (1: y holds a residual to add before the activation). Returns
    CN_OK, or CN_ENOMEM. */
-static int conv_forward(const conv_geom *g, const float *x, const float *w, const float *bias, float *y, int act,
-                        float alpha, float beta) {
-  const int C = g->C, CO = g->CO, Cg = g_Cg(g), COg = g_COg(g);
+static int conv_forward(const conv_geom *g, const float *x, const float *w, const float *wp, const float *bias,
+                        float *y, int act, float alpha, float beta) {
+  const int C = g->C, CO = g->CO, Cg = g_Cg(g);
   const long Kg = g_Kg(g), P = g_P(g);
   if (is_pointwise(g)) {
     const long step = pointwise_pixels(g);
     for (long p0 = 0; p0 < P; p0 += step) {
       const int np = (int)(p0 + step < P ? step : P - p0);
-      if (gemm_per_group(g->G, 0, 0, np, COg, Cg, x + p0 * C, C, Cg, w, CO, COg, beta, y + p0 * CO, CO, COg) != CN_OK)
-        return CN_ENOMEM;
-      cn_bias_activation(y + p0 * CO, np, CO, bias, act, alpha);
+      for (int i = 0; i < g->G; i++)
+        if (forward_gemm(g, i, np, x + p0 * C + (long)i * Cg, C, w, wp, beta, y + p0 * CO, bias, act, alpha) != CN_OK)
+          return CN_ENOMEM;
     }
     return CN_OK;
   }
+  if (g->G == 1 && (long)g->KW * C <= CN_SMALL_CONV_ROW && !wp) { /* stems: the tile reads x in place, see cn_conv_small */
+    const cn_patches pg = patches_of(g);
+    const int rc = cn_conv_small(&pg, x, w, CO, bias, act, alpha, beta, y);
+    if (rc != 1) return rc;
+  }
   if (Kg * CO <= SMALL_FILTER_FLOATS) {
     long tile = TILE_BYTES / (4 * Kg);
-    tile = tile < 24 ? 24 : (tile + 5) / 6 * 6; /* whole 6-row GEMM panels */
-    tile_job j = {g, x, w, bias, y, act, alpha, beta, tile, 0};
+    const int mr = cn_gemm_tile_rows();
+    tile = tile < 2 * mr ? 2 * mr : (tile + mr - 1) / mr * mr; /* whole GEMM row panels */
+    tile_job j = {g, x, w, wp, bias, y, act, alpha, beta, tile, 0};
     cn_parallel_for((P + tile - 1) / tile, conv_tiles, &j);
     return j.failed ? CN_ENOMEM : CN_OK;
   }
@@ -172,12 +187,8 @@ static int conv_forward(const conv_geom *g, const float *x, const float *w, cons
     const long p0 = r0 * g->OW, np = (r1 - r0) * g->OW;
     for (int i = 0; i < g->G; i++) {
       cn_im2col(&pg, x + (long)i * Cg, cols, p0, np);
-      if (cn_sgemm(0, 0, (int)np, COg, (int)Kg, 1.0f, cols, (int)Kg, w + (long)i * COg, CO, beta,
-                   y + p0 * CO + (long)i * COg, CO) != CN_OK)
-        return CN_ENOMEM;
+      if (forward_gemm(g, i, (int)np, cols, (int)Kg, w, wp, beta, y + p0 * CO, bias, act, alpha) != CN_OK) return CN_ENOMEM;
     }
-    /* Per chunk, while the chunk's output is still warm in cache. */
-    cn_bias_activation(y + p0 * CO, np, CO, bias, act, alpha);
   }
   return CN_OK;
 }
@@ -307,7 +318,7 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   if (!cn_need(env, fn, 0, lx, geom_x(&g)) || !cn_need(env, fn, 1, lw, geom_w(&g)) ||
       (bias && !cn_need(env, fn, 2, lb, (size_t)g.CO)) || !cn_need(env, fn, 3, ly, geom_y(&g)))
     return NULL;
-  if (conv_forward(&g, x, w, bias, y, act, (float)alpha, 0.0f) != CN_OK) return cn_throw_oom(env, fn);
+  if (conv_forward(&g, x, w, 0, bias, y, act, (float)alpha, 0.0f) != CN_OK) return cn_throw_oom(env, fn);
   return NULL;
 }
 CN_EXPORT("conv2d", js_conv2d)
@@ -341,7 +352,7 @@ static napi_value js_conv2d_residual(napi_env env, napi_callback_info info) {
       return cn_throw(env, "%s: the residual (argument 3) partly overlaps y (argument 4); pass y itself or disjoint memory", fn);
     memcpy(y, res, ny * sizeof(float));
   }
-  if (conv_forward(&g, x, w, bias, y, act, (float)alpha, 1.0f) != CN_OK) return cn_throw_oom(env, fn);
+  if (conv_forward(&g, x, w, 0, bias, y, act, (float)alpha, 1.0f) != CN_OK) return cn_throw_oom(env, fn);
   return NULL;
 }
 CN_EXPORT("conv2dResidual", js_conv2d_residual)
@@ -383,3 +394,78 @@ static napi_value js_conv2d_backprop_filter(napi_env env, napi_callback_info inf
   return conv_grad_entry(env, info, "conv2dBackpropFilter", kinds, conv_backprop_filter);
 }
 CN_EXPORT("conv2dBackpropFilter", js_conv2d_backprop_filter)
+
+/*
+ * Filters packed once for the inference plan (src/lib/plan): a dense convolution (G = 1) is GEMMs whose B is the
+ * filter [KH·KW·C, CO]; packing it at every call costs as much as the product on small maps (7×7: 49 rows; 13×13
+ * 3×3 convolutions: 169 rows for 576 × 256 filter floats). conv2dPackedFloats(geom) → floats of the packed filter, 0
+ * when the convolution does not take one (groups, one pixel: the one-row product reads the plain filter, few-channel
+ * stems: their direct path packs its own); packConv2dFilter(w, geom, out) packs it; conv2dPacked(x, wp, bias|null,
+ * residual|null, y, geom, act, alpha) = conv2d / conv2dResidual with the packed filter (the same products, so the
+ * same results). The layout belongs to this build of the addon: pack with the addon that runs the convolution.
+ */
+static int packable(const conv_geom *g) {
+  return g->G == 1 && g_P(g) > 1 && (is_pointwise(g) || (long)g->KW * g->C > CN_SMALL_CONV_ROW);
+}
+
+static int packed_geom(napi_env env, napi_value v, const char *fn, int index, conv_geom *g) {
+  if (!read_geom(env, v, fn, index, g)) return 0;
+  if (!packable(g)) {
+    cn_throw(env, "%s: this convolution takes no packed filter (conv2dPackedFloats gives 0 for it); call conv2d", fn);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value js_conv2d_packed_floats(napi_env env, napi_callback_info info) {
+  const char *fn = "conv2dPackedFloats";
+  napi_value a[1], out;
+  conv_geom g;
+  if (!cn_args(env, info, fn, 1, a) || !read_geom(env, a[0], fn, 0, &g)) return NULL;
+  napi_create_double(env, packable(&g) ? (double)cn_packed_b_floats((int)g_Kg(&g), g.CO) : 0.0, &out);
+  return out;
+}
+CN_EXPORT("conv2dPackedFloats", js_conv2d_packed_floats)
+
+static napi_value js_pack_conv2d_filter(napi_env env, napi_callback_info info) {
+  const char *fn = "packConv2dFilter";
+  napi_value a[3];
+  float *w, *out;
+  size_t lw, lo;
+  conv_geom g;
+  if (!cn_args(env, info, fn, 3, a) || !cn_f32(env, a[0], fn, 0, &w, &lw) || !packed_geom(env, a[1], fn, 1, &g) ||
+      !cn_f32(env, a[2], fn, 2, &out, &lo))
+    return NULL;
+  if (!cn_need(env, fn, 0, lw, geom_w(&g)) || !cn_need(env, fn, 2, lo, cn_packed_b_floats((int)g_Kg(&g), g.CO))) return NULL;
+  cn_pack_b((int)g_Kg(&g), g.CO, w, g.CO, out);
+  return NULL;
+}
+CN_EXPORT("packConv2dFilter", js_pack_conv2d_filter)
+
+static napi_value js_conv2d_packed(napi_env env, napi_callback_info info) {
+  const char *fn = "conv2dPacked";
+  napi_value a[8];
+  float *x, *wp, *bias, *res, *y;
+  size_t lx, lw, lb, lr, ly;
+  conv_geom g;
+  int act;
+  double alpha;
+  if (!cn_args(env, info, fn, 8, a) || !cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &wp, &lw) ||
+      !cn_f32_opt(env, a[2], fn, 2, &bias, &lb) || !cn_f32_opt(env, a[3], fn, 3, &res, &lr) ||
+      !cn_f32(env, a[4], fn, 4, &y, &ly) || !packed_geom(env, a[5], fn, 5, &g) || !cn_activation(env, a[6], fn, 6, &act) ||
+      !cn_double(env, a[7], fn, 7, &alpha))
+    return NULL;
+  const size_t ny = geom_y(&g);
+  if (!cn_need(env, fn, 0, lx, geom_x(&g)) || !cn_need(env, fn, 1, lw, cn_packed_b_floats((int)g_Kg(&g), g.CO)) ||
+      (bias && !cn_need(env, fn, 2, lb, (size_t)g.CO)) || (res && !cn_need(env, fn, 3, lr, ny)) || !cn_need(env, fn, 4, ly, ny))
+    return NULL;
+  if (x < y + ny && y < x + geom_x(&g)) return cn_throw(env, "%s: x (argument 0) overlaps y (argument 4); give y its own memory", fn);
+  if (res && res != y) {
+    if (res < y + ny && y < res + ny)
+      return cn_throw(env, "%s: the residual (argument 3) partly overlaps y (argument 4); pass y itself or disjoint memory", fn);
+    memcpy(y, res, ny * sizeof(float));
+  }
+  if (conv_forward(&g, x, 0, wp, bias, y, act, (float)alpha, res ? 1.0f : 0.0f) != CN_OK) return cn_throw_oom(env, fn);
+  return NULL;
+}
+CN_EXPORT("conv2dPacked", js_conv2d_packed)

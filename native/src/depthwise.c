@@ -157,6 +157,138 @@ static void fwd_row_blocked(const fwd_ctx *k, long b, long oh, float *yrow) {
   }
 }
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+/*
+ * 3×3 filters with M = 1, dilation 1, stride 1 or 2 (MobileNet, ShuffleNet): per output row and 16-channel block, the
+ * 9 taps and the bias sit in registers and 8 output pixels are summed at once (8 independent FMA chains: one chain
+ * per pixel would wait on the FMA latency at every tap), each stored once with its activation. Input columns shared
+ * by neighbouring pixels are loaded once per group (the offsets are constants for a fixed stride). A last block of
+ * fewer than 16 channels is masked, loads included, so nothing past a pixel's C channels is touched. Every output
+ * is bias + taps in (kh, kw) order, the same operations in the same order as the generic paths: identical results.
+ */
+static inline __m512 dw_act16(__m512 v, int act, float alpha) {
+  const __m512 zero = _mm512_setzero_ps();
+  switch (act) { /* compare-and-blend: NaN passes through, as in tfjs (max/min would not) */
+    case CN_ACT_RELU: return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), zero);
+    case CN_ACT_RELU6: {
+      const __m512 six = _mm512_set1_ps(6.0f);
+      v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), zero);
+      return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, six, _CMP_GT_OQ), six);
+    }
+    case CN_ACT_LEAKYRELU: return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, _mm512_set1_ps(alpha));
+    default: return v;
+  }
+}
+
+/* 8 pixels ow0..ow0+7, all 3 filter columns inside the row, NK valid filter rows (xr[t]: input row of valid filter
+   row t, already offset to column ow0·S − pl and to the channel block). */
+static inline __attribute__((always_inline)) void dw3_group8(const float *const *xr, const __m512 *w, int NK, int S,
+                                                             long C, __m512 bias, __mmask16 m, float *yp, int act,
+                                                             float alpha) {
+  __m512 acc[8];
+  for (int i = 0; i < 8; i++) acc[i] = bias;
+  for (int t = 0; t < NK; t++) {
+    for (int kw = 0; kw < 3; kw++) {
+      for (int i = 0; i < 8; i++)
+        acc[i] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, xr[t] + (long)(i * S + kw) * C), w[t * 3 + kw], acc[i]);
+    }
+  }
+  for (int i = 0; i < 8; i++) _mm512_mask_storeu_ps(yp + (long)i * C, m, dw_act16(acc[i], act, alpha));
+}
+
+/* One output row for the fast path; yrow is written (bias included), not read. */
+static inline __attribute__((always_inline)) void dw3_row(const fwd_ctx *k, long b, long oh, float *yrow, int S,
+                                                          int act) {
+  const dw_geom *g = &k->g;
+  const long C = g->C, W = g->W, OW = g->OW, pl = g->pl;
+  const float *xr[3];
+  long kh_of[3];
+  int nk = 0;
+  for (long kh = 0; kh < 3; kh++) {
+    long ih = oh * S + kh - g->pt;
+    if (ih < 0 || ih >= g->H) continue;
+    xr[nk] = k->x + ((size_t)b * g->H + ih) * W * C;
+    kh_of[nk++] = kh;
+  }
+  /* Pixels whose three input columns ow·S − pl + {0,1,2} all lie in [0, W): [in0, in1). */
+  long in0 = (pl + S - 1) / S, in1 = (W - 3 + pl) / S + 1;
+  if (W - 3 + pl < 0) in1 = 0;
+  if (in1 > OW) in1 = OW;
+  if (in0 > in1) in0 = in1;
+  for (long cb = 0; cb < C; cb += 16) {
+    const __mmask16 m = C - cb >= 16 ? 0xFFFF : (__mmask16)((1u << (C - cb)) - 1u);
+    __m512 w[9];
+    for (int t = 0; t < nk; t++)
+      for (int kw = 0; kw < 3; kw++) w[t * 3 + kw] = _mm512_maskz_loadu_ps(m, k->w + (kh_of[t] * 3 + kw) * C + cb);
+    const __m512 bias = k->bias_len == 0 ? _mm512_setzero_ps()
+                        : k->bias_len == 1 ? _mm512_set1_ps(k->bias[0])
+                                           : _mm512_maskz_loadu_ps(m, k->bias + cb);
+    long ow = 0;
+    /* Border and leftover pixels, one at a time, taps restricted to the row. */
+#define DW3_ONE(owv)                                                                                    \
+    do {                                                                                                \
+      const long o_ = (owv), c0_ = o_ * S - pl;                                                         \
+      __m512 a_ = bias;                                                                                 \
+      for (int t = 0; t < nk; t++)                                                                      \
+        for (int kw = 0; kw < 3; kw++) {                                                                \
+          const long iw_ = c0_ + kw;                                                                    \
+          if (iw_ < 0 || iw_ >= W) continue;                                                            \
+          a_ = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, xr[t] + iw_ * C + cb), w[t * 3 + kw], a_);      \
+        }                                                                                               \
+      _mm512_mask_storeu_ps(yrow + o_ * C + cb, m, dw_act16(a_, act, k->alpha));                        \
+    } while (0)
+    for (; ow < in0; ow++) DW3_ONE(ow);
+    for (; ow + 8 <= in1; ow += 8) {
+      const float *xo[3];
+      for (int t = 0; t < nk; t++) xo[t] = xr[t] + (ow * S - pl) * C + cb;
+      float *yp = yrow + ow * C + cb;
+      if (nk == 3) dw3_group8(xo, w, 3, S, C, bias, m, yp, act, k->alpha);
+      else if (nk == 2) dw3_group8(xo, w, 2, S, C, bias, m, yp, act, k->alpha);
+      else if (nk == 1) dw3_group8(xo, w, 1, S, C, bias, m, yp, act, k->alpha);
+      else dw3_group8(xo, w, 0, S, C, bias, m, yp, act, k->alpha);
+    }
+    for (; ow < OW; ow++) DW3_ONE(ow);
+#undef DW3_ONE
+  }
+}
+
+/* Rows of the fast path, the stride and activation made constants for the compiler. */
+static void dw3_rows(void *vctx, long begin, long end) {
+  const fwd_ctx *k = (const fwd_ctx *)vctx;
+  const long OH = k->g.OH, step = k->g.OW * k->g.C;
+  for (long r = begin; r < end; r++) {
+    float *yrow = k->y + (size_t)r * step;
+    const long b = r / OH, oh = r % OH;
+#define DW3_CASE(S, A) dw3_row(k, b, oh, yrow, S, A)
+    if (k->g.sh == 1) {
+      switch (k->act) {
+        case CN_ACT_RELU: DW3_CASE(1, CN_ACT_RELU); break;
+        case CN_ACT_RELU6: DW3_CASE(1, CN_ACT_RELU6); break;
+        case CN_ACT_LEAKYRELU: DW3_CASE(1, CN_ACT_LEAKYRELU); break;
+        default: DW3_CASE(1, CN_ACT_LINEAR); break;
+      }
+    } else {
+      switch (k->act) {
+        case CN_ACT_RELU: DW3_CASE(2, CN_ACT_RELU); break;
+        case CN_ACT_RELU6: DW3_CASE(2, CN_ACT_RELU6); break;
+        case CN_ACT_LEAKYRELU: DW3_CASE(2, CN_ACT_LEAKYRELU); break;
+        default: DW3_CASE(2, CN_ACT_LINEAR); break;
+      }
+    }
+#undef DW3_CASE
+  }
+}
+
+/* Whether the fast path covers the geometry: 3×3, M = 1, dilation 1, equal strides 1 or 2. */
+static int dw3_applies(const dw_geom *g) {
+  return g->M == 1 && g->KH == 3 && g->KW == 3 && g->dh == 1 && g->dw == 1 && g->sh == g->sw && (g->sh == 1 || g->sh == 2);
+}
+#else
+static void dw3_rows(void *vctx, long begin, long end) { (void)vctx, (void)begin, (void)end; }
+static int dw3_applies(const dw_geom *g) { (void)g; return 0; }
+#endif
+
 /* One task = one output row (b, oh): the row [OW, OC] stays in L1 while every tap adds into it. */
 static void fwd_rows(void *vctx, long begin, long end) {
   const fwd_ctx *k = (const fwd_ctx *)vctx;
@@ -246,6 +378,10 @@ static napi_value js_depthwise_forward(napi_env env, napi_callback_info info) {
   k.x = x; k.w = w; k.bias = bias; k.y = y; k.act = act; k.alpha = (float)alpha; k.owr = owr;
   k.bias_len = bias == NULL ? 0 : lb == 1 ? 1 : k.g.OC;
   k.kwlo = k.kwhi = NULL;
+  if (dw3_applies(&k.g)) {
+    cn_parallel_for(k.g.B * k.g.OH, dw3_rows, &k);
+    return NULL;
+  }
   int *ranges = NULL;
   if (k.g.M == 1 && k.g.C % 8 == 0) {
     ranges = (int *)cn_alloc(sizeof(int) * 2 * k.g.OW);

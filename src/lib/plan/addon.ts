@@ -21,8 +21,22 @@ export interface PlanKernels {
   groupedShift(x: Float32Array, y: Float32Array, runs: Int32Array, geom: Int32Array): void;
 }
 
+/**
+ * Dense convolutions with the filter packed once at compile time (native/src/conv.c); optional: a plan compiled
+ * against an older build calls conv2d instead. The packed layout belongs to the addon build that packed it.
+ */
+export interface PackedConvKernels {
+  /** Floats of the packed filter of a dense convolution (geom as conv2d's); 0 when it takes no packed filter. */
+  conv2dPackedFloats?(geom: Int32Array): number;
+  /** Packs w [KH,KW,C,CO] into `out` (conv2dPackedFloats(geom) floats). */
+  packConv2dFilter?(w: Float32Array, geom: Int32Array, out: Float32Array): void;
+  /** conv2d (residual null) or conv2dResidual with the packed filter. */
+  conv2dPacked?(x: Float32Array, wp: Float32Array, bias: Float32Array | null, residual: Float32Array | null, y: Float32Array,
+    geom: Int32Array, act: number, alpha: number): void;
+}
+
 /** Everything a plan calls. */
-export type PlanAddon = PlanKernels & ConvAddon & DepthwiseAddon & PoolingAddon & CopyAddon & ChannelShiftAddon;
+export type PlanAddon = PlanKernels & ConvAddon & DepthwiseAddon & PoolingAddon & CopyAddon & ChannelShiftAddon & PackedConvKernels;
 
 /** Names of the entry points checked before compiling (a stale build lacks the newest). */
 export const PLAN_KERNELS: readonly string[] = [

@@ -85,13 +85,33 @@ export function compilePlan(model: tf.LayersModel, options: PlanOptions = {}): P
   };
 }
 
-/** The addon call computing step `s` over its arena views. */
-function bindStep(a: PlanAddon, s: Step, g: PlanGraph, view: (v: number) => Float32Array): () => void {
+/**
+ * The filter of a dense convolution packed once for the addon's GEMM (it would otherwise be packed at every call: as
+ * costly as the product on 7×7 and 13×13 maps); null when the addon says the convolution takes none (groups, one
+ * pixel, few-channel stems: conv2dPackedFloats gives 0) or predates packed filters.
+ */
+function packedFilter(a: PlanAddon, s: Step & { kind: 'conv' }): Float32Array | null {
+  if (a.conv2dPackedFloats === undefined || a.packConv2dFilter === undefined || a.conv2dPacked === undefined) return null;
+  const floats = a.conv2dPackedFloats(s.geom);
+  if (floats === 0) return null;
+  const wp = new Float32Array(floats);
+  a.packConv2dFilter(s.w, s.geom, wp);
+  return wp;
+}
+
+/** The addon call computing step `s` over its arena views (exported for bench/plan-profile.ts, which binds steps to another build of the addon). */
+export function bindStep(a: PlanAddon, s: Step, g: PlanGraph, view: (v: number) => Float32Array): () => void {
   const y = view(s.output);
   const x = view(s.inputs[0]);
   switch (s.kind) {
     case 'conv': {
       const { w, bias, geom, act } = s;
+      const wp = packedFilter(a, s);
+      if (wp !== null && a.conv2dPacked !== undefined) {
+        const conv2dPacked = a.conv2dPacked.bind(a);
+        const r = s.residual ? view(s.inputs[1]) : null;
+        return () => conv2dPacked(x, wp, bias, r, y, geom, act, 0);
+      }
       if (!s.residual) return () => a.conv2d(x, w, bias, y, geom, act, 0);
       const r = view(s.inputs[1]);
       return () => a.conv2dResidual(x, w, bias, r, y, geom, act, 0);
