@@ -10,7 +10,10 @@ import { repoRoot } from '../lib/data/cache';
 
 /** The provenance stored with every recorded run. */
 export interface Provenance {
-  /** `git rev-parse HEAD` of the checkout, with "+dirty" when tracked files had uncommitted changes; "unknown" outside git. */
+  /**
+   * `git rev-parse HEAD` of the checkout, with "+dirty" when tracked files other than results/reference.jsonl had
+   * uncommitted changes; "unknown" outside git.
+   */
   commit: string;
   /** The command line of the process that trained it. */
   command: string;
@@ -26,20 +29,24 @@ export interface Provenance {
   wallSeconds: number;
 }
 
-let commitCache: string | null = null;
+const commitCache = new Map<string, string>();
 
-/** The checkout's commit (cached per process); see {@link Provenance.commit}. */
-export function checkoutCommit(): string {
-  if (commitCache !== null) return commitCache;
+/** The commit of the checkout at `cwd` (default: this one), cached per process; see {@link Provenance.commit}. */
+export function checkoutCommit(cwd = repoRoot()): string {
+  const cached = commitCache.get(cwd);
+  if (cached !== undefined) return cached;
+  let commit: string;
   try {
-    const cwd = repoRoot();
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
-    commitCache = dirty ? `${head}+dirty` : head;
+    // The reference file is not source: the runs of `make reference` append to it while others still train, and
+    // their records must not read "+dirty" because of each other.
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)results/reference.jsonl'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    commit = dirty ? `${head}+dirty` : head;
   } catch {
-    commitCache = 'unknown'; // not a git checkout (an installed package) or git missing
+    commit = 'unknown'; // not a git checkout (an installed package) or git missing
   }
-  return commitCache;
+  commitCache.set(cwd, commit);
+  return commit;
 }
 
 /** CPU model and core count, e.g. "AMD EPYC 7B13 × 2 logical cores". */
