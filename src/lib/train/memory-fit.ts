@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 export const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3;
 /**
  * Share of the heap the retained activations may take (weights, gradients, optimizer slots, scratch, the batch and the
- * allocator's fragmentation take the rest). Calibrated on MobileNet V2 at 64×64, one training step each: α 0.5 at
+ * allocator's fragmentation take the rest). Calibrated on MobileNet V2 at 64×64, a few training steps each: α 0.5 at
  * batch 64 (2.59 GiB of activations) and α 1.0 at batch 35 (2.53 GiB) train; α 1.0 at batch 41 (2.97 GiB) stops with
  * "memory access out of bounds" and at batch 64 (4.63 GiB) with "Aborted()".
  */
