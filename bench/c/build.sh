@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the C benchmarks of bench/c against our kernels' sources (native/src, same flags as tools/build-native.sh):
-#   dist/bench-c/probe          roofline probe: GEMM peak and memory bandwidth (bench/c/probe.c)
+#   dist/bench-c/probe          roofline probe: GEMM peak (ours, OpenBLAS, oneDNN's if installed) and memory
+#                               bandwidth (bench/c/probe.c)
 #   dist/bench-c/dnnl-compare   oneDNN vs our kernels (bench/c/dnnl-compare.c); only when oneDNN's headers are
 #                               installed (Debian: apt-get install libdnnl-dev), else skipped with a note.
 # Usage: sh bench/c/build.sh
@@ -23,9 +24,14 @@ done
   nm -u "$out"/obj/*.o | awk '$1 == "U" && $2 ~ /^napi_/ { print $2 }' | sort -u | sed 's/.*/void &(void) { abort(); }/'
 } > "$out/napi-stubs.c"
 $cc -O2 -c "$out/napi-stubs.c" -o "$out/napi-stubs.o"
-$cc $flags bench/c/probe.c "$out"/obj/*.o "$out/napi-stubs.o" -o "$out/probe" -lm -ldl
-echo "built $out/probe"
-if [ -f bench/c/dnnl-compare.c ] && { [ -f /usr/include/oneapi/dnnl/dnnl.h ] || [ -f /usr/include/dnnl.h ]; }; then
+if [ -f /usr/include/oneapi/dnnl/dnnl.h ]; then
+  $cc $flags -fopenmp -DPROBE_DNNL bench/c/probe.c "$out"/obj/*.o "$out/napi-stubs.o" -o "$out/probe" -ldnnl -lm -ldl
+  echo "built $out/probe (with oneDNN's sgemm)"
+else
+  $cc $flags bench/c/probe.c "$out"/obj/*.o "$out/napi-stubs.o" -o "$out/probe" -lm -ldl
+  echo "built $out/probe (without oneDNN: apt-get install libdnnl-dev adds its sgemm)"
+fi
+if [ -f /usr/include/oneapi/dnnl/dnnl.h ]; then
   $cc $flags -fopenmp bench/c/dnnl-compare.c "$out"/obj/*.o "$out/napi-stubs.o" -o "$out/dnnl-compare" -ldnnl -lm -ldl
   echo "built $out/dnnl-compare"
 else

@@ -1,11 +1,14 @@
 /*
  * Roofline probe: the attainable rates of this machine, as JSON on stdout (bench/roofline.ts reads it).
  *  - GEMM peak (GMAC/s): square row-major sgemm C = A·B of side N through cn_sgemm (native/src/gemm.c), with our
- *    built-in GEMM and with OpenBLAS (when libopenblas.so.0 loads), at 1 and 2 threads.
+ *    built-in GEMM and with OpenBLAS (when libopenblas.so.0 loads), and oneDNN's dnnl_sgemm when built with
+ *    -DPROBE_DNNL (bench/c/build.sh does so where libdnnl-dev is installed: its AVX-512 kernels set the machine's peak
+ *    where OpenBLAS runs AVX2 ones), at 1 and 2 threads.
  *  - Streaming bandwidth (GB/s): STREAM-style copy (a = b, 8 bytes per element) and triad (a = b + s·c, 12 bytes per
  *    element; write-allocate traffic not counted, as STREAM does) over arrays far larger than the caches, split on
  *    our thread pool (cn_parallel_for) so the 2-thread figure uses the threads our kernels use.
- * The machine is shared and its speed drifts, so candidates alternate in rounds and medians are reported.
+ * The machine is shared and its speed drifts, so candidates alternate in rounds; each result gives the median and the
+ * best round. The best is the machine's capacity (a round that ran undisturbed); the median, what a shared machine gave.
  * Usage: probe [--gemm-n N] [--rounds R] [--mb MB]   (built by bench/c/build.sh)
  */
 #include <dlfcn.h>
@@ -14,6 +17,10 @@
 #include <string.h>
 #include <time.h>
 #include "cn.h"
+#ifdef PROBE_DNNL
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
+#endif
 
 static double now_s(void) {
   struct timespec t;
@@ -25,10 +32,13 @@ static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
 }
+/* Sorts v[0..n) and returns its median. */
 static double median(double *v, int n) {
   qsort(v, n, sizeof *v, cmp_d);
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
+/* Largest of v[0..n) once median() has sorted it. */
+static double best(const double *sorted, int n) { return sorted[n - 1]; }
 
 typedef struct { float *a, *b, *c; } stream_arrays;
 static void copy_range(void *ctx, long i0, long i1) {
@@ -47,8 +57,8 @@ static void load_avg(double *l1) {
 }
 
 int main(int argc, char **argv) {
-  int n = 1536, rounds = 7;
-  long mb = 256; /* per array: well past any L3 of the machines this runs on */
+  int n = 1024, rounds = 61; /* calls of a few ms: on a shared machine some rounds run between other tasks' slices */
+  long mb = 64; /* per array: 2–3 arrays are 128–192 MB, past the L3 of the machines this runs on */
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--gemm-n")) n = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--rounds")) rounds = atoi(argv[i + 1]);
@@ -73,16 +83,33 @@ int main(int argc, char **argv) {
   int first = 1;
   for (int t = 1; t <= 2; t++) {
     cn_set_threads(t);
-    const int modes[2] = {CN_GEMM_BUILTIN, CN_GEMM_OPENBLAS};
-    const int nm = have_openblas ? 2 : 1;
-    double g[2][64], bw[2][64];
+    /* GEMMs in turn each round (builtin, OpenBLAS, oneDNN, builtin, …): drift hits all alike. */
+    const char *names[3] = {"builtin", "openblas", "dnnl"};
+    int which[3], nm = 0;
+    which[nm++] = 0;
+    if (have_openblas) which[nm++] = 1;
+#ifdef PROBE_DNNL
+    which[nm++] = 2;
+    omp_set_num_threads(t);
+#endif
+    double g[3][64], bw[2][64];
     for (int r = 0; r < rounds && r < 64; r++) {
-      for (int m = 0; m < nm; m++) { /* builtin, OpenBLAS, builtin, … : drift hits both alike */
-        cn_blas_select(modes[m]);
-        cn_sgemm(0, 0, n, n, n, 1.0f, A, n, B, n, 0.0f, C, n); /* warm: packing buffers, the other pool's spin */
-        double t0 = now_s();
-        cn_sgemm(0, 0, n, n, n, 1.0f, A, n, B, n, 0.0f, C, n);
-        g[m][r] = (double)n * n * n / (now_s() - t0);
+      for (int m = 0; m < nm; m++) {
+        for (int rep = 0; rep < 2; rep++) { /* first call warms packing buffers and waits out the other pool's spin */
+          double t0 = now_s();
+          if (which[m] < 2) {
+            cn_blas_select(which[m] == 0 ? CN_GEMM_BUILTIN : CN_GEMM_OPENBLAS);
+            cn_sgemm(0, 0, n, n, n, 1.0f, A, n, B, n, 0.0f, C, n);
+          } else {
+#ifdef PROBE_DNNL
+            if (dnnl_sgemm('N', 'N', n, n, n, 1.0f, A, n, B, n, 0.0f, C, n) != dnnl_success) {
+              fprintf(stderr, "probe: dnnl_sgemm failed for n = %d\n", n);
+              return 1;
+            }
+#endif
+          }
+          g[m][r] = (double)n * n * n / (now_s() - t0);
+        }
       }
       double t0 = now_s();
       cn_parallel_for(len, copy_range, &s);
@@ -94,12 +121,16 @@ int main(int argc, char **argv) {
     }
     const int R = rounds < 64 ? rounds : 64;
     for (int m = 0; m < nm; m++) {
-      printf("%s{\"threads\":%d,\"what\":\"gemm\",\"gemm\":\"%s\",\"gmacPerSec\":%.3f}", first ? "" : ",", t,
-             m == 0 ? "builtin" : "openblas", median(g[m], R) / 1e9);
+      const double med = median(g[m], R);
+      printf("%s{\"threads\":%d,\"what\":\"gemm\",\"gemm\":\"%s\",\"gmacPerSec\":%.3f,\"gmacPerSecBest\":%.3f}",
+             first ? "" : ",", t, names[which[m]], med / 1e9, best(g[m], R) / 1e9);
       first = 0;
     }
-    printf(",{\"threads\":%d,\"what\":\"bandwidth\",\"kernel\":\"copy\",\"gbPerSec\":%.3f}", t, median(bw[0], R) / 1e9);
-    printf(",{\"threads\":%d,\"what\":\"bandwidth\",\"kernel\":\"triad\",\"gbPerSec\":%.3f}", t, median(bw[1], R) / 1e9);
+    for (int k = 0; k < 2; k++) {
+      const double med = median(bw[k], R);
+      printf(",{\"threads\":%d,\"what\":\"bandwidth\",\"kernel\":\"%s\",\"gbPerSec\":%.3f,\"gbPerSecBest\":%.3f}", t,
+             k ? "triad" : "copy", med / 1e9, best(bw[k], R) / 1e9);
+    }
   }
   double load1;
   load_avg(&load1);

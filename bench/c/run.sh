@@ -10,7 +10,7 @@ rounds=${1:-41}
 day=$(date -u +%F)
 sh bench/c/build.sh
 echo "load before: $(uptime)"
-dist/bench-c/probe --rounds 9 > "bench/results/$day-machine.json"
+dist/bench-c/probe > "bench/results/$day-machine.json"
 echo "load after probe: $(uptime)"
 if [ -x dist/bench-c/dnnl-compare ]; then
   dist/bench-c/dnnl-compare --rounds "$rounds" > "bench/results/$day-dnnl.jsonl" 2> "bench/results/$day-dnnl.md"
