@@ -199,6 +199,12 @@ function costFromModels(): (model: string, mode: Mode) => { macs: number; traffi
 
 /** Command line: prints the markdown table, writes the JSON when --out is given. */
 async function main(argv: string[]): Promise<void> {
+  const known = ['--bench', '--machine', '--out'];
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!known.includes(argv[i]) || argv[i + 1] === undefined) {
+      throw new Error(`roofline: bad argument "${argv[i]}"${argv[i + 1] === undefined ? ' (no value)' : ''}; options: ${known.join(' FILE, ')} FILE`);
+    }
+  }
   const opt = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;

@@ -246,7 +246,6 @@ static void run_layer(const shape_t *s, int threads, int rounds) {
   same_pad(s->W, s->K, s->s, &L.OW, &L.pl, &L.pr);
   const int B = s->B, C = s->C, CO = s->CO, H = s->H, W = s->W, OH = L.OH, OW = L.OW, K = s->K, G = s->G;
   const size_t nx = (size_t)B * H * W * C, ny = (size_t)B * OH * OW * CO, nw = (size_t)K * K * (C / G) * CO;
-  const int conv = s->kind == K_CONV || s->kind == K_DW || s->kind == K_CONV_BWW;
   L.x = fill(nx, 1);
   L.w = fill(nw, 2);
   L.dy = fill(ny, 3);
@@ -389,7 +388,6 @@ static void run_layer(const shape_t *s, int threads, int rounds) {
     }
     have_blk = 1;
   }
-  (void)conv;
 
   /* Correctness: ours against oneDNN NHWC, and the blocked path's result after its reorders. */
   ours_run(&L);
