@@ -214,9 +214,17 @@ typedef struct {
   void *ctx;
 } cand_t;
 
-/* Times the candidates in rounds: each round runs every candidate once untimed (the other thread pool's spinning
-   workers go back to sleep, caches take this candidate's data), then `reps[c]` timed calls; per[c][r] holds the mean
-   seconds per call of round r. */
+/* Longer than either pool's spin before sleeping (ours 300 µs, COMPACT_NETS_SPIN_US; libgomp's similar): with several
+   threads, each candidate starts after the other library's workers went to sleep instead of beside them spinning. */
+static void let_other_pool_sleep(void) {
+  if (cn_threads() > 1) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+}
+
+/* Times the candidates in rounds: each round runs every candidate once untimed (caches take its data), then
+   `reps[c]` timed calls; per[c][r] holds the mean seconds per call of round r. */
 static void time_rounds(cand_t *c, int nc, int rounds, double target_s, double per[MAXC][256]) {
   int reps[MAXC];
   for (int i = 0; i < nc; i++) {
@@ -230,6 +238,7 @@ static void time_rounds(cand_t *c, int nc, int rounds, double target_s, double p
   }
   for (int r = 0; r < rounds; r++) {
     for (int i = 0; i < nc; i++) {
+      let_other_pool_sleep();
       c[i].fn(c[i].ctx);
       double t0 = now_s();
       for (int k = 0; k < reps[i]; k++) c[i].fn(c[i].ctx);
