@@ -30,7 +30,11 @@ export interface TrafficPerImage {
   parameterElements: number;
 }
 
-/** Traffic of a cost report: its memory access less each layer's parameters, and the parameters once. */
+/**
+ * Traffic of a cost report: its memory access less each layer's parameters, and the parameters once. A layer applied
+ * at several nodes has its parameters in memory access once per node; the extra reads would stay in the activation
+ * term (none of the bench's eight models shares a weighted layer: checked 2026-12-08).
+ */
 export function trafficOf(report: Pick<CostReport, 'memoryAccess' | 'layers' | 'params'>): TrafficPerImage {
   const layerParams = report.layers.reduce((a, l) => a + l.params.all, 0);
   return { activationElements: report.memoryAccess - layerParams, parameterElements: report.params.all };
