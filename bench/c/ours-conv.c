@@ -8,7 +8,8 @@ static conv_geom geom_of(const int p[16]) {
 
 int ours_conv_forward(const int geom[16], const float *x, const float *w, float *y) {
   conv_geom g = geom_of(geom);
-  return conv_forward(&g, x, w, NULL, y, CN_ACT_LINEAR, 0.0f);
+  /* No packed filter (wp NULL: packed per call, as the training path runs), no residual (beta 0). */
+  return conv_forward(&g, x, w, NULL, NULL, y, CN_ACT_LINEAR, 0.0f, 0.0f);
 }
 
 int ours_conv_backprop_filter(const int geom[16], const float *x, const float *dy, float *dw) {
