@@ -354,6 +354,37 @@ static void fwd_rows(void *vctx, long begin, long end) {
   }
 }
 
+/*
+ * y[B,OH,OW,C·M] = act(conv(x, w) + bias) for checked geometry g; bias_len is 0 (no bias), 1 (one value for every
+ * channel) or OC. Returns CN_OK, or CN_ENOMEM. The N-API entry below and the C benchmarks (bench/c) both call it.
+ */
+static int depthwise_forward(const dw_geom *g, const float *x, const float *w, const float *bias, size_t bias_len, float *y,
+                             int act, float alpha) {
+  fwd_ctx k;
+  k.g = *g;
+  long owr[2 * DW_MAX_FILTER];
+  for (long kw = 0; kw < k.g.KW; kw++)
+    valid_range(kw * k.g.dw - k.g.pl, k.g.sw, k.g.W, k.g.OW, &owr[2 * kw], &owr[2 * kw + 1]);
+  k.x = x; k.w = w; k.bias = bias; k.y = y; k.act = act; k.alpha = alpha; k.owr = owr;
+  k.bias_len = bias == NULL ? 0 : (long)bias_len;
+  k.kwlo = k.kwhi = NULL;
+  if (dw3_applies(&k.g)) {
+    cn_parallel_for(k.g.B * k.g.OH, dw3_rows, &k);
+    return CN_OK;
+  }
+  int *ranges = NULL;
+  if (k.g.M == 1 && k.g.C % 8 == 0) {
+    ranges = (int *)cn_alloc(sizeof(int) * 2 * k.g.OW);
+    if (ranges == NULL) return CN_ENOMEM;
+    tap_ranges_per_column(&k.g, ranges, ranges + k.g.OW);
+    k.kwlo = ranges;
+    k.kwhi = ranges + k.g.OW;
+  }
+  cn_parallel_for(k.g.B * k.g.OH, fwd_rows, &k);
+  free(ranges);
+  return CN_OK;
+}
+
 /* depthwiseConv2d(x, w, bias|null, y, geom, activation, alpha): y[B,OH,OW,C·M] = act(conv(x, w) + bias). */
 static napi_value js_depthwise_forward(napi_env env, napi_callback_info info) {
   const char *fn = "depthwiseConv2d";
@@ -362,36 +393,18 @@ static napi_value js_depthwise_forward(napi_env env, napi_callback_info info) {
   size_t lx, lw, lb, ly;
   int act;
   double alpha;
-  fwd_ctx k;
+  dw_geom g;
   if (!cn_args(env, info, fn, 7, a)) return NULL;
   if (!cn_f32(env, a[0], fn, 0, &x, &lx) || !cn_f32(env, a[1], fn, 1, &w, &lw) || !cn_f32_opt(env, a[2], fn, 2, &bias, &lb) ||
-      !cn_f32(env, a[3], fn, 3, &y, &ly) || !read_geom(env, a[4], fn, 4, &k.g) || !cn_activation(env, a[5], fn, 5, &act) ||
+      !cn_f32(env, a[3], fn, 3, &y, &ly) || !read_geom(env, a[4], fn, 4, &g) || !cn_activation(env, a[5], fn, 5, &act) ||
       !cn_double(env, a[6], fn, 6, &alpha))
     return NULL;
-  if (!cn_need(env, fn, 0, lx, x_size(&k.g)) || !cn_need(env, fn, 1, lw, w_size(&k.g)) || !cn_need(env, fn, 3, ly, y_size(&k.g)))
+  if (!cn_need(env, fn, 0, lx, x_size(&g)) || !cn_need(env, fn, 1, lw, w_size(&g)) || !cn_need(env, fn, 3, ly, y_size(&g)))
     return NULL;
-  if (bias != NULL && lb != 1 && !cn_need(env, fn, 2, lb, (size_t)k.g.OC)) return NULL;
+  if (bias != NULL && lb != 1 && !cn_need(env, fn, 2, lb, (size_t)g.OC)) return NULL;
   if (bias != NULL && lb == 0) return cn_throw(env, "%s: argument 2 (bias) is empty", fn);
-  long owr[2 * DW_MAX_FILTER];
-  for (long kw = 0; kw < k.g.KW; kw++)
-    valid_range(kw * k.g.dw - k.g.pl, k.g.sw, k.g.W, k.g.OW, &owr[2 * kw], &owr[2 * kw + 1]);
-  k.x = x; k.w = w; k.bias = bias; k.y = y; k.act = act; k.alpha = (float)alpha; k.owr = owr;
-  k.bias_len = bias == NULL ? 0 : lb == 1 ? 1 : k.g.OC;
-  k.kwlo = k.kwhi = NULL;
-  if (dw3_applies(&k.g)) {
-    cn_parallel_for(k.g.B * k.g.OH, dw3_rows, &k);
-    return NULL;
-  }
-  int *ranges = NULL;
-  if (k.g.M == 1 && k.g.C % 8 == 0) {
-    ranges = (int *)cn_alloc(sizeof(int) * 2 * k.g.OW);
-    if (ranges == NULL) return cn_throw_oom(env, fn);
-    tap_ranges_per_column(&k.g, ranges, ranges + k.g.OW);
-    k.kwlo = ranges;
-    k.kwhi = ranges + k.g.OW;
-  }
-  cn_parallel_for(k.g.B * k.g.OH, fwd_rows, &k);
-  free(ranges);
+  if (depthwise_forward(&g, x, w, bias, bias == NULL ? 0 : lb == 1 ? 1 : (size_t)g.OC, y, act, (float)alpha) != CN_OK)
+    return cn_throw_oom(env, fn);
   return NULL;
 }
 CN_EXPORT("depthwiseConv2d", js_depthwise_forward)
