@@ -20,6 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isCostAware } from './cost-types';
+import { product } from './shape';
 
 /** Parameter counts of one layer or a whole model in the three conventions above. */
 export interface ParamCounts {
@@ -88,10 +89,6 @@ function perImage(shape: Shape, layerName: string): number[] {
   return dims as number[];
 }
 
-/** Number of elements of a shape. */
-function product(dims: number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
-}
 
 /** Parameter counts of one layer from its weights (BN's γ,β → trainable; moving stats → all only). */
 function layerParams(layer: tf.layers.Layer): ParamCounts {

@@ -8,6 +8,7 @@ import { identityLayout, NCHW, onnxAxis, onnxShapeForReshape, toIdentity, toLayo
 import { emitActiveShift, emitIntegerShift, emitSparseShift } from './shift';
 import { shiftOffsets } from '../ops/shift';
 import { adaptivePoolBins } from '../blocks/torch-pooling';
+import { batchNormAffine as batchNormAffineOf } from '../batch-norm-affine';
 
 /** What a converter receives: the builder, the layer, its input values and, for a convolution, a BatchNorm to fold. */
 export interface ConvertContext {
@@ -182,13 +183,7 @@ function batchNormAffine(ctx: ConvertContext, bn: tf.layers.Layer, channels: num
   const gamma = config.scale === false ? null : requiredWeight(ctx, bn, 'gamma').data;
   const beta = config.center === false ? null : requiredWeight(ctx, bn, 'beta').data;
   if (mean.length !== channels) fail(ctx, `BatchNorm "${bn.name}" has ${mean.length} channels, the convolution ${channels}`);
-  const scale = new Float64Array(channels);
-  const shift = new Float64Array(channels);
-  for (let c = 0; c < channels; c++) {
-    scale[c] = (gamma === null ? 1 : gamma[c]) / Math.sqrt(variance[c] + eps);
-    shift[c] = (beta === null ? 0 : beta[c]) - mean[c] * scale[c];
-  }
-  return { scale, shift };
+  return batchNormAffineOf({ mean, variance, gamma, beta, epsilon: eps }, channels);
 }
 
 /** Whether a BatchNormalization normalises the last (channel) axis — the only form folded or exported. */

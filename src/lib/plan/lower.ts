@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { shiftOffsets, groupedShiftRuns } from '../ops/shift';
 import { roundHalfAwayFromZero } from '../ops/sparse-shift';
 import { shiftOutputLength } from '../ops/shift-gather';
+import { batchNormAffine as affineOf } from '../batch-norm-affine';
+import { product, stridesOf } from '../shape';
 import { PlanUnsupportedError } from './errors';
 import { ACT_LINEAR, ACT_RELU, ACT_RELU6, ActCode, PlanGraph, PlanValue, Step } from './steps';
 
@@ -62,18 +64,6 @@ function requireChannelsLast(layer: tf.layers.Layer, config: Config): void {
   if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') unsupported(layer, `has dataFormat ${String(config.dataFormat)}; the plan computes NHWC (channelsLast) only`);
 }
 
-const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-
-/** Row-major strides of `shape`. */
-function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let k = shape.length - 1; k >= 0; k--) {
-    s[k] = acc;
-    acc *= shape[k];
-  }
-  return s;
-}
 
 /** [top, bottom, left, right] of a ZeroPadding2D layer. */
 export function zeroPadding(layer: tf.layers.Layer): [number, number, number, number] {
@@ -308,13 +298,7 @@ export function batchNormAffine(layer: tf.layers.Layer, channels: number): { sca
   const gamma = config.scale === false ? null : requiredWeight(layer, 'gamma');
   const beta = config.center === false ? null : requiredWeight(layer, 'beta');
   if (mean.length !== channels) unsupported(layer, `has ${mean.length} channels, its input ${channels}`);
-  const scale = new Float64Array(channels);
-  const shift = new Float64Array(channels);
-  for (let c = 0; c < channels; c++) {
-    scale[c] = (gamma === null ? 1 : gamma[c]) / Math.sqrt(variance[c] + eps);
-    shift[c] = (beta === null ? 0 : beta[c]) - mean[c] * scale[c];
-  }
-  return { scale, shift };
+  return affineOf({ mean, variance, gamma, beta, epsilon: eps }, channels);
 }
 
 /** SSL at inference: one tap per channel at the rounded offsets (column 0 = x, 1 = y), weight 1. */

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { NativeAddon } from '../core/addon';
+import { product, stridesOf } from '../../shape';
 import { heapF32 } from '../core/heap';
 import type { KernelArgs } from '../core/kernel-args';
 import type { NativeOverride } from '../core/native-override';
@@ -34,20 +35,6 @@ function cp(addon: NativeAddon): CopyAddon {
   return addon as unknown as CopyAddon;
 }
 
-function product(dims: readonly number[]): number {
-  return dims.reduce((p, d) => p * d, 1);
-}
-
-/** Row-major strides of a shape, innermost 1. */
-function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let k = shape.length - 1; k >= 0; k--) {
-    s[k] = acc;
-    acc *= shape[k];
-  }
-  return s;
-}
 
 function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
