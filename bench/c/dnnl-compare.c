@@ -24,6 +24,7 @@
 #include <oneapi/dnnl/dnnl_debug.h>
 #include "cn.h"
 #include "ours.h"
+#include "timing.h"
 
 #define CK(call)                                                                                       \
   do {                                                                                                 \
@@ -70,21 +71,11 @@ static const shape_t SHAPES[] = {
 static dnnl_engine_t eng;
 static dnnl_stream_t strm;
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
 /* Median of v[0..n) (sorts a copy). */
 static double median(const double *v, int n) {
   double *c = malloc(sizeof *c * n);
   memcpy(c, v, sizeof *c * n);
-  qsort(c, n, sizeof *c, cmp_d);
-  double m = n % 2 ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
+  double m = median_sorting(c, n);
   free(c);
   return m;
 }

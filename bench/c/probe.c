@@ -17,26 +17,14 @@
 #include <string.h>
 #include <time.h>
 #include "cn.h"
+#include "timing.h"
 #ifdef PROBE_DNNL
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 #endif
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
 /* Sorts v[0..n) and returns its median. */
-static double median(double *v, int n) {
-  qsort(v, n, sizeof *v, cmp_d);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+static double median(double *v, int n) { return median_sorting(v, n); }
 /* Largest of v[0..n) once median() has sorted it. */
 static double best(const double *sorted, int n) { return sorted[n - 1]; }
 

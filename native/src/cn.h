@@ -82,6 +82,15 @@ void cn_blas_set_threads(int n);
 
 /* Fused activations after a product, as the JavaScript side codes them (activationCode in kernels/core). */
 enum { CN_ACT_LINEAR = 0, CN_ACT_RELU = 1, CN_ACT_RELU6 = 2, CN_ACT_LEAKYRELU = 3 };
+/* act(v) for one value, comparisons written so that NaN passes through, as tfjs's activations do. */
+static inline float cn_act(float v, int act, float alpha) {
+  switch (act) {
+    case CN_ACT_RELU: return v < 0.0f ? 0.0f : v;
+    case CN_ACT_RELU6: { float r = v < 0.0f ? 0.0f : v; return r > 6.0f ? 6.0f : r; }
+    case CN_ACT_LEAKYRELU: return v < 0.0f ? alpha * v : v;
+    default: return v;
+  }
+}
 /* y[r, j] = act(y[r, j] + bias[j]) for rows r of y [rows, n] (bias may be NULL), on the pool when it is large. NaN
    passes through every activation, as in tfjs. */
 void cn_bias_activation(float *y, long rows, int n, const float *bias, int act, float alpha);

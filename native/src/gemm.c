@@ -108,15 +108,6 @@ typedef struct {
   float alpha;
 } gemm_epi;
 
-/* act(v), comparisons written so that NaN passes through, as tfjs's activations do. */
-static inline float epi_act(float v, int act, float alpha) {
-  switch (act) {
-    case CN_ACT_RELU: return v < 0.0f ? 0.0f : v;
-    case CN_ACT_RELU6: { float r = v < 0.0f ? 0.0f : v; return r > 6.0f ? 6.0f : r; }
-    case CN_ACT_LEAKYRELU: return v < 0.0f ? alpha * v : v;
-    default: return v;
-  }
-}
 
 /* The epilogue on a finished mr × nr tile of C at column j (the AVX2 tile, one-row products, OpenBLAS results; the
    tile is still in L1). One loop per activation, so that each vectorises (a switch per element does not: 4–5× slower
@@ -128,9 +119,9 @@ static void epi_tile(const gemm_epi *e, float *C, int ldc, int mr, int nr, int j
     float *restrict c = C + (size_t)r * ldc;
     if (bias) for (int q = 0; q < nr; q++) c[q] += bias[q];
     switch (e->act) {
-      case CN_ACT_RELU: for (int q = 0; q < nr; q++) c[q] = epi_act(c[q], CN_ACT_RELU, alpha); break;
-      case CN_ACT_RELU6: for (int q = 0; q < nr; q++) c[q] = epi_act(c[q], CN_ACT_RELU6, alpha); break;
-      case CN_ACT_LEAKYRELU: for (int q = 0; q < nr; q++) c[q] = epi_act(c[q], CN_ACT_LEAKYRELU, alpha); break;
+      case CN_ACT_RELU: for (int q = 0; q < nr; q++) c[q] = cn_act(c[q], CN_ACT_RELU, alpha); break;
+      case CN_ACT_RELU6: for (int q = 0; q < nr; q++) c[q] = cn_act(c[q], CN_ACT_RELU6, alpha); break;
+      case CN_ACT_LEAKYRELU: for (int q = 0; q < nr; q++) c[q] = cn_act(c[q], CN_ACT_LEAKYRELU, alpha); break;
       default: break;
     }
   }

@@ -8,15 +8,6 @@
  */
 #include "cn.h"
 
-/* act(v) as the epilogues compute it: comparisons written so that NaN passes through, as in tfjs. */
-static inline float plan_act(float v, int act, float alpha) {
-  switch (act) {
-    case CN_ACT_RELU: return v < 0.0f ? 0.0f : v;
-    case CN_ACT_RELU6: { float r = v < 0.0f ? 0.0f : v; return r > 6.0f ? 6.0f : r; }
-    case CN_ACT_LEAKYRELU: return v < 0.0f ? alpha * v : v;
-    default: return v;
-  }
-}
 
 typedef struct {
   const float *a, *b, *scale, *shift;
@@ -29,7 +20,7 @@ typedef struct {
 static void add_range(void *vctx, long b0, long b1) {
   const ew_ctx *c = vctx;
   const long begin = b0 * CN_BLOCK, end = b1 * CN_BLOCK < c->n ? b1 * CN_BLOCK : c->n;
-  for (long i = begin; i < end; i++) c->y[i] = plan_act(c->a[i] + c->b[i], c->act, c->alpha);
+  for (long i = begin; i < end; i++) c->y[i] = cn_act(c->a[i] + c->b[i], c->act, c->alpha);
 }
 
 /* Blocks of whole rows (CN_BLOCK / C rows each), so the channel of element i is i mod C without a division. */
@@ -45,7 +36,7 @@ static void affine_range(void *vctx, long b0, long b1) {
       float v = x[k];
       if (c->scale) v *= c->scale[k];
       if (c->shift) v += c->shift[k];
-      y[k] = plan_act(v, c->act, c->alpha);
+      y[k] = cn_act(v, c->act, c->alpha);
     }
   }
 }

@@ -12,7 +12,8 @@ import * as path from 'path';
 import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
 import { checkOpset, DEFAULT_OPSET, GraphBuilder, irVersionForOpset, OnnxExportError } from './builder';
-import { CONVERTERS, FOLDABLE_CONVOLUTIONS, isChannelBatchNorm, zeroPaddingAmounts } from './layers';
+import { zeroPaddingAmounts } from '../shape';
+import { CONVERTERS, FOLDABLE_CONVOLUTIONS, isChannelBatchNorm } from './layers';
 import { identityLayout, NCHW, toIdentity, Value } from './layout';
 
 /** Options of {@link exportOnnx}. */

@@ -9,6 +9,7 @@ import { emitActiveShift, emitIntegerShift, emitSparseShift } from './shift';
 import { shiftOffsets } from '../ops/shift';
 import { adaptivePoolBins } from '../blocks/torch-pooling';
 import { batchNormAffine as batchNormAffineOf } from '../batch-norm-affine';
+import { zeroPaddingAmounts } from '../shape';
 
 /** What a converter receives: the builder, the layer, its input values and, for a convolution, a BatchNorm to fold. */
 export interface ConvertContext {
@@ -285,14 +286,6 @@ function zeroPaddedMaxPool(ctx: ConvertContext, x: Value, kernel: [number, numbe
   return { name: y, shape: ctx.outputShape, layout: [...NCHW] };
 }
 
-/** [top, bottom, left, right] of a ZeroPadding2D layer's config. */
-export function zeroPaddingAmounts(layer: tf.layers.Layer): [number, number, number, number] {
-  const p = layer.getConfig().padding as number | number[] | number[][];
-  if (typeof p === 'number') return [p, p, p, p];
-  if (typeof p[0] === 'number') return [p[0] as number, p[0] as number, p[1] as number, p[1] as number];
-  const [[t, bt], [l, r]] = p as number[][];
-  return [t, bt, l, r];
-}
 
 const globalPooling = (op: 'GlobalAveragePool' | 'GlobalMaxPool'): Converter => (ctx) => {
   const { b, layer } = ctx;

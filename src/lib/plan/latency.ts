@@ -16,7 +16,7 @@ export const PLAN_RUNTIME_LABEL = 'ours (plan, native addon)';
 export async function planLatency(model: tf.LayersModel, options: RuntimeLatencyOptions = {}): Promise<RuntimeLatency & { plan: Pick<Plan, 'arenaFloats' | 'activationFloats' | 'steps'> }> {
   const o = { threads: options.threads ?? 1, repetitions: options.repetitions ?? 20, warmup: options.warmup ?? 5, batch: options.batch ?? 1 };
   for (const [name, v, min] of [['threads', o.threads, 1], ['repetitions', o.repetitions, 1], ['warmup', o.warmup, 0], ['batch', o.batch, 1]] as const) {
-    if (!Number.isInteger(v) || v < 1 - (name === 'warmup' ? 1 : 0) || v < min) throw new Error(`planLatency: ${name} must be an integer ≥ ${min}, got ${v}`);
+    if (!Number.isInteger(v) || v < min) throw new Error(`planLatency: ${name} must be an integer ≥ ${min}, got ${v}`);
   }
   const plan = compilePlan(model, { batch: o.batch });
   const previousThreads = nativeStatus().threads;

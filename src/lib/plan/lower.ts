@@ -8,7 +8,7 @@ import { shiftOffsets, groupedShiftRuns } from '../ops/shift';
 import { roundHalfAwayFromZero } from '../ops/sparse-shift';
 import { shiftOutputLength } from '../ops/shift-gather';
 import { batchNormAffine as affineOf } from '../batch-norm-affine';
-import { product, stridesOf } from '../shape';
+import { product, stridesOf, zeroPaddingAmounts } from '../shape';
 import { PlanUnsupportedError } from './errors';
 import { ACT_LINEAR, ACT_RELU, ACT_RELU6, ActCode, PlanGraph, PlanValue, Step } from './steps';
 
@@ -64,15 +64,6 @@ function requireChannelsLast(layer: tf.layers.Layer, config: Config): void {
   if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') unsupported(layer, `has dataFormat ${String(config.dataFormat)}; the plan computes NHWC (channelsLast) only`);
 }
 
-
-/** [top, bottom, left, right] of a ZeroPadding2D layer. */
-export function zeroPadding(layer: tf.layers.Layer): [number, number, number, number] {
-  const p = layer.getConfig().padding as number | number[] | number[][];
-  if (typeof p === 'number') return [p, p, p, p];
-  if (typeof p[0] === 'number') return [p[0] as number, p[0] as number, p[1] as number, p[1] as number];
-  const [[t, b], [l, r]] = p as number[][];
-  return [t, b, l, r];
-}
 
 /** The model's layers lowered to steps for `batch` images; throws PlanUnsupportedError on a layer it cannot express. */
 export function lowerModel(model: tf.LayersModel, batch: number): PlanGraph {
@@ -213,7 +204,7 @@ export function lowerModel(model: tf.LayersModel, batch: number): PlanGraph {
       }
       case 'ZeroPadding2D': {
         requireChannelsLast(layer, config);
-        const [t, b, l, r] = zeroPadding(layer);
+        const [t, b, l, r] = zeroPaddingAmounts(layer);
         emit({ kind: 'pad', shape: Int32Array.from(xShape), before: Int32Array.from([0, t, l, 0]), after: Int32Array.from([0, b, r, 0]) });
         break;
       }
